@@ -1,0 +1,63 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# DATABASE_URL in the environment means: use that database and start no local cluster.
+ifdef DATABASE_URL
+DB_START := @echo "Using the database of DATABASE_URL; no local cluster started."
+else
+export DATABASE_URL := postgres://exile@127.0.0.1:54329/exile_api
+DB_START := scripts/devdb.sh start
+endif
+
+.PHONY: help venv db migrate seed run test lint format stop
+
+help:
+	@echo "make run    set up everything (venv, PostgreSQL, migrations, seed data) and serve on http://$(HOST):$(PORT)"
+	@echo "make test   set up the same and run the whole test suite"
+	@echo "make lint   ruff lint and format check"
+	@echo "make stop   stop the local PostgreSQL cluster"
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+db:
+	$(DB_START)
+
+migrate: venv db
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py load_seed
+
+run: seed
+	@echo
+	@echo "Serving on http://$(HOST):$(PORT)/api/v1/ (docs: /api/docs/, admin: /admin/)."
+	@echo "To use the admin, create your own account first:"
+	@echo "    DATABASE_URL=$(DATABASE_URL) $(BIN)/python manage.py createsuperuser"
+	@echo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: venv db
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+stop:
+	@if [ -d .pgdata ]; then scripts/devdb.sh stop; else echo "no local cluster"; fi
