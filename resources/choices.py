@@ -1,0 +1,160 @@
+"""Controlled vocabularies of the API: every choice field draws from one of these."""
+
+from django.db import models
+
+
+class SourceKind(models.TextChoices):
+    ESSAY = "essay", "essay"
+    ARTICLE = "article", "article"
+    REPORT = "report", "report"
+    OFFICIAL_STATISTICS = "official_statistics", "official statistics"
+    DATASET = "dataset", "dataset"
+    WEBSITE = "website", "website"
+    OTHER = "other", "other"
+
+
+class Metric(models.TextChoices):
+    """What a statistic counts."""
+
+    ARRIVALS = "arrivals", "arrivals"
+    DEPARTURES = "departures", "departures"
+    DAILY_ARRIVALS = "daily_arrivals", "daily arrivals rate"
+    RETURNS = "returns", "returns"
+    EXPULSIONS = "expulsions", "expulsions"
+    EXPULSION_LIST = "expulsion_list", "people listed for expulsion"
+    EMIGRANT_POPULATION = "emigrant_population", "emigrant population (stock)"
+    POPULATION_SHARE = "population_share", "share of the population"
+
+
+class Qualifier(models.TextChoices):
+    """How the source hedges a figure; part of the data, never dropped."""
+
+    EXACT = "exact", "exact (as stated)"
+    ABOUT = "about", "about"
+    AT_LEAST = "at_least", "at least"
+    AT_MOST = "at_most", "at most"
+    MORE_THAN = "more_than", "more than"
+    NOT_MUCH_MORE_THAN = "not_much_more_than", "probably not much more than"
+    ORDER_OF_MAGNITUDE = "order_of_magnitude", "order of magnitude"
+
+
+class Unit(models.TextChoices):
+    PEOPLE = "people", "people"
+    PEOPLE_PER_DAY = "people_per_day", "people per day"
+    PERCENT = "percent", "percent"
+
+
+class Measure(models.TextChoices):
+    """What kind of quantity a number is: the key to not adding up unlike figures."""
+
+    FLOW = "flow", "flow over the period"
+    STOCK = "stock", "stock at the end of the period"
+    CUMULATIVE = "cumulative", "cumulative since the period start"
+    RATE = "rate", "rate"
+    SHARE = "share", "share of a population"
+
+
+class CountingMethod(models.TextChoices):
+    BORDER_CROSSINGS = "border_crossings", "border crossings"
+    REGISTRATIONS = "registrations", "registrations"
+    OFFICIAL_COUNT = "official_count", "official count"
+    INDUSTRY_ESTIMATE = "industry_estimate", "industry association estimate"
+    ESTIMATE = "estimate", "estimate"
+    HISTORICAL_RECORD = "historical_record", "historical record"
+    UNSPECIFIED = "unspecified", "not stated by the source"
+
+
+class OutletKind(models.TextChoices):
+    NEWS_SITE = "news_site", "news site"
+    TV = "tv", "TV"
+    RADIO = "radio", "radio"
+    YOUTUBE_CHANNEL = "youtube_channel", "YouTube channel"
+    TELEGRAM_CHANNEL = "telegram_channel", "Telegram channel"
+    CHANNEL_NETWORK = "channel_network", "network of channels"
+    NEWSPAPER = "newspaper", "newspaper"
+    JOURNAL = "journal", "journal or magazine"
+    PODCAST = "podcast", "podcast"
+    PUBLISHER = "publisher", "book publisher"
+    OTHER = "other", "other"
+
+
+class RecordStatus(models.TextChoices):
+    """Whether an outlet or organization still operates."""
+
+    ACTIVE = "active", "active"
+    CLOSED = "closed", "closed"
+    HISTORICAL = "historical", "historical"
+    UNKNOWN = "unknown", "unknown"
+
+
+class Platform(models.TextChoices):
+    WEBSITE = "website", "website"
+    YOUTUBE = "youtube", "YouTube"
+    TELEGRAM = "telegram", "Telegram"
+    TWITTER = "twitter", "Twitter"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    RADIO_BROADCAST = "radio_broadcast", "radio broadcast"
+    PRINT = "print", "print"
+    OTHER_SOCIAL_MEDIA = "other_social_media", "other social media"
+    OTHER = "other", "other"
+
+
+class AudienceMetric(models.TextChoices):
+    SUBSCRIBERS = "subscribers", "subscribers"
+    VIEWS_PER_VIDEO = "views_per_video", "views per video"
+    PEOPLE_REACHED = "people_reached", "people reached"
+    MONTHLY_VISITORS = "monthly_visitors", "monthly visitors"
+
+
+class OrganizationKind(models.TextChoices):
+    NGO = "ngo", "NGO"
+    POLITICAL_ORGANIZATION = "political_organization", "political organization"
+    UNIVERSITY_IN_EXILE = "university_in_exile", "university in exile"
+    FUNDER = "funder", "funder"
+    GOVERNMENT_COMMITTEE = "government_committee", "government committee"
+    RESEARCH_INSTITUTE = "research_institute", "research institute"
+    INDUSTRY_ASSOCIATION = "industry_association", "industry association"
+    OTHER = "other", "other"
+
+
+class FigureRole(models.TextChoices):
+    FOUNDER = "founder", "founder"
+    LEADER = "leader", "leader"
+    PATRON = "patron", "patron"
+    INITIATOR = "initiator", "initiator"
+    MEMBER = "member", "member"
+
+
+class PolicyTopic(models.TextChoices):
+    ENTRY_AND_VISAS = "entry_and_visas", "entry and visas"
+    RESIDENCE = "residence", "residence"
+    WORK = "work", "work"
+    COMPANY_REGISTRATION = "company_registration", "company registration"
+    BANKING = "banking", "banking"
+    ASYLUM_AND_REFUGEES = "asylum_and_refugees", "asylum and refugees"
+    HOSTING_NGOS_AND_MEDIA = "hosting_ngos_and_media", "hosting NGOs and media"
+    RELOCATION_OF_STAFF = "relocation_of_staff", "relocation of staff"
+    FUNDING_EXILE_INSTITUTIONS = "funding_exile_institutions", "funding exile institutions"
+    EXIT_AND_EXPULSION = "exit_and_expulsion", "exit and expulsion (origin country)"
+    GENERAL_STANCE = "general_stance", "general stance towards exiles"
+
+
+class Stance(models.TextChoices):
+    WELCOMING = "welcoming", "welcoming"
+    SUPPORTIVE = "supportive", "supportive"
+    NEUTRAL = "neutral", "neutral"
+    RESTRICTIVE = "restrictive", "restrictive"
+    HOSTILE = "hostile", "hostile"
+
+
+class PolicyStatus(models.TextChoices):
+    ANNOUNCED = "announced", "announced"
+    IN_FORCE = "in_force", "in force"
+    SUSPENDED = "suspended", "suspended"
+    REPEALED = "repealed", "repealed"
+
+
+class HealthState(models.TextChoices):
+    OK = "ok", "ok"
+    UNAVAILABLE = "unavailable", "unavailable"

@@ -1,0 +1,25 @@
+"""The domain model, split by subject; import models from here."""
+
+from .citations import Citation, Source
+from .geography import Country
+from .groups import ExileGroup
+from .locations import Location
+from .media import AudienceFigure, Channel, MediaOutlet
+from .organizations import NotableFigure, Organization
+from .policies import HostPolicy
+from .statistics import Statistic
+
+__all__ = [
+    "AudienceFigure",
+    "Channel",
+    "Citation",
+    "Country",
+    "ExileGroup",
+    "HostPolicy",
+    "Location",
+    "MediaOutlet",
+    "NotableFigure",
+    "Organization",
+    "Source",
+    "Statistic",
+]

@@ -1,0 +1,122 @@
+"""Abstract building blocks shared by the concrete models."""
+
+from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from ..choices import Qualifier
+
+# Names sort as people expect ("Åland Islands" next to "Albania"), not by byte value. The
+# ICU root collation ships with the PostgreSQL builds of Debian and of the official image.
+NAME_COLLATION = "und-x-icu"
+
+
+class TimestampedModel(models.Model):
+    """Adds created/updated timestamps, set by the database layer, never by clients."""
+
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was created.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the record was last changed.")
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        errors = self.field_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def field_errors(self):
+        """Cross-field checks, as {field: message}; subclasses extend the parent's dict."""
+        return {}
+
+
+class CitedModel(TimestampedModel):
+    """A record whose facts are backed by citations of sources."""
+
+    citations = GenericRelation("resources.Citation", related_query_name="%(class)s")
+
+    class Meta:
+        abstract = True
+
+
+class ReportedQuantity(CitedModel):
+    """A figure as a source reports it: a value, an optional range and the source's hedge.
+
+    "At least 100,000" is value=100000, qualifier=at_least; "hundreds of thousands" is
+    value=100000, value_low=100000, value_high=999999, qualifier=order_of_magnitude.
+    """
+
+    value = models.DecimalField(
+        max_digits=16, decimal_places=2, help_text="The figure as reported (non-negative)."
+    )
+    value_low = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Lower end of the reported range, if the source gives or implies one.",
+    )
+    value_high = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Upper end of the reported range, if the source gives or implies one.",
+    )
+    qualifier = models.CharField(
+        max_length=24,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
+        help_text="How the source hedges the figure ('at least', 'about', ...).",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gte=0)
+                & (Q(value_low__isnull=True) | Q(value_low__gte=0))
+                & (Q(value_high__isnull=True) | Q(value_high__gte=0)),
+                name="%(app_label)s_%(class)s_values_non_negative",
+                violation_error_message="Figures cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(value_low__isnull=True) | Q(value_low__lte=F("value")))
+                & (Q(value_high__isnull=True) | Q(value_high__gte=F("value"))),
+                name="%(app_label)s_%(class)s_value_within_range",
+                violation_error_message="The value must lie between value_low and value_high.",
+            ),
+        ]
+
+    def field_errors(self):
+        errors = super().field_errors()
+        for field in ("value", "value_low", "value_high"):
+            number = getattr(self, field)
+            if number is not None and number < 0:
+                errors[field] = "Must not be negative."
+        if self.value is not None:
+            if self.value_low is not None and self.value_low > self.value:
+                errors.setdefault("value_low", "Must not be greater than value.")
+            if self.value_high is not None and self.value_high < self.value:
+                errors.setdefault("value_high", "Must not be less than value.")
+        return errors
+
+
+def check_ordered(errors, instance, start_field, end_field):
+    """Record an error on ``end_field`` when it comes before ``start_field``."""
+    start, end = getattr(instance, start_field), getattr(instance, end_field)
+    if start is not None and end is not None and end < start:
+        errors[end_field] = f"Must not be earlier than {start_field}."
+
+
+def ordered_constraint(start_field, end_field, name):
+    """A check constraint that ``end_field`` is empty or not before ``start_field``."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{start_field}__isnull": True})
+        | Q(**{f"{end_field}__isnull": True})
+        | Q(**{f"{end_field}__gte": F(start_field)}),
+        name=name,
+        violation_error_message=f"{end_field} must not be earlier than {start_field}.",
+    )

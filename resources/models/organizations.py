@@ -1,0 +1,93 @@
+from django.db import models
+
+from ..choices import FigureRole, OrganizationKind, RecordStatus
+from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint
+
+
+class Organization(CitedModel):
+    """An NGO, exile organization, university in exile, funder, committee or institute."""
+
+    name = models.CharField(
+        max_length=200,
+        db_collation=NAME_COLLATION,
+        help_text="Name, or a plain description if unnamed.",
+    )
+    slug = models.SlugField(max_length=120, unique=True, help_text="Stable key used in URLs.")
+    kind = models.CharField(
+        max_length=32, choices=OrganizationKind.choices, help_text="Kind of organization."
+    )
+    description = models.TextField(blank=True, help_text="What it does and for whom.")
+    country = models.ForeignKey(
+        "resources.Country",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
+        help_text="Country it is based in now (alpha-2 code), if known.",
+    )
+    city = models.CharField(max_length=100, blank=True, help_text="City it is based in, if known.")
+    founded_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Year it was founded, if known."
+    )
+    dissolved_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Year it was dissolved or shut down, if it was."
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=RecordStatus.choices,
+        default=RecordStatus.UNKNOWN,
+        help_text="Whether it still operates.",
+    )
+    website = models.URLField(max_length=500, blank=True, help_text="Website, if known.")
+    exile_groups = models.ManyToManyField(
+        "resources.ExileGroup",
+        blank=True,
+        related_name="organizations",
+        help_text="Groups of exiles it serves (slugs).",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            ordered_constraint(
+                "founded_year", "dissolved_year", "resources_organization_years_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def field_errors(self):
+        errors = super().field_errors()
+        check_ordered(errors, self, "founded_year", "dissolved_year")
+        return errors
+
+
+class NotableFigure(CitedModel):
+    """A public figure tied to an organization: founder, leader, patron."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="notable_figures"
+    )
+    name = models.CharField(
+        max_length=200,
+        db_collation=NAME_COLLATION,
+        help_text="The person's name as the source gives it.",
+    )
+    role = models.CharField(
+        max_length=16, choices=FigureRole.choices, help_text="Their role in the organization."
+    )
+    description = models.TextField(blank=True, help_text="Who they are, briefly.")
+
+    class Meta:
+        ordering = ["organization_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name", "role"],
+                name="resources_notablefigure_unique_role",
+                violation_error_message="This person already has this role here.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"

@@ -1,0 +1,77 @@
+from django.db import models
+
+from ..choices import PolicyStatus, PolicyTopic, Stance
+from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint
+
+
+class HostPolicy(CitedModel):
+    """A country's policy or stance towards exiles from Russia, with its dates and status."""
+
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Stable key, e.g. 'armenia-it-company-registration'."
+    )
+    country = models.ForeignKey(
+        "resources.Country",
+        on_delete=models.PROTECT,
+        related_name="policies",
+        help_text="Country whose policy it is (alpha-2 code).",
+    )
+    title = models.CharField(
+        max_length=200, db_collation=NAME_COLLATION, help_text="Short title of the policy."
+    )
+    topic = models.CharField(
+        max_length=32, choices=PolicyTopic.choices, help_text="What the policy is about."
+    )
+    stance = models.CharField(
+        max_length=16, choices=Stance.choices, help_text="Its stance towards exiles."
+    )
+    summary = models.TextField(help_text="What it does, in plain words.")
+    conditions = models.TextField(
+        blank=True, help_text="Conditions attached, e.g. a duty to hire local staff."
+    )
+    exile_groups = models.ManyToManyField(
+        "resources.ExileGroup",
+        blank=True,
+        related_name="policies",
+        help_text="Groups of exiles it concerns (slugs); empty means all.",
+    )
+    nationalities = models.ManyToManyField(
+        "resources.Country",
+        blank=True,
+        related_name="policies_concerning",
+        help_text="Nationalities it concerns (alpha-2 codes).",
+    )
+    status = models.CharField(
+        max_length=16, choices=PolicyStatus.choices, help_text="Where the policy stands."
+    )
+    legal_reference = models.CharField(
+        max_length=300, blank=True, help_text="Law or decree, if known."
+    )
+    announced_on = models.DateField(null=True, blank=True, help_text="Date announced, if known.")
+    effective_from = models.DateField(
+        null=True, blank=True, help_text="Date it took effect, if known."
+    )
+    effective_to = models.DateField(
+        null=True, blank=True, help_text="Date it ended (empty: still in force, or not known)."
+    )
+    is_historical = models.BooleanField(
+        default=False, help_text="True for policies of earlier eras (1920s, Cold War, ...)."
+    )
+
+    class Meta:
+        ordering = ["country_id", "title", "id"]
+        verbose_name = "host policy"
+        verbose_name_plural = "host policies"
+        constraints = [
+            ordered_constraint(
+                "effective_from", "effective_to", "resources_hostpolicy_effective_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country_id}: {self.title}"
+
+    def field_errors(self):
+        errors = super().field_errors()
+        check_ordered(errors, self, "effective_from", "effective_to")
+        return errors
