@@ -1,0 +1,543 @@
+"""JSON representations: a full serializer and a brief one (for nesting) per resource.
+
+Related records are read as brief objects and written by their natural key (``"GE"``,
+``"it-specialists"``). Nested lists (citations, channels, locations, notable figures) are
+written as a whole: sending one replaces the record's set, leaving it out keeps it.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .choices import HealthState
+from .errors import as_field_errors
+from .models import (
+    AudienceFigure,
+    Channel,
+    Citation,
+    Country,
+    ExileGroup,
+    HostPolicy,
+    Location,
+    MediaOutlet,
+    NotableFigure,
+    Organization,
+    Source,
+    Statistic,
+)
+from .routes import detail_url
+
+TIMESTAMPS = ("created_at", "updated_at")
+
+
+class KeyRelatedField(serializers.SlugRelatedField):
+    """A relation read as the related record's brief form and written by its natural key."""
+
+    def __init__(self, brief_serializer, **kwargs):
+        self.brief_serializer = brief_serializer
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if self.slug_field == "code" and isinstance(data, str):
+            data = data.upper()
+        return super().to_internal_value(data)
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_representation(self, obj):
+        return self.brief_serializer(obj, context=self.context).data
+
+
+class SelfLinkField(serializers.HyperlinkedIdentityField):
+    """The record's own API URL, with the lookup its route uses."""
+
+    def get_url(self, obj, view_name, request, format):
+        return detail_url(obj, request)
+
+    def __init__(self, **kwargs):
+        super().__init__(view_name="self", **kwargs)
+
+
+# Brief forms, for nesting -------------------------------------------------------------
+
+
+class CountryBriefSerializer(serializers.ModelSerializer):
+    url = SelfLinkField()
+
+    class Meta:
+        model = Country
+        fields = ["code", "name", "url"]
+
+
+class ExileGroupBriefSerializer(serializers.ModelSerializer):
+    url = SelfLinkField()
+
+    class Meta:
+        model = ExileGroup
+        fields = ["id", "slug", "name", "url"]
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    url = SelfLinkField()
+
+    class Meta:
+        model = Source
+        fields = ["id", "slug", "title", "url"]
+
+
+class StatisticBriefSerializer(serializers.ModelSerializer):
+    url = SelfLinkField()
+
+    class Meta:
+        model = Statistic
+        fields = ["id", "slug", "metric", "value", "url"]
+
+
+class MediaOutletBriefSerializer(serializers.ModelSerializer):
+    url = SelfLinkField()
+
+    class Meta:
+        model = MediaOutlet
+        fields = ["id", "slug", "name", "url"]
+
+
+class OrganizationBriefSerializer(serializers.ModelSerializer):
+    url = SelfLinkField()
+
+    class Meta:
+        model = Organization
+        fields = ["id", "slug", "name", "url"]
+
+
+class HostPolicyBriefSerializer(serializers.ModelSerializer):
+    url = SelfLinkField()
+
+    class Meta:
+        model = HostPolicy
+        fields = ["id", "slug", "title", "url"]
+
+
+def country_field(**kwargs):
+    return KeyRelatedField(
+        CountryBriefSerializer, slug_field="code", queryset=Country.objects.all(), **kwargs
+    )
+
+
+def exile_groups_field(**kwargs):
+    return KeyRelatedField(
+        ExileGroupBriefSerializer,
+        slug_field="slug",
+        queryset=ExileGroup.objects.all(),
+        many=True,
+        required=False,
+        **kwargs,
+    )
+
+
+# Writing with model validation and nested lists ------------------------------------------
+
+
+class ValidatedModelSerializer(serializers.ModelSerializer):
+    """Runs the model's own validation (``full_clean``) so that the API and the admin agree.
+
+    Subclasses list their nested, writable lists in ``Meta.nested``: each is replaced as a
+    whole when sent, inside the same transaction as the record itself.
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        own_fields = {f.name for f in model._meta.concrete_fields}
+        values = {name: value for name, value in attrs.items() if name in own_fields}
+        if self.instance is not None:
+            candidate = model(
+                **{
+                    f.attname: getattr(self.instance, f.attname)
+                    for f in model._meta.concrete_fields
+                }
+            )
+            for name, value in values.items():
+                setattr(candidate, name, value)
+        else:
+            candidate = model(**values)
+        writable = {name for name, field in self.fields.items() if not field.read_only}
+        exclude = [f.name for f in model._meta.concrete_fields if f.name not in writable]
+        try:
+            candidate.full_clean(exclude=exclude, validate_unique=False)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(as_field_errors(exc)) from exc
+        return attrs
+
+    def nested_names(self):
+        return [name for name in getattr(self.Meta, "nested", ()) if name in self.fields]
+
+    def create(self, validated_data):
+        nested = {n: validated_data.pop(n) for n in self.nested_names() if n in validated_data}
+        with transaction.atomic():
+            instance = super().create(validated_data)
+            self.write_nested(instance, nested)
+        return instance
+
+    def update(self, instance, validated_data):
+        nested = {n: validated_data.pop(n) for n in self.nested_names() if n in validated_data}
+        with transaction.atomic():
+            instance = super().update(instance, validated_data)
+            self.write_nested(instance, nested)
+        return instance
+
+    def write_nested(self, instance, nested):
+        for name, items in nested.items():
+            manager = getattr(instance, name)
+            manager.all().delete()
+            child = self.fields[name].child
+            if name == "citations":
+                manager.bulk_create([Citation(record=instance, **item) for item in items])
+                continue
+            parent_field = manager.field.name
+            for item in items:
+                child.create({**item, parent_field: instance})
+
+
+class CitationSerializer(serializers.ModelSerializer):
+    source = KeyRelatedField(
+        SourceBriefSerializer,
+        slug_field="slug",
+        queryset=Source.objects.all(),
+        help_text="The cited source; written as its slug.",
+    )
+
+    class Meta:
+        model = Citation
+        fields = ["source", "locator", "claim"]
+
+
+def citations_field():
+    return CitationSerializer(
+        many=True,
+        min_length=1,
+        help_text="Sources backing this record: at least one, each with locator and claim.",
+    )
+
+
+class CitedSerializer(ValidatedModelSerializer):
+    """A record that must cite at least one source."""
+
+    citations = citations_field()
+
+    class Meta:
+        nested = ("citations",)
+
+
+# Full forms ---------------------------------------------------------------------------
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    url = SelfLinkField()
+
+    class Meta:
+        model = Country
+        fields = ["code", "alpha3", "name", "region", "url"]
+
+
+class ExileGroupSerializer(CitedSerializer):
+    url = SelfLinkField()
+
+    class Meta(CitedSerializer.Meta):
+        model = ExileGroup
+        fields = ["id", "slug", "url", "name", "description", "citations", *TIMESTAMPS]
+
+
+class SourceSerializer(ValidatedModelSerializer):
+    url = SelfLinkField()
+    citation_count = serializers.IntegerField(
+        read_only=True, help_text="How many citations of the dataset point at this source."
+    )
+
+    class Meta:
+        model = Source
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "title",
+            "authors",
+            "publisher",
+            "published_on",
+            "year",
+            "web_url",
+            "kind",
+            "notes",
+            "citation_count",
+            *TIMESTAMPS,
+        ]
+
+
+class CitingRecordSerializer(serializers.Serializer):
+    """One citation of a source, seen from the source: which record, where, what claim."""
+
+    record_type = serializers.CharField(help_text="Model of the citing record, e.g. 'channel'.")
+    record_id = serializers.IntegerField(help_text="Id of the citing record.")
+    record = serializers.CharField(help_text="The citing record, as text.")
+    url = serializers.URLField(
+        allow_null=True,
+        help_text="API URL of the citing record, or of the outlet or organization it belongs to.",
+    )
+    locator = serializers.CharField(help_text="Where in the source, e.g. 'para 12'.")
+    claim = serializers.CharField(help_text="The claim the passage supports.")
+
+
+class SourceDetailSerializer(SourceSerializer):
+    cited_by = serializers.SerializerMethodField(help_text="Every citation of this source.")
+
+    class Meta(SourceSerializer.Meta):
+        fields = [*SourceSerializer.Meta.fields, "cited_by"]
+
+    @extend_schema_field(CitingRecordSerializer(many=True))
+    def get_cited_by(self, source):
+        request = self.context.get("request")
+        return [
+            {
+                "record_type": citation.content_type.model,
+                "record_id": citation.object_id,
+                "record": str(citation.record),
+                "url": detail_url(citation.record, request),
+                "locator": citation.locator,
+                "claim": citation.claim,
+            }
+            for citation in source.citations.all()
+            if citation.record is not None
+        ]
+
+
+class StatisticSerializer(CitedSerializer):
+    url = SelfLinkField()
+    origin = country_field(required=False, help_text="Country people left (code; default RU).")
+    destination = country_field(
+        required=False,
+        allow_null=True,
+        help_text="Country people went to (code); null means abroad, all destinations.",
+    )
+    exile_group = KeyRelatedField(
+        ExileGroupBriefSerializer,
+        slug_field="slug",
+        queryset=ExileGroup.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The group counted (slug), if any.",
+    )
+
+    class Meta(CitedSerializer.Meta):
+        model = Statistic
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "origin",
+            "destination",
+            "exile_group",
+            "metric",
+            "value",
+            "value_low",
+            "value_high",
+            "qualifier",
+            "unit",
+            "measure",
+            "counting_method",
+            "period_start",
+            "period_end",
+            "is_historical",
+            "notes",
+            "citations",
+            *TIMESTAMPS,
+        ]
+
+
+class LocationSerializer(CitedSerializer):
+    country = country_field(help_text="Country (code).")
+
+    class Meta(CitedSerializer.Meta):
+        model = Location
+        fields = [
+            "id",
+            "country",
+            "city",
+            "start_date",
+            "end_date",
+            "start_year",
+            "end_year",
+            "notes",
+            "citations",
+        ]
+
+
+class AudienceFigureSerializer(CitedSerializer):
+    class Meta(CitedSerializer.Meta):
+        model = AudienceFigure
+        fields = [
+            "id",
+            "metric",
+            "value",
+            "value_low",
+            "value_high",
+            "qualifier",
+            "as_of",
+            "notes",
+            "citations",
+        ]
+
+
+class ChannelSerializer(CitedSerializer):
+    audience_figures = AudienceFigureSerializer(
+        many=True, required=False, help_text="Reported audiences; sending a list replaces them."
+    )
+
+    class Meta(CitedSerializer.Meta):
+        model = Channel
+        nested = ("citations", "audience_figures")
+        fields = [
+            "id",
+            "platform",
+            "handle",
+            "web_url",
+            "blocked_in_russia",
+            "blocked_since",
+            "notes",
+            "audience_figures",
+            "citations",
+        ]
+
+
+class MediaOutletSerializer(CitedSerializer):
+    url = SelfLinkField()
+    country = country_field(
+        required=False, allow_null=True, help_text="Country it is based in (code)."
+    )
+    affiliated_organization = KeyRelatedField(
+        OrganizationBriefSerializer,
+        slug_field="slug",
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Organization it belongs to (slug), if any.",
+    )
+    channels = ChannelSerializer(
+        many=True, required=False, help_text="Platforms it publishes on; a list replaces them."
+    )
+    locations = LocationSerializer(
+        many=True, required=False, help_text="Where it was based over time; a list replaces them."
+    )
+
+    class Meta(CitedSerializer.Meta):
+        model = MediaOutlet
+        nested = ("citations", "channels", "locations")
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "name",
+            "kind",
+            "description",
+            "country",
+            "city",
+            "languages",
+            "active_from_year",
+            "active_to_year",
+            "status",
+            "affiliated_organization",
+            "channels",
+            "locations",
+            "citations",
+            *TIMESTAMPS,
+        ]
+
+
+class NotableFigureSerializer(CitedSerializer):
+    class Meta(CitedSerializer.Meta):
+        model = NotableFigure
+        fields = ["id", "name", "role", "description", "citations"]
+
+
+class OrganizationSerializer(CitedSerializer):
+    url = SelfLinkField()
+    country = country_field(
+        required=False, allow_null=True, help_text="Country it is based in (code)."
+    )
+    exile_groups = exile_groups_field(help_text="Groups of exiles it serves (slugs).")
+    notable_figures = NotableFigureSerializer(
+        many=True, required=False, help_text="Founders, leaders, patrons; a list replaces them."
+    )
+    locations = LocationSerializer(
+        many=True, required=False, help_text="Where it was based over time; a list replaces them."
+    )
+    media_outlets = MediaOutletBriefSerializer(
+        many=True, read_only=True, help_text="Outlets affiliated with it."
+    )
+
+    class Meta(CitedSerializer.Meta):
+        model = Organization
+        nested = ("citations", "notable_figures", "locations")
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "name",
+            "kind",
+            "description",
+            "country",
+            "city",
+            "founded_year",
+            "dissolved_year",
+            "status",
+            "website",
+            "exile_groups",
+            "notable_figures",
+            "locations",
+            "media_outlets",
+            "citations",
+            *TIMESTAMPS,
+        ]
+
+
+class HostPolicySerializer(CitedSerializer):
+    url = SelfLinkField()
+    country = country_field(help_text="Country whose policy it is (code).")
+    exile_groups = exile_groups_field(help_text="Groups of exiles it concerns (slugs).")
+    nationalities = KeyRelatedField(
+        CountryBriefSerializer,
+        slug_field="code",
+        queryset=Country.objects.all(),
+        many=True,
+        required=False,
+        help_text="Nationalities it concerns (codes).",
+    )
+
+    class Meta(CitedSerializer.Meta):
+        model = HostPolicy
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "country",
+            "title",
+            "topic",
+            "stance",
+            "summary",
+            "conditions",
+            "exile_groups",
+            "nationalities",
+            "status",
+            "legal_reference",
+            "announced_on",
+            "effective_from",
+            "effective_to",
+            "is_historical",
+            "citations",
+            *TIMESTAMPS,
+        ]
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(HealthState.choices, help_text="Overall readiness.")
+    database = serializers.ChoiceField(HealthState.choices, help_text="Database readiness.")
