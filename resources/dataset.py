@@ -1,0 +1,213 @@
+"""Loading a whole dataset (the seed file) into the database, all-or-nothing and idempotent.
+
+Records are keyed by their slugs, written in the API's write shape and validated by the API's
+own serializers, so a file can never hold what the API would refuse. A record whose stored
+state already matches the file is left untouched, so loading twice changes nothing.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.db import models, transaction
+from rest_framework import serializers as drf_serializers
+
+from .serializers import (
+    ExileGroupSerializer,
+    HostPolicySerializer,
+    MediaOutletSerializer,
+    OrganizationSerializer,
+    SourceSerializer,
+    StatisticSerializer,
+)
+
+SEED_FILE = Path(__file__).resolve().parent / "data" / "seed.yaml"
+
+# Top-level lists of a dataset, in loading order (a record may refer only to earlier ones).
+SECTIONS = {
+    "sources": SourceSerializer,
+    "exile_groups": ExileGroupSerializer,
+    "organizations": OrganizationSerializer,
+    "media_outlets": MediaOutletSerializer,
+    "statistics": StatisticSerializer,
+    "policies": HostPolicySerializer,
+}
+NATURAL_KEY = "slug"
+
+
+class DatasetError(Exception):
+    """The dataset is invalid; ``errors`` lists (location, message) pairs, first ones first."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        lines = [f"{location}: {message}" for location, message in errors[:20]]
+        super().__init__("invalid dataset:\n  " + "\n  ".join(lines))
+
+
+@dataclass
+class LoadReport:
+    """How many records of each section were created, updated or already up to date."""
+
+    created: dict = field(default_factory=dict)
+    updated: dict = field(default_factory=dict)
+    unchanged: dict = field(default_factory=dict)
+
+    def count(self, outcome, section):
+        tally = getattr(self, outcome)
+        tally[section] = tally.get(section, 0) + 1
+
+    def lines(self):
+        return [
+            f"{section}: {self.created.get(section, 0)} created, "
+            f"{self.updated.get(section, 0)} updated, {self.unchanged.get(section, 0)} unchanged"
+            for section in SECTIONS
+        ]
+
+
+def read_dataset(path=SEED_FILE):
+    """Parse a dataset file (YAML, or JSON, which YAML reads too)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except OSError as exc:
+        raise DatasetError([(str(path), exc.strerror or str(exc))]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}, line {mark.line + 1}" if mark else str(path)
+        raise DatasetError([(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
+    if not isinstance(data, dict):
+        raise DatasetError([(str(path), "expected a mapping of sections")])
+    return data
+
+
+def load_dataset(*, data):
+    """Create or update every record of ``data``; all of it or, on any error, none of it."""
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise DatasetError([(name, "unknown section") for name in unknown])
+    report = LoadReport()
+    with transaction.atomic():
+        for section, serializer_class in SECTIONS.items():
+            records = data.get(section) or []
+            errors = []
+            keys = [record.get(NATURAL_KEY) for record in records if isinstance(record, dict)]
+            duplicates = sorted({key for key in keys if keys.count(key) > 1})
+            errors += [(section, f"{NATURAL_KEY} '{key}' appears twice") for key in duplicates]
+            for index, record in enumerate(records):
+                location = f"{section}[{index}]"
+                errors += _load_record(serializer_class, record, location, section, report)
+                if len(errors) >= 20:
+                    break
+            if errors:
+                raise DatasetError(errors)
+    return report
+
+
+def _load_record(serializer_class, record, location, section, report):
+    if not isinstance(record, dict) or not record.get(NATURAL_KEY):
+        return [(location, f"a record needs a '{NATURAL_KEY}'")]
+    location = f"{location} ({record[NATURAL_KEY]})"
+    model = serializer_class.Meta.model
+    instance = model.objects.filter(**{NATURAL_KEY: record[NATURAL_KEY]}).first()
+    serializer = serializer_class(instance, data=record)
+    errors = _unknown_keys(serializer, record, location)
+    if errors:
+        return errors
+    if not serializer.is_valid():
+        return list(_flatten(serializer.errors, location))
+    complete = _with_defaults(serializer, serializer.validated_data)
+    if instance is not None and not _differs(serializer, instance, complete):
+        report.count("unchanged", section)
+        return []
+    if instance is None:
+        serializer.save()
+        report.count("created", section)
+    else:
+        serializer.instance = serializer.update(instance, complete)
+        report.count("updated", section)
+    return []
+
+
+def _writable(serializer):
+    return {name: f for name, f in serializer.fields.items() if not f.read_only}
+
+
+def _unknown_keys(serializer, record, location):
+    """Keys the API would silently ignore are errors in a dataset: they are typos."""
+    fields = _writable(serializer)
+    errors = [(f"{location}.{key}", "unknown field") for key in record if key not in fields]
+    for name, value in record.items():
+        nested = fields.get(name)
+        if isinstance(nested, drf_serializers.ListSerializer) and isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    errors += _unknown_keys(nested.child, item, f"{location}.{name}[{index}]")
+    return errors
+
+
+def _flatten(errors, location):
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            # DRF reports a nested list's errors as {index: {...}}
+            step = f"[{key}]" if isinstance(key, int) else f".{key}"
+            yield from _flatten(value, f"{location}{step}")
+    elif isinstance(errors, list) and errors and not isinstance(errors[0], str):
+        for index, value in enumerate(errors):
+            if value:
+                yield from _flatten(value, f"{location}[{index}]")
+    else:
+        for message in errors:
+            yield (location, str(message))
+
+
+def _with_defaults(serializer, validated):
+    """The validated record with every writable field it leaves out set to the model default,
+    so that the file, not the database's past, decides each value."""
+    model = serializer.Meta.model
+    complete = dict(validated)
+    for name, serializer_field in _writable(serializer).items():
+        if name in complete:
+            continue
+        if isinstance(
+            serializer_field, (drf_serializers.ListSerializer, drf_serializers.ManyRelatedField)
+        ):
+            complete[name] = []
+            continue
+        model_field = model._meta.get_field(serializer_field.source)
+        if model_field.has_default() and model_field.is_relation:
+            related = model_field.related_model._default_manager
+            complete[name] = related.get(pk=model_field.get_default())
+        elif model_field.has_default():
+            complete[name] = model_field.get_default()
+        elif model_field.null:
+            complete[name] = None
+        elif model_field.blank:
+            complete[name] = ""
+    for name, serializer_field in _writable(serializer).items():
+        if isinstance(serializer_field, drf_serializers.ListSerializer):
+            child = serializer_field.child
+            complete[name] = [_with_defaults(child, item) for item in complete[name]]
+    return complete
+
+
+def _differs(serializer, instance, validated):
+    """Whether saving ``validated`` would change ``instance`` or its nested lists."""
+    for name, value in validated.items():
+        serializer_field = serializer.fields[name]
+        current = getattr(instance, serializer_field.source)
+        if isinstance(serializer_field, drf_serializers.ListSerializer):
+            children = list(current.order_by("pk"))  # creation order is the file's order
+            if len(children) != len(value):
+                return True
+            child = serializer_field.child
+            if any(_differs(child, c, v) for c, v in zip(children, value, strict=True)):
+                return True
+        elif isinstance(serializer_field, drf_serializers.ManyRelatedField):
+            if {obj.pk for obj in current.all()} != {obj.pk for obj in value}:
+                return True
+        elif isinstance(current, models.Model) or isinstance(value, models.Model):
+            if getattr(current, "pk", None) != getattr(value, "pk", None):
+                return True
+        elif current != value:
+            return True
+    return False
