@@ -1,0 +1,42 @@
+import pytest
+from django.contrib.auth.models import Permission, User
+from rest_framework.test import APIClient
+
+from tests.factories import make_source
+
+
+@pytest.fixture
+def api_client():
+    """An anonymous API client."""
+    return APIClient()
+
+
+@pytest.fixture
+def source(db):
+    """The essay, as the one source records cite."""
+    return make_source(slug="essay")
+
+
+@pytest.fixture
+def editor(db):
+    """A user holding every add/change/delete/view permission of the resources app."""
+    user = User.objects.create_user("editor", password="not-used-in-tests-7f3a")
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="resources"))
+    return user
+
+
+@pytest.fixture
+def editor_client(editor):
+    """An API client authenticated as the editor."""
+    client = APIClient()
+    client.force_authenticate(editor)
+    return client
+
+
+@pytest.fixture
+def reader_client(db):
+    """An API client authenticated as a user without any permission."""
+    user = User.objects.create_user("reader", password="not-used-in-tests-9b1c")
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

@@ -1,0 +1,39 @@
+from http import HTTPStatus
+
+from django.urls import reverse
+
+from resources.models import ExileGroup
+from tests.factories import make_exile_group, make_statistic
+
+LIST_URL = reverse("exile-group-list")
+CITE = [{"source": "essay", "locator": "para 5", "claim": "The largest group."}]
+
+
+def test_list_exile_groups_sorted_by_name(api_client, source):
+    for slug, name in (("it", "IT specialists"), ("biz", "Businesspeople"), ("j", "Journalists")):
+        make_exile_group(source, slug=slug, name=name)
+    body = api_client.get(LIST_URL).json()
+    assert [row["name"] for row in body["results"]] == [
+        "Businesspeople",
+        "IT specialists",
+        "Journalists",
+    ]
+    assert body["results"][0]["url"] == "http://testserver/api/v1/exile-groups/biz/"
+
+
+def test_create_exile_group_needs_citations(editor_client, source):
+    payload = {"slug": "it", "name": "IT specialists"}
+    response = editor_client.post(LIST_URL, payload, format="json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["citations"] == ["This field is required."]
+    response = editor_client.post(LIST_URL, payload | {"citations": CITE}, format="json")
+    assert response.status_code == HTTPStatus.CREATED
+    assert ExileGroup.objects.get().citations.get().locator == "para 5"
+
+
+def test_delete_exile_group_counted_by_a_statistic_is_409(editor_client, source):
+    group = make_exile_group(source, slug="it")
+    make_statistic(source, exile_group=group)
+    response = editor_client.delete(reverse("exile-group-detail", kwargs={"slug": "it"}))
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert ExileGroup.objects.filter(slug="it").exists()
