@@ -6,7 +6,7 @@ written as a whole: sending one replaces the record's set, leaving it out keeps 
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import models, transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -60,6 +60,18 @@ class SelfLinkField(serializers.HyperlinkedIdentityField):
         super().__init__(view_name="self", **kwargs)
 
 
+class FigureField(serializers.DecimalField):
+    """A reported figure as a JSON number: 25000 rather than 25000.0, 15.5 stays 15.5."""
+
+    def __init__(self, **kwargs):
+        kwargs["coerce_to_string"] = False
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        number = super().to_representation(value)
+        return int(number) if number == number.to_integral_value() else float(number)
+
+
 # Brief forms, for nesting -------------------------------------------------------------
 
 
@@ -89,6 +101,7 @@ class SourceBriefSerializer(serializers.ModelSerializer):
 
 class StatisticBriefSerializer(serializers.ModelSerializer):
     url = SelfLinkField()
+    value = FigureField(max_digits=16, decimal_places=2, read_only=True)
 
     class Meta:
         model = Statistic
@@ -145,6 +158,10 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
     Subclasses list their nested, writable lists in ``Meta.nested``: each is replaced as a
     whole when sent, inside the same transaction as the record itself.
     """
+
+    serializer_field_mapping = serializers.ModelSerializer.serializer_field_mapping | {
+        models.DecimalField: FigureField
+    }
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -1,4 +1,5 @@
 import json
+from datetime import date
 from http import HTTPStatus
 
 import pytest
@@ -302,3 +303,25 @@ def test_delete_statistic_anonymously_is_403(api_client, source):
     statistic = make_statistic(source)
     assert api_client.delete(detail_url(statistic)).status_code == HTTPStatus.FORBIDDEN
     assert Statistic.objects.filter(pk=statistic.pk).exists()
+
+
+def test_list_statistics_latest_first_open_periods_by_start_undated_last(api_client, source):
+    make_statistic(source, slug="undated", period_start=None, period_end=None)
+    make_statistic(
+        source, slug="1922", period_start=date(1922, 1, 1), period_end=date(1922, 12, 31)
+    )
+    make_statistic(source, slug="open-2022", period_start=date(2022, 2, 24), period_end=None)
+    make_statistic(
+        source, slug="march", period_start=date(2022, 2, 24), period_end=date(2022, 3, 31)
+    )
+
+    body = api_client.get(LIST_URL).json()
+
+    assert [row["slug"] for row in body["results"]] == ["march", "open-2022", "1922", "undated"]
+
+
+def test_retrieve_statistic_renders_whole_figures_as_integers(api_client, source):
+    whole = make_statistic(source, slug="whole", value=25000)
+    share = make_statistic(source, slug="share", value="15.5", unit="percent", measure="share")
+    assert api_client.get(detail_url(whole)).content.count(b'"value":25000,') == 1
+    assert api_client.get(detail_url(share)).json()["value"] == 15.5
