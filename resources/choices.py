@@ -153,6 +153,8 @@ class PolicyStatus(models.TextChoices):
     IN_FORCE = "in_force", "in force"
     SUSPENDED = "suspended", "suspended"
     REPEALED = "repealed", "repealed"
+    # A policy of a past era that the source describes without saying how or when it ended.
+    HISTORICAL = "historical", "historical (of a past era; its end not stated)"
 
 
 class HealthState(models.TextChoices):

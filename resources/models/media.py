@@ -41,7 +41,7 @@ class MediaOutlet(CitedModel):
         max_length=16,
         choices=RecordStatus.choices,
         default=RecordStatus.UNKNOWN,
-        help_text="Whether it still operates.",
+        help_text="Whether it operates, as of its most recent source.",
     )
     affiliated_organization = models.ForeignKey(
         "resources.Organization",

@@ -36,7 +36,7 @@ class Organization(CitedModel):
         max_length=16,
         choices=RecordStatus.choices,
         default=RecordStatus.UNKNOWN,
-        help_text="Whether it still operates.",
+        help_text="Whether it operates, as of its most recent source.",
     )
     website = models.URLField(max_length=500, blank=True, help_text="Website, if known.")
     exile_groups = models.ManyToManyField(

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from ..choices import CountingMethod, Measure, Metric, Unit
 from .base import ReportedQuantity, check_ordered, ordered_constraint
@@ -65,9 +66,9 @@ class Statistic(ReportedQuantity):
     notes = models.TextField(blank=True, help_text="Caveats and context of the figure.")
 
     class Meta(ReportedQuantity.Meta):
-        # Latest first; figures without dates after the dated ones.
+        # Latest first, by the period's end or, for open periods, its start; undated last.
         ordering = [
-            models.F("period_end").desc(nulls_last=True),
+            Coalesce("period_end", "period_start").desc(nulls_last=True),
             models.F("period_start").desc(nulls_last=True),
             "id",
         ]
