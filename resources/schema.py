@@ -3,7 +3,7 @@
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 
 class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
@@ -20,17 +20,30 @@ class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
         return schema
 
 
-def crud_docs(singular, plural, *, read_only=False, detail_key="id"):
-    """Operation summaries for a resource's standard actions."""
+def lookup_parameter(name, description):
+    """The documented path parameter that names one record."""
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description)
+
+
+def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
+    """Operation summaries for a resource's standard actions.
+
+    ``lookup`` documents the path parameter of detail routes (slug or code); ``examples``
+    are request examples for create and update.
+    """
+    a_singular = f"{'an' if singular[0] in 'aeiou' else 'a'} {singular}"
+    detail = {"parameters": [lookup]} if lookup else {}
+    key = lookup.name if lookup else "id"
     docs = {
         "list": extend_schema(summary=f"List {plural}"),
-        "retrieve": extend_schema(summary=f"Get one {singular} by {detail_key}"),
+        "retrieve": extend_schema(summary=f"Get one {singular} by {key}", **detail),
     }
     if not read_only:
+        writes = {"examples": list(examples)} if examples else {}
         docs |= {
-            "create": extend_schema(summary=f"Create a {singular}"),
-            "update": extend_schema(summary=f"Replace a {singular}"),
-            "partial_update": extend_schema(summary=f"Update part of a {singular}"),
-            "destroy": extend_schema(summary=f"Delete a {singular}"),
+            "create": extend_schema(summary=f"Create {a_singular}", **writes),
+            "update": extend_schema(summary=f"Replace {a_singular}", **detail, **writes),
+            "partial_update": extend_schema(summary=f"Update part of {a_singular}", **detail),
+            "destroy": extend_schema(summary=f"Delete {a_singular}", **detail),
         }
     return extend_schema_view(**docs)

@@ -4,7 +4,7 @@ from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
 from django.db.models import Count, Prefetch
 from django.db.utils import DatabaseError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,7 +26,7 @@ from .models import (
     Statistic,
 )
 from .routes import citable_querysets
-from .schema import crud_docs
+from .schema import crud_docs, lookup_parameter
 from .serializers import (
     CountrySerializer,
     ExileGroupSerializer,
@@ -37,6 +37,30 @@ from .serializers import (
     SourceDetailSerializer,
     SourceSerializer,
     StatisticSerializer,
+)
+
+STATISTIC_EXAMPLE = OpenApiExample(
+    "A figure with its citation",
+    request_only=True,
+    value={
+        "slug": "georgia-arrivals-first-two-weeks-2022",
+        "destination": "GE",
+        "metric": "arrivals",
+        "value": 25000,
+        "qualifier": "exact",
+        "unit": "people",
+        "measure": "flow",
+        "counting_method": "unspecified",
+        "period_start": "2022-02-24",
+        "period_end": "2022-03-10",
+        "citations": [
+            {
+                "source": "soldatov-borogan-2022-essay",
+                "locator": "para 1",
+                "claim": "Georgia received 25,000 Russians in the war's first two weeks.",
+            }
+        ],
+    },
 )
 
 
@@ -53,7 +77,12 @@ def locations_prefetch():
     )
 
 
-@crud_docs("country", "countries", read_only=True, detail_key="alpha-2 code")
+@crud_docs(
+    "country",
+    "countries",
+    read_only=True,
+    lookup=lookup_parameter("code", "ISO 3166-1 alpha-2 code, in any case, e.g. AM."),
+)
 class CountryViewSet(viewsets.ReadOnlyModelViewSet):
     """ISO 3166-1 countries, with the continent GeoNames assigns them.
 
@@ -73,7 +102,11 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_object()
 
 
-@crud_docs("exile group", "exile groups", detail_key="slug")
+@crud_docs(
+    "exile group",
+    "exile groups",
+    lookup=lookup_parameter("slug", "The group's slug, e.g. it-specialists."),
+)
 class ExileGroupViewSet(viewsets.ModelViewSet):
     """The groups of exiles the sources distinguish: IT specialists; journalists, activists and
     NGO staff; the liberal intelligentsia; businesspeople and managers. Each with citations."""
@@ -114,7 +147,7 @@ class SourceViewSet(viewsets.ModelViewSet):
         return SourceDetailSerializer if self.action == "retrieve" else SourceSerializer
 
 
-@crud_docs("statistic", "statistics")
+@crud_docs("statistic", "statistics", examples=[STATISTIC_EXAMPLE])
 class StatisticViewSet(viewsets.ModelViewSet):
     """Emigration statistics: one record per figure as one source reports it.
 
@@ -132,7 +165,11 @@ class StatisticViewSet(viewsets.ModelViewSet):
     ordering_fields = ["value", "period_start", "period_end", "created_at", "updated_at"]
 
 
-@crud_docs("media outlet", "media outlets", detail_key="slug")
+@crud_docs(
+    "media outlet",
+    "media outlets",
+    lookup=lookup_parameter("slug", "The outlet's slug, e.g. radio-liberty."),
+)
 class MediaOutletViewSet(viewsets.ModelViewSet):
     """Exile media outlets, and kinds of channel exiles publish on, with their platforms
     (channels), reported audiences, where they were based over time, and citations."""
@@ -154,7 +191,11 @@ class MediaOutletViewSet(viewsets.ModelViewSet):
     ordering_fields = ["name", "active_from_year", "created_at", "updated_at"]
 
 
-@crud_docs("organization", "organizations", detail_key="slug")
+@crud_docs(
+    "organization",
+    "organizations",
+    lookup=lookup_parameter("slug", "The organization's slug, e.g. free-russia-forum."),
+)
 class OrganizationViewSet(viewsets.ModelViewSet):
     """NGOs and exile organizations, universities in exile, funders, government committees and
     research institutes: where they are based, who leads them, whom they serve."""

@@ -38,12 +38,14 @@ def test_every_api_route_is_in_the_schema(db):
     assert routes - documented == set()
 
 
-def test_every_operation_has_a_summary_and_tag(db):
+def test_every_operation_has_a_summary_and_a_declared_resource_tag(db):
     schema = SchemaGenerator().get_schema(request=None, public=True)
+    declared = {tag["name"] for tag in schema["tags"]}
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             assert operation.get("summary"), f"{method.upper()} {path} has no summary"
-            assert operation.get("tags"), f"{method.upper()} {path} has no tag"
+            assert operation["tags"] == [path.split("/")[3]], f"{method.upper()} {path}"
+            assert set(operation["tags"]) <= declared, f"{method.upper()} {path}"
 
 
 def test_every_field_has_a_description(db):
@@ -76,3 +78,24 @@ def test_docs_pages_load_assets_from_this_server_only(client, db, path):
     for asset in assets:
         if asset.startswith("/static/"):
             assert client.get(asset).status_code == HTTPStatus.OK, asset
+
+
+def test_every_parameter_has_a_description(db):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    undocumented = [
+        f"{method.upper()} {path} {parameter['name']}"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert undocumented == []
+
+
+def test_statistic_create_has_a_request_example(db):
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/statistics/"]["post"]
+    examples = operation["requestBody"]["content"]["application/json"]["examples"]
+    example = next(iter(examples.values()))["value"]
+    assert example["destination"] == "GE"
+    assert example["citations"][0]["locator"] == "para 1"
