@@ -255,7 +255,7 @@ class CountrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Country
-        fields = ["code", "alpha3", "name", "region", "url"]
+        fields = ["code", "alpha3", "name", "region", "url", *TIMESTAMPS]
 
 
 class ExileGroupSerializer(CitedSerializer):
@@ -389,6 +389,12 @@ class LocationSerializer(CitedSerializer):
         ]
 
 
+def locations_field():
+    return LocationSerializer(
+        many=True, required=False, help_text="Where it was based over time; a list replaces them."
+    )
+
+
 class AudienceFigureSerializer(CitedSerializer):
     class Meta(CitedSerializer.Meta):
         model = AudienceFigure
@@ -442,9 +448,7 @@ class MediaOutletSerializer(CitedSerializer):
     channels = ChannelSerializer(
         many=True, required=False, help_text="Platforms it publishes on; a list replaces them."
     )
-    locations = LocationSerializer(
-        many=True, required=False, help_text="Where it was based over time; a list replaces them."
-    )
+    locations = locations_field()
 
     class Meta(CitedSerializer.Meta):
         model = MediaOutlet
@@ -485,9 +489,7 @@ class OrganizationSerializer(CitedSerializer):
     notable_figures = NotableFigureSerializer(
         many=True, required=False, help_text="Founders, leaders, patrons; a list replaces them."
     )
-    locations = LocationSerializer(
-        many=True, required=False, help_text="Where it was based over time; a list replaces them."
-    )
+    locations = locations_field()
     media_outlets = MediaOutletBriefSerializer(
         many=True, read_only=True, help_text="Outlets affiliated with it."
     )

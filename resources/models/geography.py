@@ -1,9 +1,9 @@
 from django.db import models
 
-from .base import NAME_COLLATION
+from .base import NAME_COLLATION, TimestampedModel
 
 
-class Country(models.Model):
+class Country(TimestampedModel):
     """An ISO 3166-1 country, keyed by its alpha-2 code (loaded from pycountry, never typed)."""
 
     code = models.CharField(
