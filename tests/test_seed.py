@@ -49,8 +49,8 @@ SECTION_MODELS = {
 SEED_SECTION_COUNTS = {
     "sources": 1,
     "exile_groups": 4,
-    "organizations": 7,
-    "media_outlets": 5,
+    "organizations": 9,
+    "media_outlets": 6,
     "statistics": 12,
     "policies": 14,
 }
@@ -293,7 +293,7 @@ EDITS = [
     ),
     pytest.param(
         "policies",
-        "armenia-it-bank-accounts",
+        "armenia-it-company-registration",
         "conditions",
         "Local staff must be hired.",
         "Local staff must be hired.",
@@ -604,15 +604,18 @@ def test_load_seed_holds_1922_expulsions_of_more_than_160_to_germany(seeded):
     assert statistic.period_end == date(1922, 12, 31)
 
 
-def test_load_seed_holds_armenian_company_and_banking_help_with_local_staff_condition(seeded):
+def test_load_seed_holds_armenian_company_and_banking_help_for_it_specialists(seeded):
     policies = HostPolicy.objects.filter(country="AM").prefetch_related("exile_groups")
 
     assert sorted(policy.topic for policy in policies) == ["banking", "company_registration"]
     for policy in policies:
         assert policy.stance == "supportive"
         assert policy.status == "in_force"
-        assert "local" in policy.conditions.lower()
         assert [group.slug for group in policy.exile_groups.all()] == ["it-specialists"]
+    # The essay ties the duty to hire local staff to company registration only.
+    registration = policies.get(topic="company_registration")
+    assert "local" in registration.conditions.lower()
+    assert policies.get(topic="banking").conditions == ""
 
 
 def test_load_seed_holds_us_it_workers_policy_announced_on_may_3(seeded):
