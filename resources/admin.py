@@ -51,6 +51,7 @@ class CountryAdmin(admin.ModelAdmin):
 
     list_display = ("code", "alpha3", "name", "region")
     list_filter = ("region",)
+    readonly_fields = TIMESTAMPS
     search_fields = ("code", "alpha3", "name")
     ordering = ("name",)
 
