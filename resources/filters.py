@@ -2,6 +2,8 @@
 
 import django_filters as filters
 from django import forms
+from rest_framework import filters as drf_filters
+from rest_framework.exceptions import ValidationError
 
 from .choices import (
     Measure,
@@ -24,6 +26,27 @@ from .models import (
     Source,
     Statistic,
 )
+
+
+class StrictOrderingFilter(drf_filters.OrderingFilter):
+    """``ordering=`` over the view's whitelisted fields; anything else is a 400, not ignored."""
+
+    def get_ordering(self, request, queryset, view):
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            terms = [term.strip() for term in params.split(",") if term.strip()]
+            allowed = {name for name, _label in self.get_valid_fields(queryset, view)}
+            unknown = [term for term in terms if term.lstrip("-") not in allowed]
+            if unknown:
+                raise ValidationError(
+                    {
+                        self.ordering_param: [
+                            f"Unknown field(s) {', '.join(unknown)}; "
+                            f"choose from {', '.join(sorted(allowed))}."
+                        ]
+                    }
+                )
+        return super().get_ordering(request, queryset, view)
 
 
 class CountryCodesField(forms.ModelMultipleChoiceField):

@@ -20,6 +20,18 @@ class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
         return schema
 
 
+LANGUAGE_PARAMETER = OpenApiParameter(
+    "lang",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["en", "ru"],
+    description=(
+        "Language of names, descriptions and summaries: ru gives the Russian version where a "
+        "record has one, English otherwise. Overrides the Accept-Language header."
+    ),
+)
+
+
 def lookup_parameter(name, description):
     """The documented path parameter that names one record."""
     return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description)
@@ -34,9 +46,13 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
     a_singular = f"{'an' if singular[0] in 'aeiou' else 'a'} {singular}"
     detail = {"parameters": [lookup]} if lookup else {}
     key = lookup.name if lookup else "id"
+    reads = [LANGUAGE_PARAMETER]
     docs = {
-        "list": extend_schema(summary=f"List {plural}"),
-        "retrieve": extend_schema(summary=f"Get one {singular} by {key}", **detail),
+        "list": extend_schema(summary=f"List {plural}", parameters=reads),
+        "retrieve": extend_schema(
+            summary=f"Get one {singular} by {key}",
+            parameters=[*detail.get("parameters", []), *reads],
+        ),
     }
     if not read_only:
         writes = {"examples": list(examples)} if examples else {}

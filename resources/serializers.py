@@ -7,6 +7,7 @@ written as a whole: sending one replaces the record's set, leaving it out keeps 
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
+from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -72,10 +73,26 @@ class FigureField(serializers.DecimalField):
         return int(number) if number == number.to_integral_value() else float(number)
 
 
+class LocalizedModelSerializer(serializers.ModelSerializer):
+    """Shows a record's Russian texts in place of the English ones when Russian was asked for
+    (``Accept-Language: ru`` or ``?lang=ru``) and the record has them; English otherwise."""
+
+    TRANSLATED = ("name", "title", "description", "summary")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if translation.get_language() == "ru":
+            for field in self.TRANSLATED:
+                russian = getattr(instance, f"{field}_ru", "")
+                if field in data and russian:
+                    data[field] = russian
+        return data
+
+
 # Brief forms, for nesting -------------------------------------------------------------
 
 
-class CountryBriefSerializer(serializers.ModelSerializer):
+class CountryBriefSerializer(LocalizedModelSerializer):
     url = SelfLinkField()
 
     class Meta:
@@ -83,7 +100,7 @@ class CountryBriefSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "url"]
 
 
-class ExileGroupBriefSerializer(serializers.ModelSerializer):
+class ExileGroupBriefSerializer(LocalizedModelSerializer):
     url = SelfLinkField()
 
     class Meta:
@@ -91,7 +108,7 @@ class ExileGroupBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "url"]
 
 
-class SourceBriefSerializer(serializers.ModelSerializer):
+class SourceBriefSerializer(LocalizedModelSerializer):
     url = SelfLinkField()
 
     class Meta:
@@ -99,7 +116,7 @@ class SourceBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "title", "url"]
 
 
-class StatisticBriefSerializer(serializers.ModelSerializer):
+class StatisticBriefSerializer(LocalizedModelSerializer):
     url = SelfLinkField()
     value = FigureField(max_digits=16, decimal_places=2, read_only=True)
 
@@ -108,7 +125,7 @@ class StatisticBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "metric", "value", "url"]
 
 
-class MediaOutletBriefSerializer(serializers.ModelSerializer):
+class MediaOutletBriefSerializer(LocalizedModelSerializer):
     url = SelfLinkField()
 
     class Meta:
@@ -116,7 +133,7 @@ class MediaOutletBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "url"]
 
 
-class OrganizationBriefSerializer(serializers.ModelSerializer):
+class OrganizationBriefSerializer(LocalizedModelSerializer):
     url = SelfLinkField()
 
     class Meta:
@@ -124,7 +141,7 @@ class OrganizationBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "url"]
 
 
-class HostPolicyBriefSerializer(serializers.ModelSerializer):
+class HostPolicyBriefSerializer(LocalizedModelSerializer):
     url = SelfLinkField()
 
     class Meta:
@@ -152,14 +169,14 @@ def exile_groups_field(**kwargs):
 # Writing with model validation and nested lists ------------------------------------------
 
 
-class ValidatedModelSerializer(serializers.ModelSerializer):
+class ValidatedModelSerializer(LocalizedModelSerializer):
     """Runs the model's own validation (``full_clean``) so that the API and the admin agree.
 
     Subclasses list their nested, writable lists in ``Meta.nested``: each is replaced as a
     whole when sent, inside the same transaction as the record itself.
     """
 
-    serializer_field_mapping = serializers.ModelSerializer.serializer_field_mapping | {
+    serializer_field_mapping = LocalizedModelSerializer.serializer_field_mapping | {
         models.DecimalField: FigureField
     }
 
@@ -250,12 +267,12 @@ class CitedSerializer(ValidatedModelSerializer):
 # Full forms ---------------------------------------------------------------------------
 
 
-class CountrySerializer(serializers.ModelSerializer):
+class CountrySerializer(LocalizedModelSerializer):
     url = SelfLinkField()
 
     class Meta:
         model = Country
-        fields = ["code", "alpha3", "name", "region", "url", *TIMESTAMPS]
+        fields = ["code", "alpha3", "name", "name_ru", "region", "url", *TIMESTAMPS]
 
 
 class ExileGroupSerializer(CitedSerializer):
@@ -263,7 +280,17 @@ class ExileGroupSerializer(CitedSerializer):
 
     class Meta(CitedSerializer.Meta):
         model = ExileGroup
-        fields = ["id", "slug", "url", "name", "description", "citations", *TIMESTAMPS]
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "name",
+            "name_ru",
+            "description",
+            "description_ru",
+            "citations",
+            *TIMESTAMPS,
+        ]
 
 
 class SourceSerializer(ValidatedModelSerializer):
@@ -458,8 +485,10 @@ class MediaOutletSerializer(CitedSerializer):
             "slug",
             "url",
             "name",
+            "name_ru",
             "kind",
             "description",
+            "description_ru",
             "country",
             "city",
             "languages",
@@ -502,8 +531,10 @@ class OrganizationSerializer(CitedSerializer):
             "slug",
             "url",
             "name",
+            "name_ru",
             "kind",
             "description",
+            "description_ru",
             "country",
             "city",
             "founded_year",
@@ -540,9 +571,11 @@ class HostPolicySerializer(CitedSerializer):
             "url",
             "country",
             "title",
+            "title_ru",
             "topic",
             "stance",
             "summary",
+            "summary_ru",
             "conditions",
             "exile_groups",
             "nationalities",

@@ -1,11 +1,14 @@
 """One ViewSet per resource. Their docstrings are the public API documentation."""
 
+from django.conf import settings
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
 from django.db.models import Count, Prefetch
 from django.db.utils import DatabaseError
+from django.utils import translation
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -77,13 +80,28 @@ def locations_prefetch():
     )
 
 
+class ResourceViewSetMixin:
+    """What every resource's views share: the response language, chosen by ``?lang=``
+    (over the Accept-Language header, which LocaleMiddleware reads)."""
+
+    def initial(self, request, *args, **kwargs):
+        language = request.query_params.get("lang")
+        if language is not None:
+            if language not in dict(settings.LANGUAGES):
+                choices = ", ".join(dict(settings.LANGUAGES))
+                raise ValidationError({"lang": [f"Unknown language; choose from {choices}."]})
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        super().initial(request, *args, **kwargs)
+
+
 @crud_docs(
     "country",
     "countries",
     read_only=True,
     lookup=lookup_parameter("code", "ISO 3166-1 alpha-2 code, in any case, e.g. AM."),
 )
-class CountryViewSet(viewsets.ReadOnlyModelViewSet):
+class CountryViewSet(ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """ISO 3166-1 countries, with the continent GeoNames assigns them.
 
     Look a country up by its alpha-2 code, in any case: `/api/v1/countries/am/`.
@@ -107,7 +125,7 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet):
     "exile groups",
     lookup=lookup_parameter("slug", "The group's slug, e.g. it-specialists."),
 )
-class ExileGroupViewSet(viewsets.ModelViewSet):
+class ExileGroupViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """The groups of exiles the sources distinguish: IT specialists; journalists, activists and
     NGO staff; the liberal intelligentsia; businesspeople and managers. Each with citations."""
 
@@ -119,7 +137,7 @@ class ExileGroupViewSet(viewsets.ModelViewSet):
 
 
 @crud_docs("source", "sources")
-class SourceViewSet(viewsets.ModelViewSet):
+class SourceViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """The works the dataset cites. A source's detail lists every citation of it (`cited_by`):
     which record, where in the source, and the claim. A cited source cannot be deleted (409)."""
 
@@ -148,7 +166,7 @@ class SourceViewSet(viewsets.ModelViewSet):
 
 
 @crud_docs("statistic", "statistics", examples=[STATISTIC_EXAMPLE])
-class StatisticViewSet(viewsets.ModelViewSet):
+class StatisticViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """Emigration statistics: one record per figure as one source reports it.
 
     Figures are never merged or added up: two sources reporting the same quantity are two
@@ -170,7 +188,7 @@ class StatisticViewSet(viewsets.ModelViewSet):
     "media outlets",
     lookup=lookup_parameter("slug", "The outlet's slug, e.g. radio-liberty."),
 )
-class MediaOutletViewSet(viewsets.ModelViewSet):
+class MediaOutletViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """Exile media outlets, and kinds of channel exiles publish on, with their platforms
     (channels), reported audiences, where they were based over time, and citations."""
 
@@ -196,7 +214,7 @@ class MediaOutletViewSet(viewsets.ModelViewSet):
     "organizations",
     lookup=lookup_parameter("slug", "The organization's slug, e.g. free-russia-forum."),
 )
-class OrganizationViewSet(viewsets.ModelViewSet):
+class OrganizationViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """NGOs and exile organizations, universities in exile, funders, government committees and
     research institutes: where they are based, who leads them, whom they serve."""
 
@@ -213,7 +231,7 @@ class OrganizationViewSet(viewsets.ModelViewSet):
 
 
 @crud_docs("host policy", "host policies")
-class HostPolicyViewSet(viewsets.ModelViewSet):
+class HostPolicyViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """Host-country policies and stances towards exiles from Russia: entry and visas,
     residence, company registration, banking, asylum, hosting NGOs and media, and more.
 

@@ -28,6 +28,7 @@ def test_retrieve_country_by_code_in_any_case(api_client, db):
             "code": "AM",
             "alpha3": "ARM",
             "name": "Armenia",
+            "name_ru": "Армения",
             "region": "Asia",
             "url": "http://testserver/api/v1/countries/AM/",
         }

@@ -1,6 +1,7 @@
 """Abstract building blocks shared by the concrete models."""
 
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -10,6 +11,22 @@ from ..choices import Qualifier
 # Names sort as people expect ("Åland Islands" next to "Albania"), not by byte value. The
 # ICU root collation ships with the PostgreSQL builds of Debian and of the official image.
 NAME_COLLATION = "und-x-icu"
+
+
+def search_vector(*fields):
+    """A stored full-text vector over the record's own text, kept in sync by PostgreSQL.
+
+    ``fields`` are (field name, weight A-D); fields ending in ``_ru`` are analysed as Russian,
+    the others as English (stemming: "organizations" finds "organization").
+    """
+    vector = None
+    for name, weight in fields:
+        config = "russian" if name.endswith("_ru") else "english"
+        part = SearchVector(name, weight=weight, config=config)
+        vector = part if vector is None else vector + part
+    return models.GeneratedField(
+        expression=vector, output_field=SearchVectorField(), db_persist=True
+    )
 
 
 class TimestampedModel(models.Model):

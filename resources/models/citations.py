@@ -1,9 +1,10 @@
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ..choices import SourceKind
-from .base import NAME_COLLATION, TimestampedModel
+from .base import NAME_COLLATION, TimestampedModel, search_vector
 
 
 class Source(TimestampedModel):
@@ -24,9 +25,16 @@ class Source(TimestampedModel):
     web_url = models.URLField(max_length=500, blank=True, help_text="Where to read it, if known.")
     kind = models.CharField(max_length=24, choices=SourceKind.choices, help_text="Kind of work.")
     notes = models.TextField(blank=True, help_text="What else a reader should know about it.")
+    search_vector = search_vector(
+        ("title", "A"), ("authors", "B"), ("publisher", "C"), ("notes", "C")
+    )
 
     class Meta:
         ordering = ["title", "id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="source_search_idx"),
+            GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="source_title_trgm_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(published_on__isnull=True)
@@ -57,10 +65,14 @@ class Citation(TimestampedModel):
         max_length=100, help_text="Where in the source, e.g. 'para 12' or 'p. 4'."
     )
     claim = models.TextField(help_text="The claim it supports, in the project's own words.")
+    search_vector = search_vector(("claim", "B"))
 
     class Meta:
         ordering = ["content_type_id", "object_id", "id"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            GinIndex(fields=["search_vector"], name="citation_search_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_id", "source", "locator", "claim"],

@@ -1,6 +1,7 @@
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
-from .base import NAME_COLLATION, TimestampedModel
+from .base import NAME_COLLATION, TimestampedModel, search_vector
 
 
 class Country(TimestampedModel):
@@ -13,12 +14,23 @@ class Country(TimestampedModel):
     name = models.CharField(
         max_length=100, db_collation=NAME_COLLATION, help_text="English short name (ISO 3166-1)."
     )
+    name_ru = models.CharField(
+        max_length=100,
+        blank=True,
+        db_collation=NAME_COLLATION,
+        help_text="Name in Russian, if known.",
+    )
     region = models.CharField(
         max_length=32, blank=True, help_text="Continent, as GeoNames assigns it (e.g. 'Europe')."
     )
+    search_vector = search_vector(("name", "A"), ("name_ru", "A"), ("code", "A"))
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="country_search_idx"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="country_name_trgm_idx"),
+        ]
         verbose_name_plural = "countries"
         constraints = [
             models.CheckConstraint(

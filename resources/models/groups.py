@@ -1,6 +1,7 @@
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
-from .base import NAME_COLLATION, CitedModel
+from .base import NAME_COLLATION, CitedModel, search_vector
 
 
 class ExileGroup(CitedModel):
@@ -12,10 +13,21 @@ class ExileGroup(CitedModel):
     name = models.CharField(
         max_length=200, db_collation=NAME_COLLATION, unique=True, help_text="Name of the group."
     )
+    name_ru = models.CharField(
+        max_length=200, blank=True, db_collation=NAME_COLLATION, help_text="Name in Russian."
+    )
     description = models.TextField(blank=True, help_text="Who belongs to it and why they left.")
+    description_ru = models.TextField(blank=True, help_text="Description in Russian, if any.")
+    search_vector = search_vector(
+        ("name", "A"), ("name_ru", "A"), ("description", "B"), ("description_ru", "B")
+    )
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="exilegroup_search_idx"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="exilegroup_name_trgm_idx"),
+        ]
 
     def __str__(self):
         return self.name

@@ -1,8 +1,16 @@
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ..choices import AudienceMetric, OutletKind, Platform, RecordStatus
-from .base import NAME_COLLATION, CitedModel, ReportedQuantity, check_ordered, ordered_constraint
+from .base import (
+    NAME_COLLATION,
+    CitedModel,
+    ReportedQuantity,
+    check_ordered,
+    ordered_constraint,
+    search_vector,
+)
 
 
 class MediaOutlet(CitedModel):
@@ -15,7 +23,11 @@ class MediaOutlet(CitedModel):
     )
     slug = models.SlugField(max_length=120, unique=True, help_text="Stable key used in URLs.")
     kind = models.CharField(max_length=24, choices=OutletKind.choices, help_text="Kind of outlet.")
+    name_ru = models.CharField(
+        max_length=200, blank=True, db_collation=NAME_COLLATION, help_text="Name in Russian."
+    )
     description = models.TextField(blank=True, help_text="What it publishes and for whom.")
+    description_ru = models.TextField(blank=True, help_text="Description in Russian, if any.")
     country = models.ForeignKey(
         "resources.Country",
         on_delete=models.PROTECT,
@@ -43,6 +55,13 @@ class MediaOutlet(CitedModel):
         default=RecordStatus.UNKNOWN,
         help_text="Whether it operates, as of its most recent source.",
     )
+    search_vector = search_vector(
+        ("name", "A"),
+        ("name_ru", "A"),
+        ("description", "B"),
+        ("description_ru", "B"),
+        ("city", "B"),
+    )
     affiliated_organization = models.ForeignKey(
         "resources.Organization",
         on_delete=models.PROTECT,
@@ -54,6 +73,11 @@ class MediaOutlet(CitedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="mediaoutlet_search_idx"),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="mediaoutlet_name_trgm_idx"),
+            GinIndex(fields=["city"], opclasses=["gin_trgm_ops"], name="mediaoutlet_city_trgm_idx"),
+        ]
         constraints = [
             ordered_constraint(
                 "active_from_year", "active_to_year", "resources_mediaoutlet_years_ordered"

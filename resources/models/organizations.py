@@ -1,7 +1,8 @@
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ..choices import FigureRole, OrganizationKind, RecordStatus
-from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint
+from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint, search_vector
 
 
 class Organization(CitedModel):
@@ -16,7 +17,11 @@ class Organization(CitedModel):
     kind = models.CharField(
         max_length=32, choices=OrganizationKind.choices, help_text="Kind of organization."
     )
+    name_ru = models.CharField(
+        max_length=200, blank=True, db_collation=NAME_COLLATION, help_text="Name in Russian."
+    )
     description = models.TextField(blank=True, help_text="What it does and for whom.")
+    description_ru = models.TextField(blank=True, help_text="Description in Russian, if any.")
     country = models.ForeignKey(
         "resources.Country",
         on_delete=models.PROTECT,
@@ -39,6 +44,13 @@ class Organization(CitedModel):
         help_text="Whether it operates, as of its most recent source.",
     )
     website = models.URLField(max_length=500, blank=True, help_text="Website, if known.")
+    search_vector = search_vector(
+        ("name", "A"),
+        ("name_ru", "A"),
+        ("description", "B"),
+        ("description_ru", "B"),
+        ("city", "B"),
+    )
     exile_groups = models.ManyToManyField(
         "resources.ExileGroup",
         blank=True,
@@ -48,6 +60,15 @@ class Organization(CitedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="organization_search_idx"),
+            GinIndex(
+                fields=["name"], opclasses=["gin_trgm_ops"], name="organization_name_trgm_idx"
+            ),
+            GinIndex(
+                fields=["city"], opclasses=["gin_trgm_ops"], name="organization_city_trgm_idx"
+            ),
+        ]
         constraints = [
             ordered_constraint(
                 "founded_year", "dissolved_year", "resources_organization_years_ordered"
@@ -81,6 +102,11 @@ class NotableFigure(CitedModel):
 
     class Meta:
         ordering = ["organization_id", "name", "id"]
+        indexes = [
+            GinIndex(
+                fields=["name"], opclasses=["gin_trgm_ops"], name="notablefigure_name_trgm_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "name", "role"],

@@ -1,7 +1,8 @@
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ..choices import PolicyStatus, PolicyTopic, Stance
-from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint
+from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint, search_vector
 
 
 class HostPolicy(CitedModel):
@@ -25,7 +26,11 @@ class HostPolicy(CitedModel):
     stance = models.CharField(
         max_length=16, choices=Stance.choices, help_text="Its stance towards exiles."
     )
+    title_ru = models.CharField(
+        max_length=200, blank=True, db_collation=NAME_COLLATION, help_text="Title in Russian."
+    )
     summary = models.TextField(help_text="What it does, in plain words.")
+    summary_ru = models.TextField(blank=True, help_text="Summary in Russian, if any.")
     conditions = models.TextField(
         blank=True, help_text="Conditions attached, e.g. a duty to hire local staff."
     )
@@ -54,12 +59,25 @@ class HostPolicy(CitedModel):
     effective_to = models.DateField(
         null=True, blank=True, help_text="Date it ended (empty: still in force, or not known)."
     )
+    search_vector = search_vector(
+        ("title", "A"),
+        ("title_ru", "A"),
+        ("summary", "B"),
+        ("summary_ru", "B"),
+        ("conditions", "C"),
+    )
     is_historical = models.BooleanField(
         default=False, help_text="True for policies of earlier eras (1920s, Cold War, ...)."
     )
 
     class Meta:
         ordering = ["country_id", "title", "id"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="hostpolicy_search_idx"),
+            GinIndex(
+                fields=["title"], opclasses=["gin_trgm_ops"], name="hostpolicy_title_trgm_idx"
+            ),
+        ]
         verbose_name = "host policy"
         verbose_name_plural = "host policies"
         constraints = [

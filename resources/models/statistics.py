@@ -1,8 +1,9 @@
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Coalesce
 
 from ..choices import CountingMethod, Measure, Metric, Unit
-from .base import ReportedQuantity, check_ordered, ordered_constraint
+from .base import ReportedQuantity, check_ordered, ordered_constraint, search_vector
 
 
 class Statistic(ReportedQuantity):
@@ -64,6 +65,7 @@ class Statistic(ReportedQuantity):
         default=False, help_text="True for earlier waves of emigration (1920s, Cold War, ...)."
     )
     notes = models.TextField(blank=True, help_text="Caveats and context of the figure.")
+    search_vector = search_vector(("slug", "B"), ("notes", "B"))
 
     class Meta(ReportedQuantity.Meta):
         # Latest first, by the period's end or, for open periods, its start; undated last.
@@ -79,6 +81,7 @@ class Statistic(ReportedQuantity):
         indexes = [
             models.Index(fields=["destination", "period_start"], name="statistic_dest_period_idx"),
             models.Index(fields=["metric"], name="statistic_metric_idx"),
+            GinIndex(fields=["search_vector"], name="statistic_search_idx"),
         ]
 
     def __str__(self):

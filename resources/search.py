@@ -1,0 +1,159 @@
+"""Search: full-text (stemmed, prefix, English and Russian) plus typo-tolerant names.
+
+Each searchable model has a stored ``search_vector`` over its own text (see
+``models.base.search_vector``); citation claims have their own, so a record is also found by
+what its citations say. Names and cities are matched with pg_trgm similarity as well, so
+"Vilnus" finds Vilnius and "Kasparow" finds Kasparov.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    TrigramSimilarity,
+)
+from django.db.models import Exists, F, FloatField, OuterRef, Q, Value
+from django.db.models.functions import Greatest
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
+
+from .models import (
+    Citation,
+    Country,
+    ExileGroup,
+    HostPolicy,
+    MediaOutlet,
+    NotableFigure,
+    Organization,
+    Source,
+    Statistic,
+)
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 10
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """What a model's search covers beyond its stored vector."""
+
+    label: str  # field shown as a hit's name
+    snippet: str  # text field a hit's snippet is cut from
+    fuzzy: tuple = ()  # fields matched with typo tolerance (pg_trgm)
+    cited: bool = True  # whether citation claims are searched too
+
+
+SPECS = {
+    Country: SearchSpec(label="name", snippet="name", fuzzy=("name", "name_ru"), cited=False),
+    ExileGroup: SearchSpec(label="name", snippet="description", fuzzy=("name",)),
+    Source: SearchSpec(label="title", snippet="notes", fuzzy=("title",), cited=False),
+    Statistic: SearchSpec(label="slug", snippet="notes"),
+    MediaOutlet: SearchSpec(label="name", snippet="description", fuzzy=("name", "city")),
+    Organization: SearchSpec(label="name", snippet="description", fuzzy=("name", "city")),
+    HostPolicy: SearchSpec(label="title", snippet="summary", fuzzy=("title",)),
+}
+
+
+def text_query(text):
+    """A prefix query in English and Russian from free text, or None when it has no words.
+
+    Only word characters reach to_tsquery, so no input can break its syntax.
+    """
+    words = re.findall(r"\w+", text)[:MAX_QUERY_WORDS]
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*" for word in words)
+    return SearchQuery(raw, search_type="raw", config="english") | SearchQuery(
+        raw, search_type="raw", config="russian"
+    )
+
+
+def search(queryset, text):
+    """``queryset`` narrowed to records matching ``text``, annotated with ``search_rank``."""
+    model = queryset.model
+    spec = SPECS[model]
+    query = text_query(text)
+    if query is None:
+        return queryset.none()
+    matches = Q(search_vector=query)
+    rank = SearchRank(F("search_vector"), query)
+    if spec.cited:
+        claims = Citation.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=OuterRef("pk"),
+            search_vector=query,
+        )
+        matches |= Q(Exists(claims))
+    similarities = [TrigramSimilarity(field, text) for field in spec.fuzzy]
+    for field in spec.fuzzy:
+        matches |= Q(**{f"{field}__trigram_similar": text})
+    if model is Organization:
+        figures = NotableFigure.objects.filter(
+            organization=OuterRef("pk"), name__trigram_similar=text
+        )
+        matches |= Q(Exists(figures))
+    if similarities:
+        best = similarities[0] if len(similarities) == 1 else Greatest(*similarities)
+        rank = rank + best
+    return queryset.filter(matches).annotate(
+        search_rank=rank * Value(1.0, output_field=FloatField())
+    )
+
+
+def snippet(text):
+    """A highlighted excerpt of the spec's snippet field, for search hits."""
+    return SearchHeadline(
+        "snippet_source",
+        text_query(text),
+        config="english",
+        start_sel="<mark>",
+        stop_sel="</mark>",
+        max_words=30,
+        min_words=10,
+    )
+
+
+def validated_query_text(request, param="q"):
+    text = request.query_params.get(param, "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValidationError({param: [f"At most {MAX_QUERY_LENGTH} characters."]})
+    return text
+
+
+class FullTextSearchFilter(BaseFilterBackend):
+    """``?q=`` on every list: ranked full-text and typo-tolerant search.
+
+    Results come best match first unless ``ordering`` is given.
+    """
+
+    param = "q"
+
+    def filter_queryset(self, request, queryset, view):
+        text = validated_query_text(request, self.param)
+        if not text or queryset.model not in SPECS:
+            return queryset
+        results = search(queryset, text)
+        if "ordering" not in request.query_params:
+            results = results.order_by("-search_rank", "pk")
+        return results
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Search names, descriptions, summaries, cities, notes and citation claims, "
+                    "in English and Russian: word forms ('organizations' finds "
+                    "'organization'), prefixes ('Vil' finds Vilnius) and misspelt names "
+                    "('Vilnus', 'Kasparow'). Best matches first unless `ordering` is given."
+                ),
+                "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                "example": "Vilnius",
+            }
+        ]
