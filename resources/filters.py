@@ -1,7 +1,16 @@
-"""One FilterSet per resource. Invalid values are a 400 naming the parameter, never ignored."""
+"""One FilterSet per resource. Invalid values are a 400 naming the parameter, never ignored.
+
+Multi-valued parameters take several values either repeated (``?destination=GE&destination=AM``)
+or comma-separated (``?destination=GE,AM``), at most ``MAX_FILTER_VALUES`` of them.
+"""
 
 import django_filters as filters
 from django import forms
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
@@ -10,6 +19,7 @@ from .choices import (
     Metric,
     OrganizationKind,
     OutletKind,
+    Platform,
     PolicyStatus,
     PolicyTopic,
     Qualifier,
@@ -18,6 +28,7 @@ from .choices import (
     Stance,
 )
 from .models import (
+    Citation,
     Country,
     ExileGroup,
     HostPolicy,
@@ -26,6 +37,8 @@ from .models import (
     Source,
     Statistic,
 )
+
+MAX_FILTER_VALUES = 50
 
 
 class StrictOrderingFilter(drf_filters.OrderingFilter):
@@ -49,27 +62,37 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
         return super().get_ordering(request, queryset, view)
 
 
-class CountryCodesField(forms.ModelMultipleChoiceField):
+# Form fields: parsing and validating one parameter -----------------------------------------
+
+
+class SeveralValuesWidget(forms.SelectMultiple):
+    """Reads ``?p=a&p=b`` and ``?p=a,b`` alike."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name, "")]
+        return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+class CappedValuesMixin:
+    """Refuses more than MAX_FILTER_VALUES values: a filter is not a bulk download."""
+
+    def clean(self, value):
+        if value and len(value) > MAX_FILTER_VALUES:
+            raise forms.ValidationError(f"At most {MAX_FILTER_VALUES} values.", code="too_many")
+        return super().clean(value)
+
+
+class ChoicesField(CappedValuesMixin, forms.MultipleChoiceField):
+    pass
+
+
+class KeysField(CappedValuesMixin, forms.ModelMultipleChoiceField):
+    pass
+
+
+class CountryCodesField(KeysField):
     def clean(self, value):
         return super().clean([code.upper() for code in value] if value else value)
-
-
-class CountryCodeFilter(filters.ModelMultipleChoiceFilter):
-    """Countries by alpha-2 code, case-insensitive; repeat the parameter for several."""
-
-    field_class = CountryCodesField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", Country.objects.all())
-        kwargs.setdefault("to_field_name", "code")
-        super().__init__(*args, **kwargs)
-
-
-class ExileGroupFilter(filters.ModelMultipleChoiceFilter):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("queryset", ExileGroup.objects.all())
-        kwargs.setdefault("to_field_name", "slug")
-        super().__init__(*args, **kwargs)
 
 
 class StrictBooleanField(forms.Field):
@@ -86,13 +109,82 @@ class StrictBooleanField(forms.Field):
             raise forms.ValidationError("Must be true or false.", code="invalid") from None
 
 
+class DateRangeField(forms.Field):
+    """``START,END`` as two ISO dates, START not after END."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        parts = [part.strip() for part in str(value).split(",")]
+        if len(parts) != 2:
+            raise forms.ValidationError("Give two dates: START,END (YYYY-MM-DD).", code="invalid")
+        start, end = (forms.DateField().clean(part) for part in parts)
+        if end < start:
+            raise forms.ValidationError("END must not be before START.", code="invalid")
+        return start, end
+
+
+# Filters: turning a parameter into a query -------------------------------------------------
+
+
+class ChoicesFilter(filters.MultipleChoiceFilter):
+    field_class = ChoicesField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", SeveralValuesWidget)
+        super().__init__(*args, **kwargs)
+
+
+class KeysFilter(filters.ModelMultipleChoiceFilter):
+    """Related records by natural key (slug by default)."""
+
+    field_class = KeysField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", SeveralValuesWidget)
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+    def get_filter_predicate(self, value):
+        # django-filter compares the relation with the natural key; compare primary keys.
+        return {self.field_name: value.pk}
+
+
+class CountryCodeFilter(KeysFilter):
+    """Countries by alpha-2 code, case-insensitive."""
+
+    field_class = CountryCodesField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Country.objects.all())
+        kwargs.setdefault("to_field_name", "code")
+        super().__init__(*args, **kwargs)
+
+
 class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class DateRangeFilter(filters.Filter):
+    field_class = DateRangeField
+
+
+def active_in_year(queryset, start_field, end_field, year):
+    """Records whose start year is not after ``year`` and end year not before it; records with
+    neither year count only when they are marked active."""
+    started = Q(**{f"{start_field}__isnull": True}) | Q(**{f"{start_field}__lte": year})
+    not_ended = Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": year})
+    undated = Q(**{f"{start_field}__isnull": True, f"{end_field}__isnull": True})
+    return queryset.filter(started & not_ended).exclude(undated & ~Q(status=RecordStatus.ACTIVE))
+
+
+# FilterSets ----------------------------------------------------------------------------
+
+
 class CountryFilterSet(filters.FilterSet):
     region = filters.CharFilter(
-        field_name="region", lookup_expr="iexact", help_text="Continent, e.g. 'Europe'."
+        field_name="region", lookup_expr="iexact", help_text="Continent, e.g. Europe."
     )
     name = filters.CharFilter(
         field_name="name", lookup_expr="icontains", help_text="Part of the English name."
@@ -110,67 +202,216 @@ class ExileGroupFilterSet(filters.FilterSet):
 
 
 class SourceFilterSet(filters.FilterSet):
-    kind = filters.MultipleChoiceFilter(choices=SourceKind.choices, help_text="Kind of work.")
+    CITING_TYPES = {
+        "statistic": Statistic,
+        "media_outlet": MediaOutlet,
+        "organization": Organization,
+        "policy": HostPolicy,
+        "exile_group": ExileGroup,
+    }
+
+    kind = ChoicesFilter(choices=SourceKind.choices, help_text="Kind(s) of work.")
     year = filters.NumberFilter(help_text="Publication year.")
+    cited_by = filters.ChoiceFilter(
+        choices=[(name, name) for name in CITING_TYPES],
+        method="filter_cited_by",
+        help_text="Only sources that records of this type cite.",
+    )
 
     class Meta:
         model = Source
-        fields = ["kind", "year"]
+        fields = ["kind", "year", "cited_by"]
+
+    def filter_cited_by(self, queryset, name, value):
+        content_type = ContentType.objects.get_for_model(self.CITING_TYPES[value])
+        citations = Citation.objects.filter(source=OuterRef("pk"), content_type=content_type)
+        return queryset.filter(Exists(citations))
 
 
 class StatisticFilterSet(filters.FilterSet):
     origin = CountryCodeFilter(help_text="Origin country code(s), e.g. RU.")
-    destination = CountryCodeFilter(help_text="Destination country code(s), e.g. GE.")
-    exile_group = ExileGroupFilter(field_name="exile_group", help_text="Exile group slug(s).")
-    metric = filters.MultipleChoiceFilter(choices=Metric.choices, help_text="Metric(s).")
-    measure = filters.MultipleChoiceFilter(choices=Measure.choices, help_text="Measure(s).")
-    qualifier = filters.MultipleChoiceFilter(choices=Qualifier.choices, help_text="Qualifier(s).")
-    is_historical = BooleanFilter(help_text="Only historical (true) or recent (false).")
+    destination = CountryCodeFilter(help_text="Destination country code(s), e.g. GE,AM.")
+    abroad = BooleanFilter(
+        field_name="destination",
+        lookup_expr="isnull",
+        help_text="true: only figures for 'abroad, all destinations' (no destination country).",
+    )
+    exile_group = KeysFilter(queryset=ExileGroup.objects.all(), help_text="Exile group slug(s).")
+    metric = ChoicesFilter(choices=Metric.choices, help_text="Metric(s).")
+    measure = ChoicesFilter(choices=Measure.choices, help_text="Measure(s).")
+    qualifier = ChoicesFilter(choices=Qualifier.choices, help_text="Qualifier(s).")
+    is_historical = BooleanFilter(help_text="Only historical (true) or recent (false) figures.")
+    value_min = filters.NumberFilter(
+        field_name="value", lookup_expr="gte", help_text="Value at least this."
+    )
+    value_max = filters.NumberFilter(
+        field_name="value", lookup_expr="lte", help_text="Value at most this."
+    )
+    period_after = filters.DateFilter(
+        field_name="period_start",
+        lookup_expr="gte",
+        help_text="Periods starting on or after this date (YYYY-MM-DD).",
+    )
+    period_before = filters.DateFilter(
+        field_name="period_end",
+        lookup_expr="lte",
+        help_text="Periods ending on or before this date (YYYY-MM-DD).",
+    )
+    period_overlaps = DateRangeFilter(
+        method="filter_period_overlaps",
+        help_text=(
+            "START,END: periods sharing at least a day with it. An open period (no end) runs "
+            "on; figures with no dates at all never match."
+        ),
+    )
 
     class Meta:
         model = Statistic
         fields = [
             "origin",
             "destination",
+            "abroad",
             "exile_group",
             "metric",
             "measure",
             "qualifier",
             "is_historical",
+            "value_min",
+            "value_max",
+            "period_after",
+            "period_before",
+            "period_overlaps",
         ]
+
+    def filter_period_overlaps(self, queryset, name, value):
+        start, end = value
+        dated = Q(period_start__isnull=False) | Q(period_end__isnull=False)
+        starts_in_time = Q(period_start__isnull=True) | Q(period_start__lte=end)
+        ends_in_time = Q(period_end__isnull=True) | Q(period_end__gte=start)
+        return queryset.filter(dated & starts_in_time & ends_in_time)
 
 
 class MediaOutletFilterSet(filters.FilterSet):
     country = CountryCodeFilter(help_text="Base country code(s).")
-    city = filters.CharFilter(lookup_expr="iexact", help_text="Base city.")
-    kind = filters.MultipleChoiceFilter(choices=OutletKind.choices, help_text="Kind(s).")
-    status = filters.MultipleChoiceFilter(choices=RecordStatus.choices, help_text="Status(es).")
+    city = filters.CharFilter(lookup_expr="iexact", help_text="Base city, e.g. Riga.")
+    kind = ChoicesFilter(choices=OutletKind.choices, help_text="Kind(s).")
+    status = ChoicesFilter(choices=RecordStatus.choices, help_text="Status(es).")
+    language = filters.CharFilter(
+        method="filter_language", help_text="Publishes in this language (ISO 639-1, e.g. ru)."
+    )
+    platform = ChoicesFilter(
+        field_name="channels__platform",
+        choices=Platform.choices,
+        distinct=True,
+        help_text="Has a channel on this platform (or any of these).",
+    )
+    affiliated_organization = KeysFilter(
+        queryset=Organization.objects.all(), help_text="Slug(s) of the affiliated organization."
+    )
+    active_in_year = filters.NumberFilter(
+        method="filter_active_in_year",
+        help_text="Active in this year (by its active years; undated ones if marked active).",
+    )
 
     class Meta:
         model = MediaOutlet
-        fields = ["country", "city", "kind", "status"]
+        fields = [
+            "country",
+            "city",
+            "kind",
+            "status",
+            "language",
+            "platform",
+            "affiliated_organization",
+            "active_in_year",
+        ]
+
+    def filter_language(self, queryset, name, value):
+        return queryset.filter(languages__contains=[value.lower()])
+
+    def filter_active_in_year(self, queryset, name, value):
+        return active_in_year(queryset, "active_from_year", "active_to_year", value)
 
 
 class OrganizationFilterSet(filters.FilterSet):
     country = CountryCodeFilter(help_text="Base country code(s).")
-    city = filters.CharFilter(lookup_expr="iexact", help_text="Base city.")
-    kind = filters.MultipleChoiceFilter(choices=OrganizationKind.choices, help_text="Kind(s).")
-    status = filters.MultipleChoiceFilter(choices=RecordStatus.choices, help_text="Status(es).")
-    exile_group = ExileGroupFilter(field_name="exile_groups", help_text="Exile group slug(s).")
+    city = filters.CharFilter(lookup_expr="iexact", help_text="Base city, e.g. Vilnius.")
+    kind = ChoicesFilter(choices=OrganizationKind.choices, help_text="Kind(s).")
+    status = ChoicesFilter(choices=RecordStatus.choices, help_text="Status(es).")
+    exile_group = KeysFilter(
+        field_name="exile_groups",
+        queryset=ExileGroup.objects.all(),
+        distinct=True,
+        help_text="Serves this exile group (slug, or several).",
+    )
+    active_in_year = filters.NumberFilter(
+        method="filter_active_in_year",
+        help_text="Existing in this year (founded/dissolved; undated ones if marked active).",
+    )
 
     class Meta:
         model = Organization
-        fields = ["country", "city", "kind", "status", "exile_group"]
+        fields = ["country", "city", "kind", "status", "exile_group", "active_in_year"]
+
+    def filter_active_in_year(self, queryset, name, value):
+        return active_in_year(queryset, "founded_year", "dissolved_year", value)
 
 
 class HostPolicyFilterSet(filters.FilterSet):
-    country = CountryCodeFilter(help_text="Country code(s) of the policy.")
-    topic = filters.MultipleChoiceFilter(choices=PolicyTopic.choices, help_text="Topic(s).")
-    stance = filters.MultipleChoiceFilter(choices=Stance.choices, help_text="Stance(s).")
-    status = filters.MultipleChoiceFilter(choices=PolicyStatus.choices, help_text="Status(es).")
-    exile_group = ExileGroupFilter(field_name="exile_groups", help_text="Exile group slug(s).")
-    is_historical = BooleanFilter(help_text="Only historical (true) or recent (false).")
+    country = CountryCodeFilter(help_text="Country code(s) of the policy, e.g. AM,GE.")
+    region = filters.CharFilter(
+        field_name="country__region", lookup_expr="iexact", help_text="Continent, e.g. Europe."
+    )
+    topic = ChoicesFilter(choices=PolicyTopic.choices, help_text="Topic(s).")
+    stance = ChoicesFilter(choices=Stance.choices, help_text="Stance(s).")
+    status = ChoicesFilter(choices=PolicyStatus.choices, help_text="Status(es).")
+    exile_group = KeysFilter(
+        field_name="exile_groups",
+        queryset=ExileGroup.objects.all(),
+        distinct=True,
+        help_text="Concerns this exile group (slug, or several).",
+    )
+    nationality = CountryCodeFilter(
+        field_name="nationalities", distinct=True, help_text="Concerns this nationality (code)."
+    )
+    is_historical = BooleanFilter(help_text="Only historical (true) or recent (false) policies.")
+    announced_after = filters.DateFilter(
+        field_name="announced_on", lookup_expr="gte", help_text="Announced on or after this date."
+    )
+    announced_before = filters.DateFilter(
+        field_name="announced_on", lookup_expr="lte", help_text="Announced on or before this date."
+    )
+    in_force_on = filters.DateFilter(
+        method="filter_in_force_on",
+        help_text=(
+            "In effect on this date (YYYY-MM-DD): effective_from on or before it and "
+            "effective_to empty or after it; undated policies only when marked in force."
+        ),
+    )
+    current = BooleanFilter(
+        method="filter_current", help_text="true: in effect today; false: not in effect today."
+    )
 
     class Meta:
         model = HostPolicy
-        fields = ["country", "topic", "stance", "status", "exile_group", "is_historical"]
+        fields = [
+            "country",
+            "region",
+            "topic",
+            "stance",
+            "status",
+            "exile_group",
+            "nationality",
+            "is_historical",
+            "announced_after",
+            "announced_before",
+            "in_force_on",
+            "current",
+        ]
+
+    def filter_in_force_on(self, queryset, name, value):
+        return queryset.in_force_on(value)
+
+    def filter_current(self, queryset, name, value):
+        in_force = HostPolicy.objects.in_force_on(timezone.localdate()).values("pk")
+        return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)

@@ -32,6 +32,28 @@ LANGUAGE_PARAMETER = OpenApiParameter(
 )
 
 
+SHAPE_PARAMETERS = [
+    OpenApiParameter(
+        "fields",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        description="Comma-separated fields to return (default all), e.g. slug,value,citations.",
+    ),
+    OpenApiParameter(
+        "omit",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        description="Comma-separated fields to leave out, e.g. citations.",
+    ),
+    OpenApiParameter(
+        "brief",
+        OpenApiTypes.BOOL,
+        OpenApiParameter.QUERY,
+        description="true: the brief form of each record (key, name, URL), as used for nesting.",
+    ),
+]
+
+
 def lookup_parameter(name, description):
     """The documented path parameter that names one record."""
     return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description)
@@ -46,7 +68,7 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
     a_singular = f"{'an' if singular[0] in 'aeiou' else 'a'} {singular}"
     detail = {"parameters": [lookup]} if lookup else {}
     key = lookup.name if lookup else "id"
-    reads = [LANGUAGE_PARAMETER]
+    reads = [LANGUAGE_PARAMETER, *SHAPE_PARAMETERS]
     docs = {
         "list": extend_schema(summary=f"List {plural}", parameters=reads),
         "retrieve": extend_schema(

@@ -32,6 +32,7 @@ from .models import (
     Source,
     Statistic,
 )
+from .routes import detail_url
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 10
@@ -41,6 +42,7 @@ MAX_QUERY_WORDS = 10
 class SearchSpec:
     """What a model's search covers beyond its stored vector."""
 
+    type: str  # the hit type in /search/ results
     label: str  # field shown as a hit's name
     snippet: str  # text field a hit's snippet is cut from
     fuzzy: tuple = ()  # fields matched with typo tolerance (pg_trgm)
@@ -48,14 +50,15 @@ class SearchSpec:
 
 
 SPECS = {
-    Country: SearchSpec(label="name", snippet="name", fuzzy=("name", "name_ru"), cited=False),
-    ExileGroup: SearchSpec(label="name", snippet="description", fuzzy=("name",)),
-    Source: SearchSpec(label="title", snippet="notes", fuzzy=("title",), cited=False),
-    Statistic: SearchSpec(label="slug", snippet="notes"),
-    MediaOutlet: SearchSpec(label="name", snippet="description", fuzzy=("name", "city")),
-    Organization: SearchSpec(label="name", snippet="description", fuzzy=("name", "city")),
-    HostPolicy: SearchSpec(label="title", snippet="summary", fuzzy=("title",)),
+    Country: SearchSpec("country", "name", "name", fuzzy=("name", "name_ru"), cited=False),
+    ExileGroup: SearchSpec("exile_group", "name", "description", fuzzy=("name",)),
+    Source: SearchSpec("source", "title", "notes", fuzzy=("title",), cited=False),
+    Statistic: SearchSpec("statistic", "slug", "notes"),
+    MediaOutlet: SearchSpec("media_outlet", "name", "description", fuzzy=("name", "city")),
+    Organization: SearchSpec("organization", "name", "description", fuzzy=("name", "city")),
+    HostPolicy: SearchSpec("policy", "title", "summary", fuzzy=("title",)),
 }
+TYPES = {spec.type: model for model, spec in SPECS.items()}
 
 
 def text_query(text):
@@ -104,17 +107,43 @@ def search(queryset, text):
     )
 
 
-def snippet(text):
-    """A highlighted excerpt of the spec's snippet field, for search hits."""
-    return SearchHeadline(
-        "snippet_source",
-        text_query(text),
-        config="english",
-        start_sel="<mark>",
-        stop_sel="</mark>",
-        max_words=30,
-        min_words=10,
-    )
+def search_everything(text, *, types, limit, request):
+    """Ranked hits across ``types`` (best first, at most ``limit``) and match counts per type.
+
+    Two queries per type, whatever the amount of data.
+    """
+    query = text_query(text)
+    counts, hits = {}, []
+    for type_name in types:
+        model = TYPES[type_name]
+        spec = SPECS[model]
+        matches = search(model.objects.all(), text)
+        counts[type_name] = matches.count()
+        best = matches.annotate(
+            snippet=SearchHeadline(
+                spec.snippet,
+                query,
+                config="english",
+                start_sel="<mark>",
+                stop_sel="</mark>",
+                max_words=30,
+                min_words=10,
+            )
+        ).order_by("-search_rank", "pk")[:limit]
+        hits += [
+            {
+                "type": type_name,
+                "id": str(record.pk),
+                "key": getattr(record, "slug", None) or record.pk,
+                "name": getattr(record, spec.label),
+                "snippet": record.snippet,
+                "url": detail_url(record, request),
+                "rank": round(record.search_rank, 6),
+            }
+            for record in best
+        ]
+    hits.sort(key=lambda hit: -hit["rank"])
+    return counts, hits[:limit]
 
 
 def validated_query_text(request, param="q"):

@@ -11,7 +11,7 @@ from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .choices import HealthState
+from .choices import HealthState, Measure, Metric, Unit
 from .errors import as_field_errors
 from .models import (
     AudienceFigure,
@@ -28,6 +28,7 @@ from .models import (
     Statistic,
 )
 from .routes import detail_url
+from .summaries import GROUPINGS
 
 TIMESTAMPS = ("created_at", "updated_at")
 
@@ -147,6 +148,17 @@ class HostPolicyBriefSerializer(LocalizedModelSerializer):
     class Meta:
         model = HostPolicy
         fields = ["id", "slug", "title", "url"]
+
+
+BRIEF_SERIALIZERS = {
+    Country: CountryBriefSerializer,
+    ExileGroup: ExileGroupBriefSerializer,
+    Source: SourceBriefSerializer,
+    Statistic: StatisticBriefSerializer,
+    MediaOutlet: MediaOutletBriefSerializer,
+    Organization: OrganizationBriefSerializer,
+    HostPolicy: HostPolicyBriefSerializer,
+}
 
 
 def country_field(**kwargs):
@@ -593,3 +605,96 @@ class HostPolicySerializer(CitedSerializer):
 class HealthSerializer(serializers.Serializer):
     status = serializers.ChoiceField(HealthState.choices, help_text="Overall readiness.")
     database = serializers.ChoiceField(HealthState.choices, help_text="Database readiness.")
+
+
+# Composite answers: country profile, statistics summary, search -------------------------
+
+
+class CountryProfileSerializer(serializers.Serializer):
+    country = CountrySerializer(help_text="The country.")
+    as_of = serializers.DateField(help_text="Date the policies in force are given for.")
+    policies_in_force = HostPolicySerializer(
+        many=True, help_text="Current (non-historical) policies in effect on as_of."
+    )
+    historical_policies = HostPolicySerializer(
+        many=True, help_text="Policies of earlier eras (1920s, Cold War, ...)."
+    )
+    media_outlets = MediaOutletSerializer(many=True, help_text="Outlets based in the country.")
+    organizations = OrganizationSerializer(
+        many=True, help_text="Organizations based in the country."
+    )
+    statistics = StatisticSerializer(
+        many=True, help_text="Figures with this country as destination, latest first."
+    )
+    sources = SourceBriefSerializer(many=True, help_text="Every source cited by the above.")
+
+
+class StatisticFigureSerializer(StatisticSerializer):
+    """One reported figure inside a summary group."""
+
+    class Meta(StatisticSerializer.Meta):
+        fields = [
+            "id",
+            "slug",
+            "url",
+            "value",
+            "value_low",
+            "value_high",
+            "qualifier",
+            "period_start",
+            "period_end",
+            "citations",
+        ]
+
+
+class StatisticGroupSerializer(serializers.Serializer):
+    """Reports of one metric, unit and measure for one grouping key; never summed."""
+
+    destination = CountryBriefSerializer(
+        allow_null=True,
+        required=False,
+        help_text="Destination (when grouped by it); null means abroad, all destinations.",
+    )
+    exile_group = ExileGroupBriefSerializer(
+        allow_null=True, required=False, help_text="Exile group (when grouped by it); null: none."
+    )
+    origin = CountryBriefSerializer(required=False, help_text="Origin (when grouped by it).")
+    metric = serializers.ChoiceField(Metric.choices, help_text="What the figures count.")
+    unit = serializers.ChoiceField(Unit.choices, help_text="Unit of the figures.")
+    measure = serializers.ChoiceField(Measure.choices, help_text="What kind of number they are.")
+    reports = serializers.IntegerField(help_text="Number of reported figures in the group.")
+    sources = serializers.IntegerField(help_text="Number of distinct sources behind them.")
+    latest = StatisticFigureSerializer(help_text="The most recent figure, by its period.")
+    lowest = StatisticFigureSerializer(help_text="The lowest figure reported.")
+    highest = StatisticFigureSerializer(help_text="The highest figure reported.")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        grouped = self.context.get("group_by", ())
+        return {k: v for k, v in data.items() if k not in GROUPINGS or k in grouped}
+
+
+class StatisticsSummarySerializer(serializers.Serializer):
+    group_by = serializers.ListField(
+        child=serializers.ChoiceField(GROUPINGS), help_text="The grouping used."
+    )
+    note = serializers.CharField(help_text="How to read the numbers.")
+    groups = StatisticGroupSerializer(many=True, help_text="One entry per group.")
+
+
+class SearchHitSerializer(serializers.Serializer):
+    type = serializers.CharField(help_text="Kind of record, e.g. organization.")
+    id = serializers.CharField(help_text="Its id (the code, for a country).")
+    key = serializers.CharField(help_text="Its natural key: slug, or code for a country.")
+    name = serializers.CharField(help_text="Its name or title.")
+    snippet = serializers.CharField(help_text="Matching excerpt; matches in <mark> tags.")
+    url = serializers.URLField(help_text="API URL of the record.")
+    rank = serializers.FloatField(help_text="Relevance; higher is better.")
+
+
+class SearchResultsSerializer(serializers.Serializer):
+    query = serializers.CharField(help_text="The query as received.")
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Number of matches per type."
+    )
+    results = SearchHitSerializer(many=True, help_text="Best matches first, all types mixed.")

@@ -14,5 +14,6 @@ router.register("policies", views.HostPolicyViewSet, basename="policy")
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
+    path("search/", views.SearchView.as_view(), name="search"),
     *router.urls,
 ]

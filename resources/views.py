@@ -1,45 +1,54 @@
 """One ViewSet per resource. Their docstrings are the public API documentation."""
 
+from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
 from django.db.models import Count, Prefetch
 from django.db.utils import DatabaseError
-from django.utils import translation
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from django.utils import timezone, translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import filters
+from . import filters, querysets
 from .choices import HealthState
 from .models import (
-    AudienceFigure,
-    Channel,
     Citation,
     Country,
-    ExileGroup,
-    HostPolicy,
-    Location,
-    MediaOutlet,
-    NotableFigure,
-    Organization,
     Source,
-    Statistic,
 )
+from .profiles import country_profile
 from .routes import citable_querysets
-from .schema import crud_docs, lookup_parameter
+from .schema import LANGUAGE_PARAMETER, crud_docs, lookup_parameter
+from .search import TYPES, search_everything, validated_query_text
 from .serializers import (
+    BRIEF_SERIALIZERS,
+    CountryProfileSerializer,
     CountrySerializer,
     ExileGroupSerializer,
     HealthSerializer,
     HostPolicySerializer,
     MediaOutletSerializer,
     OrganizationSerializer,
+    SearchResultsSerializer,
     SourceDetailSerializer,
     SourceSerializer,
     StatisticSerializer,
+    StatisticsSummarySerializer,
+)
+from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
+
+MAX_SEARCH_HITS = 100
+SUMMARY_NOTE = (
+    "Each group holds figures of one metric, unit and measure, as different sources reported "
+    "them for possibly overlapping periods. They are never added up: 'reports' counts "
+    "figures, not people; 'latest', 'lowest' and 'highest' are single reported figures, each "
+    "with its qualifier, period and citations."
 )
 
 STATISTIC_EXAMPLE = OpenApiExample(
@@ -67,22 +76,34 @@ STATISTIC_EXAMPLE = OpenApiExample(
 )
 
 
-def with_citations(queryset):
-    """``queryset`` with its citations and their sources fetched in two queries."""
-    return queryset.prefetch_related(
-        Prefetch("citations", queryset=Citation.objects.select_related("source"))
-    )
-
-
-def locations_prefetch():
-    return Prefetch(
-        "locations", queryset=with_citations(Location.objects.select_related("country"))
-    )
-
-
 class ResourceViewSetMixin:
     """What every resource's views share: the response language, chosen by ``?lang=``
-    (over the Accept-Language header, which LocaleMiddleware reads)."""
+    (over the Accept-Language header, which LocaleMiddleware reads), and the shape of read
+    responses: ``brief=true`` for the brief form, ``fields=``/``omit=`` to pick fields."""
+
+    def get_serializer_class(self):
+        if self.action in ("list", "retrieve") and self._flag("brief"):
+            return BRIEF_SERIALIZERS[self.get_queryset().model]
+        return super().get_serializer_class()
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if self.request.method in ("GET", "HEAD"):
+            select_fields(
+                getattr(serializer, "child", serializer),
+                keep=self._names("fields"),
+                drop=self._names("omit"),
+            )
+        return serializer
+
+    def _names(self, param):
+        return [n.strip() for n in self.request.query_params.get(param, "").split(",") if n.strip()]
+
+    def _flag(self, param):
+        value = self.request.query_params.get(param, "false").lower()
+        if value not in ("true", "false", "1", "0"):
+            raise ValidationError({param: ["Must be true or false."]})
+        return value in ("true", "1")
 
     def initial(self, request, *args, **kwargs):
         language = request.query_params.get("lang")
@@ -93,6 +114,43 @@ class ResourceViewSetMixin:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
+
+
+def select_fields(serializer, *, keep, drop):
+    """Narrow ``serializer`` to the ``keep`` fields (all if empty) minus the ``drop`` ones."""
+    available = list(serializer.fields)
+    unknown = [name for name in (*keep, *drop) if name not in available]
+    if unknown:
+        param = "fields" if set(unknown) & set(keep) else "omit"
+        raise ValidationError(
+            {param: [f"Unknown field(s) {', '.join(unknown)}; choose from {', '.join(available)}."]}
+        )
+    for name in available:
+        if (keep and name not in keep) or name in drop:
+            serializer.fields.pop(name)
+
+
+def date_param(request, name):
+    """An optional YYYY-MM-DD query parameter; a 400 naming it when malformed."""
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return forms.DateField().clean(value)
+    except forms.ValidationError:
+        raise ValidationError({name: ["Enter a date as YYYY-MM-DD."]}) from None
+
+
+def choice_list_param(request, name, choices, default):
+    """A comma-separated list of values from ``choices``; a 400 naming any other value."""
+    raw = request.query_params.get(name)
+    if not raw:
+        return list(default)
+    values = list(dict.fromkeys(v.strip() for v in raw.split(",") if v.strip()))
+    unknown = [value for value in values if value not in choices]
+    if unknown or not values:
+        raise ValidationError({name: [f"Choose from {', '.join(choices)}."]})
+    return values
 
 
 @crud_docs(
@@ -119,6 +177,30 @@ class CountryViewSet(ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
         self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
         return super().get_object()
 
+    @extend_schema(
+        summary="Country profile: what an exile needs to know about a country",
+        parameters=[
+            lookup_parameter("code", "ISO 3166-1 alpha-2 code, in any case, e.g. LT."),
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATE,
+                description="Give the policies in force on this date (default: today).",
+            ),
+            LANGUAGE_PARAMETER,
+        ],
+        responses=CountryProfileSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def profile(self, request, code=None):
+        """Policies in force (on `as_of`, default today), historical policies, media outlets
+        and organizations based in the country, the statistics with it as destination (latest
+        first), and every source behind all of it."""
+        country = self.get_object()
+        as_of = date_param(request, "as_of") or timezone.localdate()
+        profile = country_profile(country=country, as_of=as_of)
+        context = self.get_serializer_context()
+        return Response(CountryProfileSerializer(profile, context=context).data)
+
 
 @crud_docs(
     "exile group",
@@ -129,7 +211,7 @@ class ExileGroupViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """The groups of exiles the sources distinguish: IT specialists; journalists, activists and
     NGO staff; the liberal intelligentsia; businesspeople and managers. Each with citations."""
 
-    queryset = with_citations(ExileGroup.objects.all())
+    queryset = querysets.exile_groups()
     serializer_class = ExileGroupSerializer
     filterset_class = filters.ExileGroupFilterSet
     lookup_field = "slug"
@@ -175,12 +257,41 @@ class StatisticViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     An empty `destination` means "abroad, all destinations".
     """
 
-    queryset = with_citations(
-        Statistic.objects.select_related("origin", "destination", "exile_group")
-    )
+    queryset = querysets.statistics()
     serializer_class = StatisticSerializer
     filterset_class = filters.StatisticFilterSet
     ordering_fields = ["value", "period_start", "period_end", "created_at", "updated_at"]
+
+    @extend_schema(
+        summary="Reported figures grouped and compared, never added up",
+        filters=True,
+        parameters=[
+            OpenApiParameter(
+                "group_by",
+                OpenApiTypes.STR,
+                description=(
+                    "Comma-separated: destination, exile_group, origin (default destination). "
+                    "Metric, unit and measure always separate groups."
+                ),
+            ),
+            LANGUAGE_PARAMETER,
+        ],
+        responses=StatisticsSummarySerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def summary(self, request):
+        """For each group of the (filtered) statistics: how many figures were reported and by
+        how many sources, the most recent figure, and the lowest and highest figures, each
+        with its period and citations. Figures are never summed: see `note`."""
+        group_by = choice_list_param(request, "group_by", GROUPINGS, DEFAULT_GROUP_BY)
+        queryset = self.filter_queryset(self.get_queryset())
+        data = {
+            "group_by": group_by,
+            "note": SUMMARY_NOTE,
+            "groups": summarize_statistics(queryset, group_by=group_by),
+        }
+        context = {**self.get_serializer_context(), "group_by": group_by}
+        return Response(StatisticsSummarySerializer(data, context=context).data)
 
 
 @crud_docs(
@@ -192,17 +303,7 @@ class MediaOutletViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """Exile media outlets, and kinds of channel exiles publish on, with their platforms
     (channels), reported audiences, where they were based over time, and citations."""
 
-    queryset = with_citations(
-        MediaOutlet.objects.select_related("country", "affiliated_organization")
-    ).prefetch_related(
-        Prefetch(
-            "channels",
-            queryset=with_citations(Channel.objects.all()).prefetch_related(
-                Prefetch("audience_figures", queryset=with_citations(AudienceFigure.objects.all()))
-            ),
-        ),
-        locations_prefetch(),
-    )
+    queryset = querysets.media_outlets()
     serializer_class = MediaOutletSerializer
     filterset_class = filters.MediaOutletFilterSet
     lookup_field = "slug"
@@ -218,12 +319,7 @@ class OrganizationViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     """NGOs and exile organizations, universities in exile, funders, government committees and
     research institutes: where they are based, who leads them, whom they serve."""
 
-    queryset = with_citations(Organization.objects.select_related("country")).prefetch_related(
-        "exile_groups",
-        "media_outlets",
-        Prefetch("notable_figures", queryset=with_citations(NotableFigure.objects.all())),
-        locations_prefetch(),
-    )
+    queryset = querysets.organizations()
     serializer_class = OrganizationSerializer
     filterset_class = filters.OrganizationFilterSet
     lookup_field = "slug"
@@ -239,12 +335,53 @@ class HostPolicyViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     policies of earlier eras (1920s, Cold War).
     """
 
-    queryset = with_citations(HostPolicy.objects.select_related("country")).prefetch_related(
-        "exile_groups", "nationalities"
-    )
+    queryset = querysets.policies()
     serializer_class = HostPolicySerializer
     filterset_class = filters.HostPolicyFilterSet
     ordering_fields = ["title", "announced_on", "effective_from", "created_at", "updated_at"]
+
+
+class SearchView(ResourceViewSetMixin, APIView):
+    """Search every resource at once: countries, exile groups, sources, statistics, media
+    outlets, organizations and policies. Same matching as `q=` on each list (word forms,
+    prefixes, misspelt names, English and Russian); hits of all types ranked together."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        summary="Search across all resources",
+        parameters=[
+            OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=True,
+                description="What to look for.",
+            ),
+            OpenApiParameter(
+                "type",
+                OpenApiTypes.STR,
+                description=f"Comma-separated types to search (default all): {', '.join(TYPES)}.",
+            ),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description=f"Most hits to return (default 20, at most {MAX_SEARCH_HITS}).",
+            ),
+            LANGUAGE_PARAMETER,
+        ],
+        responses=SearchResultsSerializer,
+    )
+    def get(self, request):
+        text = validated_query_text(request)
+        if not text:
+            raise ValidationError({"q": ["This parameter is required."]})
+        types = choice_list_param(request, "type", list(TYPES), TYPES)
+        limit = request.query_params.get("limit", "20")
+        if not limit.isdigit() or not 1 <= int(limit) <= MAX_SEARCH_HITS:
+            raise ValidationError({"limit": [f"A whole number from 1 to {MAX_SEARCH_HITS}."]})
+        counts, hits = search_everything(text, types=types, limit=int(limit), request=request)
+        data = {"query": text, "counts": counts, "results": hits}
+        return Response(SearchResultsSerializer(data).data)
 
 
 class HealthView(APIView):

@@ -1,8 +1,28 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from ..choices import PolicyStatus, PolicyTopic, Stance
 from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint, search_vector
+
+
+class HostPolicyQuerySet(models.QuerySet):
+    def in_force_on(self, day):
+        """Policies in effect on ``day``.
+
+        A dated policy counts from ``effective_from`` until ``effective_to`` (open if empty). A
+        policy without dates counts only when it is marked in force and is not historical:
+        the sources describe it as current without saying since when.
+        """
+        not_ended = Q(effective_to__isnull=True) | Q(effective_to__gte=day)
+        dated = Q(effective_from__lte=day)
+        undated = Q(effective_from__isnull=True, status=PolicyStatus.IN_FORCE, is_historical=False)
+        return self.filter(not_ended & (dated | undated))
+
+    def current(self):
+        """Policies in effect today."""
+        return self.in_force_on(timezone.localdate())
 
 
 class HostPolicy(CitedModel):
@@ -69,6 +89,8 @@ class HostPolicy(CitedModel):
     is_historical = models.BooleanField(
         default=False, help_text="True for policies of earlier eras (1920s, Cold War, ...)."
     )
+
+    objects = HostPolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["country_id", "title", "id"]

@@ -1,0 +1,87 @@
+"""The read querysets: each resource with everything its representation shows, fetched in a
+constant number of queries (no N+1). Views, the country profile and the statistics summary
+all read through these."""
+
+from django.db.models import Prefetch
+
+from .models import (
+    AudienceFigure,
+    Channel,
+    Citation,
+    ExileGroup,
+    HostPolicy,
+    Location,
+    MediaOutlet,
+    NotableFigure,
+    Organization,
+    Statistic,
+)
+
+
+def with_citations(queryset):
+    """``queryset`` with its citations and their sources (one more query)."""
+    return queryset.prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.select_related("source"))
+    )
+
+
+def _locations():
+    return Prefetch(
+        "locations", queryset=with_citations(Location.objects.select_related("country"))
+    )
+
+
+def exile_groups():
+    return with_citations(ExileGroup.objects.all())
+
+
+def statistics():
+    return with_citations(Statistic.objects.select_related("origin", "destination", "exile_group"))
+
+
+def media_outlets():
+    channels = with_citations(Channel.objects.all()).prefetch_related(
+        Prefetch("audience_figures", queryset=with_citations(AudienceFigure.objects.all()))
+    )
+    return with_citations(
+        MediaOutlet.objects.select_related("country", "affiliated_organization")
+    ).prefetch_related(Prefetch("channels", queryset=channels), _locations())
+
+
+def organizations():
+    return with_citations(Organization.objects.select_related("country")).prefetch_related(
+        "exile_groups",
+        "media_outlets",
+        Prefetch("notable_figures", queryset=with_citations(NotableFigure.objects.all())),
+        _locations(),
+    )
+
+
+def policies():
+    return with_citations(HostPolicy.objects.select_related("country")).prefetch_related(
+        "exile_groups", "nationalities"
+    )
+
+
+NESTED_LISTS = ("channels", "audience_figures", "locations", "notable_figures")
+
+
+def cited_sources(records):
+    """The distinct sources cited by ``records`` and their nested records, by title.
+
+    Reads only what the querysets above prefetched: no query of its own.
+    """
+    sources = {}
+
+    def visit(record):
+        for citation in record.citations.all():
+            sources[citation.source_id] = citation.source
+        prefetched = getattr(record, "_prefetched_objects_cache", {})
+        for name in NESTED_LISTS:
+            if name in prefetched:
+                for child in prefetched[name]:
+                    visit(child)
+
+    for record in records:
+        visit(record)
+    return sorted(sources.values(), key=lambda source: (source.title, source.pk))
