@@ -9,8 +9,6 @@ from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
@@ -165,8 +163,7 @@ class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class DateRangeFilter(filters.Filter):
+class DateRangeFilter(filters.CharFilter):  # a string in the OpenAPI schema
     field_class = DateRangeField
 
 
