@@ -1,17 +1,23 @@
-"""Loading a whole dataset (the seed file) into the database, all-or-nothing and idempotent.
+"""Loading a whole dataset (the seed file) into the database, all-or-nothing and idempotent,
+and exporting the database as such a dataset.
 
 Records are keyed by their slugs, written in the API's write shape and validated by the API's
 own serializers, so a file can never hold what the API would refuse. A record whose stored
-state already matches the file is left untouched, so loading twice changes nothing.
+state already matches the file is left untouched, so loading twice changes nothing. An export
+is that same write shape, so loading it into an empty database reproduces the data.
 """
 
+import json
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 import yaml
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from rest_framework import serializers as drf_serializers
 
+from . import querysets
+from .models import Source
 from .serializers import (
     ExileGroupSerializer,
     HostPolicySerializer,
@@ -65,19 +71,39 @@ class LoadReport:
 
 
 def read_dataset(path=SEED_FILE):
-    """Parse a dataset file (YAML, or JSON, which YAML reads too)."""
+    """Parse a dataset file: JSON if its name ends in ``.json``, YAML otherwise.
+
+    JSON is not read as YAML, though YAML reads most of it: YAML turns a raw U+0085 into a
+    space and refuses DEL and the C1 controls, all of which JSON writes unescaped.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise DatasetError([(str(path), exc.strerror or str(exc))]) from exc
+    except UnicodeDecodeError as exc:
+        raise DatasetError([(str(path), f"not UTF-8 text (byte {exc.start})")]) from exc
+    parse = _parse_json if Path(path).suffix.lower() == ".json" else _parse_yaml
+    data = parse(text, path)
+    if not isinstance(data, dict):
+        raise DatasetError([(str(path), "expected a mapping of sections")])
+    return data
+
+
+def _parse_json(text, path):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"{path}, line {exc.lineno}, column {exc.colno}"
+        raise DatasetError([(where, f"not valid JSON: {exc.msg}")]) from exc
+
+
+def _parse_yaml(text, path):
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}, line {mark.line + 1}" if mark else str(path)
         raise DatasetError([(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
-    if not isinstance(data, dict):
-        raise DatasetError([(str(path), "expected a mapping of sections")])
-    return data
 
 
 def load_dataset(*, data):
@@ -211,3 +237,60 @@ def _differs(serializer, instance, validated):
         elif current != value:
             return True
     return False
+
+
+def export_dataset():
+    """Every record of every section, in the write shape ``load_dataset`` accepts.
+
+    References are natural keys (codes and slugs, never ids), every writable field is present
+    (empty ones too) and everything is in a stable order, so that two exports of the same data
+    are identical and loading one into an empty database reproduces the data.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:  # one snapshot for the whole export, even while editors keep writing
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return {
+            section: _export_section(serializer_class(), EXPORT_QUERYSETS[section]())
+            for section, serializer_class in SECTIONS.items()
+        }
+
+
+# Each section read with its relations prefetched, as the API reads it.
+EXPORT_QUERYSETS = {
+    "sources": Source.objects.all,
+    "exile_groups": querysets.exile_groups,
+    "organizations": querysets.organizations,
+    "media_outlets": querysets.media_outlets,
+    "statistics": querysets.statistics,
+    "policies": querysets.policies,
+}
+
+
+def _export_section(serializer, records):
+    """The section's records, ordered by natural key (in Python: independent of collations)."""
+    return [_write_shape(serializer, r) for r in sorted(records, key=attrgetter(NATURAL_KEY))]
+
+
+def _write_shape(serializer, instance):
+    """``instance`` as the serializer would accept it back: each writable field, by name."""
+    return {
+        name: _write_value(serializer_field, serializer_field.get_attribute(instance))
+        for name, serializer_field in _writable(serializer).items()
+    }
+
+
+def _write_value(serializer_field, value):
+    """One field's value as written: related records by key, nested lists in creation order."""
+    if isinstance(serializer_field, drf_serializers.ListSerializer):
+        items = sorted(value.all(), key=attrgetter("pk"))  # creation order, from the prefetch
+        return [_write_shape(serializer_field.child, item) for item in items]
+    if isinstance(serializer_field, drf_serializers.ManyRelatedField):
+        key = attrgetter(serializer_field.child_relation.slug_field)
+        return sorted(key(item) for item in value)
+    if value is None:
+        return None
+    if isinstance(serializer_field, drf_serializers.SlugRelatedField):
+        return getattr(value, serializer_field.slug_field)
+    return serializer_field.to_representation(value)
