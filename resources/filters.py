@@ -107,6 +107,16 @@ class StrictBooleanField(forms.Field):
             raise forms.ValidationError("Must be true or false.", code="invalid") from None
 
 
+class IsoDateField(forms.DateField):
+    """YYYY-MM-DD only: not the formats of the active language (01.06.2022, 06/01/2022)."""
+
+    input_formats = ["%Y-%m-%d"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_messages", {"invalid": "Enter a date as YYYY-MM-DD."})
+        super().__init__(*args, **kwargs)
+
+
 class DateRangeField(forms.Field):
     """``START,END`` as two ISO dates, START not after END."""
 
@@ -116,7 +126,7 @@ class DateRangeField(forms.Field):
         parts = [part.strip() for part in str(value).split(",")]
         if len(parts) != 2:
             raise forms.ValidationError("Give two dates: START,END (YYYY-MM-DD).", code="invalid")
-        start, end = (forms.DateField().clean(part) for part in parts)
+        start, end = (IsoDateField().clean(part) for part in parts)
         if end < start:
             raise forms.ValidationError("END must not be before START.", code="invalid")
         return start, end
@@ -161,6 +171,10 @@ class CountryCodeFilter(KeysFilter):
 
 class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
+
+
+class DateFilter(filters.DateFilter):
+    field_class = IsoDateField
 
 
 class DateRangeFilter(filters.CharFilter):  # a string in the OpenAPI schema
@@ -244,12 +258,12 @@ class StatisticFilterSet(filters.FilterSet):
     value_max = filters.NumberFilter(
         field_name="value", lookup_expr="lte", help_text="Value at most this."
     )
-    period_after = filters.DateFilter(
+    period_after = DateFilter(
         field_name="period_start",
         lookup_expr="gte",
         help_text="Periods starting on or after this date (YYYY-MM-DD).",
     )
-    period_before = filters.DateFilter(
+    period_before = DateFilter(
         field_name="period_end",
         lookup_expr="lte",
         help_text="Periods ending on or before this date (YYYY-MM-DD).",
@@ -372,13 +386,13 @@ class HostPolicyFilterSet(filters.FilterSet):
         field_name="nationalities", distinct=True, help_text="Concerns this nationality (code)."
     )
     is_historical = BooleanFilter(help_text="Only historical (true) or recent (false) policies.")
-    announced_after = filters.DateFilter(
+    announced_after = DateFilter(
         field_name="announced_on", lookup_expr="gte", help_text="Announced on or after this date."
     )
-    announced_before = filters.DateFilter(
+    announced_before = DateFilter(
         field_name="announced_on", lookup_expr="lte", help_text="Announced on or before this date."
     )
-    in_force_on = filters.DateFilter(
+    in_force_on = DateFilter(
         method="filter_in_force_on",
         help_text=(
             "In effect on this date (YYYY-MM-DD): effective_from on or before it and "

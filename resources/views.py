@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from . import filters, querysets
 from .choices import HealthState
+from .filters import IsoDateField
 from .models import (
     Citation,
     Country,
@@ -136,7 +137,7 @@ def date_param(request, name):
     if value in (None, ""):
         return None
     try:
-        return forms.DateField().clean(value)
+        return IsoDateField().clean(value)
     except forms.ValidationError:
         raise ValidationError({name: ["Enter a date as YYYY-MM-DD."]}) from None
 

@@ -11,11 +11,17 @@ class HostPolicyQuerySet(models.QuerySet):
     def in_force_on(self, day):
         """Policies in effect on ``day``.
 
-        A dated policy counts from ``effective_from`` until ``effective_to`` (open if empty). A
+        A dated policy counts from ``effective_from`` until ``effective_to`` (open if empty,
+        unless the policy is marked repealed or suspended). A
         policy without dates counts only when it is marked in force and is not historical:
         the sources describe it as current without saying since when.
         """
-        not_ended = Q(effective_to__isnull=True) | Q(effective_to__gte=day)
+        # Repealed or suspended with no end date: when it stopped is unknown, so it is not
+        # claimed to be in force on any day.
+        open_ended = Q(effective_to__isnull=True) & ~Q(
+            status__in=[PolicyStatus.REPEALED, PolicyStatus.SUSPENDED]
+        )
+        not_ended = open_ended | Q(effective_to__gte=day)
         dated = Q(effective_from__lte=day)
         undated = Q(effective_from__isnull=True, status=PolicyStatus.IN_FORCE, is_historical=False)
         return self.filter(not_ended & (dated | undated))

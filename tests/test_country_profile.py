@@ -1,0 +1,486 @@
+"""The country profile: /api/v1/countries/{code}/profile/?as_of=YYYY-MM-DD."""
+
+from datetime import date, timedelta
+from http import HTTPStatus
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from resources.models import Channel
+from tests.factories import (
+    cite,
+    make_exile_group,
+    make_media_outlet,
+    make_organization,
+    make_policy,
+    make_source,
+    make_statistic,
+)
+
+AS_OF = date(2023, 6, 1)
+
+
+def profile_url(code):
+    return reverse("country-profile", kwargs={"code": code})
+
+
+def brief_source(source):
+    return {
+        "id": source.pk,
+        "slug": source.slug,
+        "title": source.title,
+        "url": f"http://testserver/api/v1/sources/{source.pk}/",
+    }
+
+
+def slugs(rows):
+    return [row["slug"] for row in rows]
+
+
+@pytest.fixture
+def georgia(source):
+    """Records of Georgia and of other countries, for a profile of Georgia on AS_OF.
+
+    Each source but the essay is cited by one kind of record only, so that the profile's
+    sources show exactly which records (and nested records) were walked.
+    """
+    channel_source = make_source(slug="telegram-survey", title="Survey of exile Telegram channels")
+    location_source = make_source(slug="media-moves", title="Atlas of exile media moves")
+    figure_source = make_source(slug="notables", title="Register of notable exiles")
+    excluded_source = make_source(slug="draft-law", title="Commentary on draft laws")
+    elsewhere_source = make_source(slug="armenia-report", title="Report on Armenia")
+
+    records = SimpleNamespace(
+        source=source,
+        channel_source=channel_source,
+        location_source=location_source,
+        figure_source=figure_source,
+        excluded_source=excluded_source,
+        elsewhere_source=elsewhere_source,
+    )
+    # Policies of Georgia: three in force on AS_OF, three not, two historical.
+    records.undated_current = make_policy(
+        source, slug="ge-undated-current", country_id="GE", title="Residence permits for IT"
+    )
+    records.dated_in_force = make_policy(
+        source,
+        slug="ge-dated-in-force",
+        country_id="GE",
+        title="Visa-free stay of one year",
+        effective_from=date(2022, 3, 1),
+    )
+    records.ends_on_as_of = make_policy(
+        source,
+        slug="ge-ends-on-as-of",
+        country_id="GE",
+        title="Humanitarian visas",
+        effective_from=date(2022, 1, 1),
+        effective_to=AS_OF,
+    )
+    records.not_yet = make_policy(
+        excluded_source,
+        slug="ge-not-yet-in-force",
+        country_id="GE",
+        title="Digital nomad visa",
+        status="announced",
+        effective_from=AS_OF + timedelta(days=30),
+    )
+    records.repealed = make_policy(
+        excluded_source,
+        slug="ge-repealed",
+        country_id="GE",
+        title="Bank account restrictions",
+        topic="banking",
+        stance="restrictive",
+        status="repealed",
+        effective_from=date(2022, 4, 1),
+        effective_to=AS_OF - timedelta(days=1),
+    )
+    records.undated_announced = make_policy(
+        excluded_source,
+        slug="ge-undated-announced",
+        country_id="GE",
+        title="Announced tax relief",
+        status="announced",
+    )
+    records.refuge_1920s = make_policy(
+        source,
+        slug="ge-refuge-1920s",
+        country_id="GE",
+        title="Refuge for White emigres",
+        status="historical",
+        is_historical=True,
+        effective_from=date(1921, 1, 1),
+        effective_to=date(1924, 12, 31),
+    )
+    # Undated and marked in force, but of an earlier era: historical, never in force.
+    records.cold_war = make_policy(
+        source,
+        slug="ge-cold-war-stance",
+        country_id="GE",
+        title="Cold War asylum stance",
+        is_historical=True,
+    )
+    make_policy(elsewhere_source, slug="am-in-force", country_id="AM")
+
+    # Media outlets: one based in Georgia (nested records citing their own sources).
+    records.outlet = make_media_outlet(
+        source, slug="ge-outlet", name="Tbilisi exile TV", country_id="GE"
+    )
+    cite(Channel.objects.create(media_outlet=records.outlet, platform="telegram"), channel_source)
+    cite(records.outlet.locations.create(country_id="LV", city="Riga"), location_source)
+    armenian_outlet = make_media_outlet(elsewhere_source, slug="am-outlet", country_id="AM")
+    # Moved through Georgia, but based in Armenia: not Georgia's.
+    cite(armenian_outlet.locations.create(country_id="GE", city="Tbilisi"), elsewhere_source)
+    make_media_outlet(elsewhere_source, slug="outlet-of-no-country")
+
+    # Organizations.
+    records.organization = make_organization(
+        source, slug="ge-org", name="Emigration support centre", country_id="GE"
+    )
+    cite(
+        records.organization.notable_figures.create(name="Someone", role="founder"),
+        figure_source,
+    )
+    make_organization(elsewhere_source, slug="lt-org", country_id="LT")
+
+    # Statistics with Georgia as destination (latest first: open period, autumn, first
+    # weeks, undated), and others that must not be shown.
+    records.first_weeks = make_statistic(source, slug="ge-first-weeks")
+    records.autumn = make_statistic(
+        source,
+        slug="ge-autumn",
+        value=70000,
+        period_start=date(2022, 9, 21),
+        period_end=date(2022, 10, 4),
+    )
+    records.open_period = make_statistic(
+        source,
+        slug="ge-since-2023",
+        measure="stock",
+        value=100000,
+        period_start=date(2023, 1, 1),
+        period_end=None,
+    )
+    records.undated = make_statistic(
+        source, slug="ge-undated", period_start=None, period_end=None, value=5000
+    )
+    make_statistic(elsewhere_source, slug="ge-as-origin", origin_id="GE", destination_id="AM")
+    make_statistic(elsewhere_source, slug="am-arrivals", destination_id="AM")
+    make_statistic(elsewhere_source, slug="abroad-departures", destination=None)
+    return records
+
+
+def test_profile_on_as_of_returns_the_country_and_as_of(api_client, georgia):
+    response = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()})
+
+    assert response.status_code == HTTPStatus.OK
+    body = response.json()
+    assert list(body) == [
+        "country",
+        "as_of",
+        "policies_in_force",
+        "historical_policies",
+        "media_outlets",
+        "organizations",
+        "statistics",
+        "sources",
+    ]
+    assert body["as_of"] == "2023-06-01"
+    country = {k: v for k, v in body["country"].items() if k not in ("created_at", "updated_at")}
+    assert country == {
+        "code": "GE",
+        "alpha3": "GEO",
+        "name": "Georgia",
+        "name_ru": "Грузия",
+        "region": "Asia",
+        "url": "http://testserver/api/v1/countries/GE/",
+    }
+
+
+def test_profile_on_as_of_lists_exactly_the_policies_in_force(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
+
+    # By title: the dated one, the undated current one, the one ending on as_of itself.
+    assert slugs(body["policies_in_force"]) == [
+        "ge-ends-on-as-of",
+        "ge-undated-current",
+        "ge-dated-in-force",
+    ]
+
+
+def test_profile_lists_exactly_the_historical_policies_under_historical(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
+
+    assert slugs(body["historical_policies"]) == ["ge-cold-war-stance", "ge-refuge-1920s"]
+
+
+def test_profile_policies_are_shown_as_their_own_endpoint_shows_them(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
+
+    for row in [*body["policies_in_force"], *body["historical_policies"]]:
+        detail = api_client.get(reverse("policy-detail", kwargs={"pk": row["id"]})).json()
+        assert row == detail
+
+
+def test_profile_lists_only_outlets_and_organizations_based_in_the_country(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
+
+    assert slugs(body["media_outlets"]) == ["ge-outlet"]
+    assert slugs(body["organizations"]) == ["ge-org"]
+    outlet = body["media_outlets"][0]
+    assert [channel["platform"] for channel in outlet["channels"]] == ["telegram", "youtube"]
+    assert (
+        outlet
+        == api_client.get(reverse("media-outlet-detail", kwargs={"slug": "ge-outlet"})).json()
+    )
+    assert (
+        body["organizations"][0]
+        == api_client.get(reverse("organization-detail", kwargs={"slug": "ge-org"})).json()
+    )
+
+
+def test_profile_lists_statistics_to_the_country_latest_first(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
+
+    # Ordered by period end, or start for an open period; undated last. Not the figures with
+    # Georgia as origin, nor those to other destinations or abroad.
+    assert slugs(body["statistics"]) == [
+        "ge-since-2023",
+        "ge-autumn",
+        "ge-first-weeks",
+        "ge-undated",
+    ]
+    for row in body["statistics"]:
+        detail = api_client.get(reverse("statistic-detail", kwargs={"pk": row["id"]})).json()
+        assert row == detail
+
+
+def test_profile_sources_are_exactly_those_behind_the_shown_records(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
+
+    # The channel, location and notable-figure sources come from nested records only; the
+    # draft-law commentary backs only policies not in force, the Armenia report only other
+    # countries' records. Sorted by title.
+    assert body["sources"] == [
+        brief_source(georgia.location_source),
+        brief_source(georgia.source),
+        brief_source(georgia.figure_source),
+        brief_source(georgia.channel_source),
+    ]
+
+
+def test_profile_of_a_country_without_records_has_empty_lists(api_client, georgia):
+    body = api_client.get(profile_url("KZ"), {"as_of": AS_OF.isoformat()}).json()
+
+    assert body["country"]["code"] == "KZ"
+    for name in (
+        "policies_in_force",
+        "historical_policies",
+        "media_outlets",
+        "organizations",
+        "statistics",
+        "sources",
+    ):
+        assert body[name] == [], name
+
+
+@pytest.mark.parametrize(
+    ("as_of", "expected"),
+    [
+        # Before any dated policy: only the undated current one.
+        ("2021-12-31", ["ge-undated-current"]),
+        ("2022-01-01", ["ge-ends-on-as-of", "ge-undated-current"]),
+        (
+            "2022-04-01",
+            [
+                "ge-repealed",
+                "ge-ends-on-as-of",
+                "ge-undated-current",
+                "ge-dated-in-force",
+            ],
+        ),
+        ("2023-06-01", ["ge-ends-on-as-of", "ge-undated-current", "ge-dated-in-force"]),
+        # The day after one ended, the day another started.
+        ("2023-06-02", ["ge-undated-current", "ge-dated-in-force"]),
+        ("2023-07-01", ["ge-not-yet-in-force", "ge-undated-current", "ge-dated-in-force"]),
+    ],
+)
+def test_profile_as_of_changes_which_dated_policies_are_in_force(
+    api_client, georgia, as_of, expected
+):
+    body = api_client.get(profile_url("GE"), {"as_of": as_of}).json()
+
+    assert body["as_of"] == as_of
+    assert slugs(body["policies_in_force"]) == expected
+    assert slugs(body["historical_policies"]) == ["ge-cold-war-stance", "ge-refuge-1920s"]
+
+
+def test_profile_as_of_changes_the_sources_with_the_policies(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": "2023-07-01"}).json()
+
+    # The announced policy now in force brings its source in.
+    assert brief_source(georgia.excluded_source) in body["sources"]
+
+
+def test_profile_without_as_of_uses_the_local_date(api_client, source, monkeypatch):
+    make_policy(source, slug="starts-today", country_id="GE", effective_from=date(2030, 1, 1))
+    make_policy(source, slug="starts-tomorrow", country_id="GE", effective_from=date(2030, 1, 2))
+    make_policy(source, slug="ended-yesterday", country_id="GE", effective_to=date(2029, 12, 31))
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2030, 1, 1))
+
+    body = api_client.get(profile_url("GE")).json()
+
+    assert body["as_of"] == "2030-01-01"
+    assert slugs(body["policies_in_force"]) == ["starts-today"]
+
+
+def test_profile_without_as_of_is_given_for_today(api_client, source):
+    today = timezone.localdate()
+    make_policy(source, slug="in-force", country_id="GE", effective_from=today)
+    make_policy(source, slug="from-tomorrow", country_id="GE", effective_from=today + timedelta(1))
+
+    for params in ({}, {"as_of": ""}):
+        body = api_client.get(profile_url("GE"), params).json()
+        assert body["as_of"] == today.isoformat()
+        assert slugs(body["policies_in_force"]) == ["in-force"]
+
+
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        "2023-13-01",
+        "2023-02-30",
+        "yesterday",
+        "2023-06",
+        "20230601",
+        "2023-06-01T00:00:00",
+        "'; DROP TABLE x; --",
+    ],
+)
+def test_profile_with_invalid_as_of_is_400_naming_as_of(api_client, georgia, as_of):
+    response = api_client.get(profile_url("GE"), {"as_of": as_of})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"as_of": ["Enter a date as YYYY-MM-DD."]}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "lang"),
+    [("06/01/2023", "en"), ("Jun 1 2023", "en"), ("1 June 2023", "en"), ("01.06.2023", "ru")],
+)
+def test_profile_with_non_iso_as_of_is_400_naming_as_of(api_client, georgia, as_of, lang):
+    response = api_client.get(profile_url("GE"), {"as_of": as_of, "lang": lang})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"as_of": ["Enter a date as YYYY-MM-DD."]}
+
+
+def test_profile_with_lowercase_code_returns_the_country(api_client, georgia):
+    upper = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()})
+    lower = api_client.get(profile_url("ge"), {"as_of": AS_OF.isoformat()})
+
+    assert lower.status_code == HTTPStatus.OK
+    assert lower.json() == upper.json()
+    assert lower.json()["country"]["code"] == "GE"
+
+
+@pytest.mark.parametrize("code", ["XX", "xx", "QZ"])
+def test_profile_of_unknown_code_is_404_json(api_client, db, code):
+    response = api_client.get(profile_url(code))
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "No Country matches the given query."}
+
+
+def test_profile_with_lang_ru_gives_russian_names(api_client, source):
+    make_policy(
+        source,
+        slug="ge-residence",
+        country_id="GE",
+        title="Residence permits",
+        title_ru="Вид на жительство",
+    )
+
+    english = api_client.get(profile_url("GE")).json()
+    russian = api_client.get(profile_url("GE"), {"lang": "ru"}).json()
+
+    assert english["country"]["name"] == "Georgia"
+    assert russian["country"]["name"] == "Грузия"
+    assert english["policies_in_force"][0]["title"] == "Residence permits"
+    assert russian["policies_in_force"][0]["title"] == "Вид на жительство"
+    assert russian["policies_in_force"][0]["country"]["name"] == "Грузия"
+
+
+def test_profile_with_unknown_lang_is_400_naming_lang(api_client, db):
+    response = api_client.get(profile_url("GE"), {"lang": "xx"})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert list(response.json()) == ["lang"]
+
+
+def add_records_of_each_kind(source, start, count):
+    """``count`` records of every kind the profile of Georgia shows, each with every relation
+    and nested record its representation shows, and each with a source of its own."""
+    group = make_exile_group(source, slug=f"group-{start}")
+    for number in range(start, start + count):
+        own = make_source(slug=f"own-{number}", title=f"Source {number}")
+        policy = make_policy(own, slug=f"in-force-{number}", country_id="GE")
+        policy.exile_groups.add(group)
+        policy.nationalities.add("RU")
+        historical = make_policy(
+            own, slug=f"historical-{number}", country_id="GE", is_historical=True
+        )
+        historical.exile_groups.add(group)
+        historical.nationalities.add("RU")
+        organization = make_organization(own, slug=f"org-{number}", country_id="GE")
+        organization.exile_groups.add(group)
+        cite(organization.notable_figures.create(name="Someone", role="founder"), own)
+        cite(organization.locations.create(country_id="GE", city="Tbilisi"), own)
+        outlet = make_media_outlet(
+            own, slug=f"outlet-{number}", country_id="GE", affiliated_organization=organization
+        )
+        cite(outlet.locations.create(country_id="LV", city="Riga"), own)
+        make_statistic(own, slug=f"statistic-{number}", exile_group=group)
+
+
+def test_profile_query_count_is_the_same_for_1_and_20_records_of_each_kind(api_client, source):
+    counts = []
+    for start, count in ((0, 1), (1, 19)):
+        add_records_of_each_kind(source, start, count)
+        with CaptureQueriesContext(connection) as queries:
+            response = api_client.get(profile_url("GE"))
+        body = response.json()
+        total = start + count
+        for name in (
+            "policies_in_force",
+            "historical_policies",
+            "media_outlets",
+            "organizations",
+            "statistics",
+        ):
+            assert len(body[name]) == total, name
+        assert len(body["sources"]) == total  # their own; the exile group's essay is not shown
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
+
+
+def test_profile_of_20_records_of_each_kind_costs_at_most_27_queries(
+    api_client, source, django_assert_max_num_queries
+):
+    add_records_of_each_kind(source, 0, 20)
+
+    # The country; policies in force and historical ones, each with citations, exile groups
+    # and nationalities (4 + 4); outlets with citations, channels, their citations, audience
+    # figures, their citations, locations, their citations (8); organizations with
+    # citations, exile groups, outlets, notable figures, their citations, locations, their
+    # citations (8); statistics with citations (2).
+    with django_assert_max_num_queries(27):
+        response = api_client.get(profile_url("GE"))
+    assert response.status_code == HTTPStatus.OK
