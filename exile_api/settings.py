@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -64,7 +65,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above everything that may answer early (WhiteNoise, the body limit, CommonMiddleware), so
+    # those answers carry CORS headers too; below SecurityMiddleware, so preflights get its headers.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the Cache-Control middleware: the ETag and 304 see its no-store, and keep its headers.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "exile_api.middleware.ApiCacheHeadersMiddleware",
     "exile_api.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -143,6 +150,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
+# Seconds browsers and shared caches may reuse an anonymous API read without revalidating it.
+API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))
+if API_CACHE_MAX_AGE < 0:
+    raise ImproperlyConfigured("API_CACHE_MAX_AGE must be a number of seconds, 0 or more.")
+
+# Browser apps on any origin may read the API; writes stay same-origin: a preflight for
+# POST/PUT/PATCH/DELETE is answered without those methods, so browsers do not send them (a
+# preflight-free form POST still meets the CSRF check and the JSON-only parser).
+# No credentials: a cross-origin page never reads a response made with the user's cookies.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False
+# Cross-origin scripts may read the ETag, to revalidate with If-None-Match themselves.
+CORS_EXPOSE_HEADERS = ("ETag",)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -202,6 +225,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "media-outlets", "description": "Exile media outlets and their channels."},
         {"name": "organizations", "description": "NGOs and exile organizations."},
         {"name": "policies", "description": "Host-country policies and stances."},
+        {"name": "search", "description": "Search across every resource at once."},
         {"name": "health", "description": "Liveness and database readiness."},
     ],
 }
