@@ -5,6 +5,8 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
+from .exports import FORMAT_PARAMETER
+
 
 class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """Responses show the brief object; requests take the natural key (a string)."""
@@ -68,7 +70,7 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
     a_singular = f"{'an' if singular[0] in 'aeiou' else 'a'} {singular}"
     detail = {"parameters": [lookup]} if lookup else {}
     key = lookup.name if lookup else "id"
-    reads = [LANGUAGE_PARAMETER, *SHAPE_PARAMETERS]
+    reads = [LANGUAGE_PARAMETER, *SHAPE_PARAMETERS, FORMAT_PARAMETER]
     docs = {
         "list": extend_schema(summary=f"List {plural}", parameters=reads),
         "retrieve": extend_schema(

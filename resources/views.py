@@ -7,6 +7,8 @@ from django.db import connection
 from django.db.models import Count, Prefetch
 from django.db.utils import DatabaseError
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions, viewsets
@@ -17,6 +19,8 @@ from rest_framework.views import APIView
 
 from . import filters, querysets
 from .choices import HealthState
+from .conditional import LastModifiedMixin
+from .exports import CSVExportMixin
 from .filters import IsoDateField
 from .models import (
     Citation,
@@ -77,10 +81,25 @@ STATISTIC_EXAMPLE = OpenApiExample(
 )
 
 
-class ResourceViewSetMixin:
-    """What every resource's views share: the response language, chosen by ``?lang=``
-    (over the Accept-Language header, which LocaleMiddleware reads), and the shape of read
-    responses: ``brief=true`` for the brief form, ``fields=``/``omit=`` to pick fields."""
+class LanguageMixin:
+    """The response language: ``?lang=`` over the Accept-Language header (which
+    LocaleMiddleware reads); a 400 for a language the API does not serve."""
+
+    def initial(self, request, *args, **kwargs):
+        language = request.query_params.get("lang")
+        if language is not None:
+            if language not in dict(settings.LANGUAGES):
+                choices = ", ".join(dict(settings.LANGUAGES))
+                raise ValidationError({"lang": [f"Unknown language; choose from {choices}."]})
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        super().initial(request, *args, **kwargs)
+
+
+class ResourceViewSetMixin(LastModifiedMixin, CSVExportMixin, LanguageMixin):
+    """What every resource's viewset shares: the response language, Last-Modified, CSV exports
+    (``?format=csv``) and the shape of read responses (``brief=true`` for the brief form,
+    ``fields=``/``omit=`` to pick fields)."""
 
     def get_serializer_class(self):
         if self.action in ("list", "retrieve") and self._flag("brief"):
@@ -105,16 +124,6 @@ class ResourceViewSetMixin:
         if value not in ("true", "false", "1", "0"):
             raise ValidationError({param: ["Must be true or false."]})
         return value in ("true", "1")
-
-    def initial(self, request, *args, **kwargs):
-        language = request.query_params.get("lang")
-        if language is not None:
-            if language not in dict(settings.LANGUAGES):
-                choices = ", ".join(dict(settings.LANGUAGES))
-                raise ValidationError({"lang": [f"Unknown language; choose from {choices}."]})
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        super().initial(request, *args, **kwargs)
 
 
 def select_fields(serializer, *, keep, drop):
@@ -342,7 +351,7 @@ class HostPolicyViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     ordering_fields = ["title", "announced_on", "effective_from", "created_at", "updated_at"]
 
 
-class SearchView(ResourceViewSetMixin, APIView):
+class SearchView(LanguageMixin, APIView):
     """Search every resource at once: countries, exile groups, sources, statistics, media
     outlets, organizations and policies. Same matching as `q=` on each list (word forms,
     prefixes, misspelt names, English and Russian); hits of all types ranked together."""
@@ -385,8 +394,9 @@ class SearchView(ResourceViewSetMixin, APIView):
         return Response(SearchResultsSerializer(data).data)
 
 
+@method_decorator(never_cache, name="get")
 class HealthView(APIView):
-    """Liveness and database readiness, for load balancers and monitors."""
+    """Liveness and database readiness, for load balancers and monitors (never cached)."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]

@@ -45,11 +45,11 @@ def full_dataset(source):
 @pytest.mark.parametrize(
     ("route", "max_queries"),
     [
-        ("country-list", 2),
-        ("exile-group-list", 3),
-        ("source-list", 2),
-        ("statistic-list", 3),
-        ("media-outlet-list", 9),
+        ("country-list", 3),
+        ("exile-group-list", 4),
+        ("source-list", 3),
+        ("statistic-list", 4),
+        ("media-outlet-list", 10),
         ("organization-list", 10),
         ("policy-list", 6),
     ],

@@ -1,0 +1,301 @@
+"""CSV exports: every list as a streamed CSV file, every record as a one-row CSV.
+
+Ask with ``?format=csv`` or ``Accept: text/csv``. A list export holds every record matching
+the request's filters, ``q`` search and ``ordering``, not one page: ``limit`` and ``offset``
+do not apply. It is streamed, a chunk of records at a time, so a large export never sits in
+memory. Errors stay JSON (DRF's error shape) whatever format was asked for.
+
+Columns are the JSON representation's field names, in the same order (``fields``, ``omit``
+and ``brief`` pick them as they pick the JSON fields). Each cell is one JSON value flattened to
+text:
+
+- ``null`` -> empty; booleans -> ``true`` / ``false``; numbers as they are; text as it is,
+  including the ``url`` column.
+- A related record (a brief object such as ``{"code", "name", "url"}``) -> its key: the
+  ``code`` if it has one, else its ``slug``, else its ``id`` (``GE``, ``it-specialists``).
+- A list of related records or of plain values (``exile_groups``, ``nationalities``,
+  ``media_outlets``, ``languages``) -> the keys or values joined with ``"; "``
+  (``it-specialists; journalists``).
+- ``citations`` -> ``"<source slug> <locator>: <claim>"`` per citation, joined with ``" | "``
+  (``essay para 1: Georgia received 25,000 Russians. | unhcr-2023 table 2: ...``).
+- Other nested lists -> a compact text per item, joined with ``" | "``:
+
+  - ``channels``: ``"<platform> <handle>"``, then its audience figures in parentheses joined
+    with ``"; "`` (``telegram @dozhdru (subscribers 1000000 at_least as of 2024-01-01)``);
+  - ``audience_figures``: ``"<metric> <value>"``, then the range ``low–high``, the qualifier
+    when not ``exact``, and ``as of <date>``, each when present;
+  - ``locations``: ``"<city>, <country code> <start>–<end>"``, dates or else years, each part
+    when known (``Riga, LV 2014–2022``);
+  - ``notable_figures``: ``"<name> (<role>)"``;
+  - ``cited_by`` (a source's detail): ``"<record type> <record id> <locator>: <claim>"``.
+
+  Citations of nested records (a channel's, a location's) are left out: the JSON has them.
+
+A cell that a spreadsheet would read as a formula (one starting with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return) is prefixed with a single quote, as the OWASP guidance on CSV
+injection advises; pure numbers such as ``-5`` are left as they are.
+"""  # noqa: RUF002 (the en dash between a start and an end is part of the format)
+
+import csv
+import re
+from decimal import Decimal
+
+from django.http import StreamingHttpResponse
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+CHUNK_SIZE = 500
+LIST_SEPARATOR = "; "
+ITEM_SEPARATOR = " | "
+# Joins a start and an end: a hyphen would be lost among the dates' own hyphens.
+EN_DASH = "\u2013"
+BRIEF_KEYS = ("code", "slug", "id")
+BRIEF_FIELDS = {"id", "slug", "code", "name", "title", "url", "metric", "value"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PURE_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+# drf-spectacular adds a bare `format` parameter wherever a view has two formats; this one, given
+# with the list and detail reads (schema.crud_docs), replaces it with a documented one.
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["json", "csv"],
+    description=(
+        "Response format (default json). csv, like `Accept: text/csv`, gives a CSV file: for "
+        "a list, every record matching the filters, search and ordering in one streamed file "
+        "(limit and offset do not apply); for a record, a header and one row. Columns are the "
+        "JSON fields; related records are given by key (code, slug or id), lists of them "
+        "joined with '; ', citations as '<source slug> <locator>: <claim>' joined with ' | '. "
+        "Errors are always JSON."
+    ),
+)
+
+
+# Flattening -------------------------------------------------------------------------------
+
+
+def is_brief(value):
+    """Whether a JSON object is a related record's brief form: its url and its key."""
+    return "url" in value and any(key in value for key in BRIEF_KEYS) and set(value) <= BRIEF_FIELDS
+
+
+def brief_key(value):
+    for key in BRIEF_KEYS:
+        if value.get(key) not in (None, ""):
+            return flatten_value(value[key])
+    return ""
+
+
+def joined(parts, separator=" "):
+    """The non-empty parts, joined."""
+    return separator.join(part for part in parts if part)
+
+
+def span(start, end):
+    if not (start or end):
+        return ""
+    return f"{start}{EN_DASH}{end}"
+
+
+def citation_text(item):
+    source = brief_key(item["source"]) if isinstance(item["source"], dict) else item["source"]
+    return f"{joined([flatten_value(source), flatten_value(item['locator'])])}: {item['claim']}"
+
+
+def figure_text(item):
+    low, high = flatten_value(item.get("value_low")), flatten_value(item.get("value_high"))
+    qualifier = item.get("qualifier")
+    as_of = item.get("as_of")
+    return joined(
+        [
+            flatten_value(item.get("metric")),
+            flatten_value(item.get("value")),
+            span(low, high),
+            qualifier if qualifier and qualifier != "exact" else "",
+            f"as of {as_of}" if as_of else "",
+        ]
+    )
+
+
+def channel_text(item):
+    figures = joined(map(figure_text, item.get("audience_figures") or []), LIST_SEPARATOR)
+    return joined([item.get("platform"), item.get("handle"), f"({figures})" if figures else ""])
+
+
+def location_text(item):
+    country = item.get("country")
+    code = brief_key(country) if isinstance(country, dict) else flatten_value(country)
+    start = item.get("start_date") or item.get("start_year")
+    end = item.get("end_date") or item.get("end_year")
+    return joined(
+        [
+            joined([item.get("city"), code], ", "),
+            span(flatten_value(start), flatten_value(end)),
+        ]
+    )
+
+
+def notable_figure_text(item):
+    role = item.get("role")
+    return joined([item.get("name"), f"({role})" if role else ""])
+
+
+def cited_by_text(item):
+    where = joined(
+        [item.get("record_type"), flatten_value(item.get("record_id")), item.get("locator")]
+    )
+    return f"{where}: {item.get('claim')}"
+
+
+def generic_item_text(item):
+    """Any other nested object: its non-empty values as ``name=value``."""
+    return ", ".join(
+        f"{name}={flatten_value(value, name)}"
+        for name, value in item.items()
+        if value not in (None, "", [])
+    )
+
+
+ITEM_TEXTS = {
+    "citations": citation_text,
+    "channels": channel_text,
+    "audience_figures": figure_text,
+    "locations": location_text,
+    "notable_figures": notable_figure_text,
+    "cited_by": cited_by_text,
+}
+
+
+def flatten_value(value, name=""):
+    """One JSON value as the text of a CSV cell; ``name`` is its field's name."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float, Decimal, str)):
+        return str(value)
+    if isinstance(value, dict):
+        return brief_key(value) if is_brief(value) else generic_item_text(value)
+    if isinstance(value, (list, tuple)):
+        if name in ITEM_TEXTS:
+            return ITEM_SEPARATOR.join(ITEM_TEXTS[name](item) for item in value)
+        if all(not isinstance(item, dict) or is_brief(item) for item in value):
+            return LIST_SEPARATOR.join(flatten_value(item) for item in value)
+        return ITEM_SEPARATOR.join(flatten_value(item) for item in value)
+    return str(value)
+
+
+def neutralized(text):
+    """``text``, made inert for spreadsheets if it would start a formula (CSV injection)."""
+    if text.startswith(FORMULA_STARTS) and not PURE_NUMBER.fullmatch(text):
+        return f"'{text}"
+    return text
+
+
+def csv_row(record, columns):
+    """A serialized record as the cells of one CSV row, in ``columns`` order."""
+    return [neutralized(flatten_value(record.get(name), name)) for name in columns]
+
+
+class Echo:
+    """A file-like object whose ``write`` returns the line, for ``csv.writer`` to stream."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(columns, records):
+    """The header, then one CSV line per serialized record, produced as they are consumed."""
+    writer = csv.writer(Echo())
+    yield writer.writerow(columns)
+    for record in records:
+        yield writer.writerow(csv_row(record, columns))
+
+
+# Rendering and views ----------------------------------------------------------------------
+
+
+class CSVRenderer(BaseRenderer):
+    """Renders one record (a detail response) as a header and one row.
+
+    Lists are streamed by ``CSVExportMixin.list`` and do not pass through here; a plain list
+    of records still renders, one row each. Never used for errors: ``CSVExportMixin`` renders
+    those as JSON.
+    """
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        records = data if isinstance(data, list) else [data]
+        columns = list(records[0]) if records else []
+        return "".join(csv_lines(columns, records)).encode(self.charset)
+
+
+class CSVExportMixin:
+    """CSV for a ModelViewSet's list (streamed, every matching record) and detail.
+
+    Put it before the DRF view class in the bases. ``csv_actions`` are the actions that offer
+    CSV; others answer ``Accept: text/csv`` with 406 as before.
+    """
+
+    csv_actions = ("list", "retrieve")
+    csv_chunk_size = CHUNK_SIZE
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        offered = getattr(self, "action", None) in self.csv_actions
+        if offered and not any(isinstance(r, CSVRenderer) for r in renderers):
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def list(self, request, *args, **kwargs):
+        if not isinstance(getattr(request, "accepted_renderer", None), CSVRenderer):
+            return super().list(request, *args, **kwargs)
+        # Filtering here, before the response exists, so that bad parameters are a JSON 400.
+        queryset = self.filter_queryset(self.get_queryset())
+        serializer = self.get_serializer()
+        columns = [name for name, field in serializer.fields.items() if not field.write_only]
+        # HEAD has no body: no reason to read the whole table for it.
+        lines = (
+            ()
+            if request.method == "HEAD"
+            else self.csv_stream(queryset, serializer, columns, translation.get_language())
+        )
+        response = StreamingHttpResponse(
+            lines, content_type=f"{CSVRenderer.media_type}; charset={CSVRenderer.charset}"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self.csv_filename()}"'
+        return response
+
+    def csv_stream(self, queryset, serializer, columns, language):
+        # The body is produced after the view has returned, maybe in another thread: keep the
+        # request's language. iterator() with a chunk size runs prefetch_related per chunk.
+        with translation.override(language):
+            records = (
+                serializer.to_representation(instance)
+                for instance in queryset.iterator(chunk_size=self.csv_chunk_size)
+            )
+            yield from csv_lines(columns, records)
+
+    def csv_filename(self):
+        name = getattr(self, "basename", None) or self.get_queryset().model._meta.model_name
+        return f"{name}.csv"
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if isinstance(response, Response) and response.status_code >= 400:
+            if getattr(request, "accepted_renderer", None) is None:
+                negotiated = self.perform_content_negotiation(request, force=True)
+                request.accepted_renderer, request.accepted_media_type = negotiated
+            if isinstance(request.accepted_renderer, CSVRenderer):
+                json_renderer = JSONRenderer()
+                request.accepted_renderer = json_renderer
+                request.accepted_media_type = json_renderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
