@@ -80,8 +80,8 @@ def search(queryset, text):
     model = queryset.model
     spec = SPECS[model]
     query = text_query(text)
-    if query is None:
-        return queryset.none()
+    if query is None:  # nothing searchable in it (only punctuation): no match
+        return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
     matches = Q(search_vector=query)
     rank = SearchRank(F("search_vector"), query)
     if spec.cited:
@@ -113,6 +113,8 @@ def search_everything(text, *, types, limit, request):
     Two queries per type, whatever the amount of data.
     """
     query = text_query(text)
+    if query is None:
+        return dict.fromkeys(types, 0), []
     counts, hits = {}, []
     for type_name in types:
         model = TYPES[type_name]
@@ -148,6 +150,8 @@ def search_everything(text, *, types, limit, request):
 
 def validated_query_text(request, param="q"):
     text = request.query_params.get(param, "").strip()
+    if "\x00" in text:
+        raise ValidationError({param: ["Null characters are not allowed."]})
     if len(text) > MAX_QUERY_LENGTH:
         raise ValidationError({param: [f"At most {MAX_QUERY_LENGTH} characters."]})
     return text
