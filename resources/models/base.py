@@ -46,7 +46,16 @@ class TimestampedModel(models.Model):
 
     def field_errors(self):
         """Cross-field checks, as {field: message}; subclasses extend the parent's dict."""
-        return {}
+        errors = {}
+        for constraint in self._meta.constraints:
+            if isinstance(constraint, OrderedFieldsConstraint):
+                start = getattr(self, constraint.start_field)
+                end = getattr(self, constraint.end_field)
+                if start is not None and end is not None and end < start:
+                    errors[constraint.end_field] = (
+                        f"Must not be earlier than {constraint.start_field}."
+                    )
+        return errors
 
 
 class CitedModel(TimestampedModel):
@@ -121,19 +130,31 @@ class ReportedQuantity(CitedModel):
         return errors
 
 
-def check_ordered(errors, instance, start_field, end_field):
-    """Record an error on ``end_field`` when it comes before ``start_field``."""
-    start, end = getattr(instance, start_field), getattr(instance, end_field)
-    if start is not None and end is not None and end < start:
-        errors[end_field] = f"Must not be earlier than {start_field}."
+class OrderedFieldsConstraint(models.CheckConstraint):
+    """``end_field`` empty or not before ``start_field``.
+
+    The database enforces it; ``TimestampedModel.field_errors`` repeats it with a message on
+    ``end_field`` for forms and the API, so each pair is declared once, in Meta.constraints.
+    """
+
+    def __init__(self, start_field, end_field, name):
+        self.start_field, self.end_field = start_field, end_field
+        super().__init__(
+            condition=Q(**{f"{start_field}__isnull": True})
+            | Q(**{f"{end_field}__isnull": True})
+            | Q(**{f"{end_field}__gte": F(start_field)}),
+            name=name,
+            violation_error_message=f"{end_field} must not be earlier than {start_field}.",
+        )
+
+    def clone(self):
+        return OrderedFieldsConstraint(self.start_field, self.end_field, self.name)
+
+    def deconstruct(self):
+        # Migrations see the plain check constraint it is.
+        _path, args, kwargs = super().deconstruct()
+        return "django.db.models.CheckConstraint", args, kwargs
 
 
 def ordered_constraint(start_field, end_field, name):
-    """A check constraint that ``end_field`` is empty or not before ``start_field``."""
-    return models.CheckConstraint(
-        condition=Q(**{f"{start_field}__isnull": True})
-        | Q(**{f"{end_field}__isnull": True})
-        | Q(**{f"{end_field}__gte": F(start_field)}),
-        name=name,
-        violation_error_message=f"{end_field} must not be earlier than {start_field}.",
-    )
+    return OrderedFieldsConstraint(start_field, end_field, name)

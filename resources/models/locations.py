@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from .base import CitedModel, check_ordered, ordered_constraint
+from .base import CitedModel, ordered_constraint
 
 
 class Location(CitedModel):
@@ -57,9 +57,3 @@ class Location(CitedModel):
     def __str__(self):
         place = f"{self.city}, {self.country_id}" if self.city else self.country_id
         return f"{self.media_outlet or self.organization} in {place}"
-
-    def field_errors(self):
-        errors = super().field_errors()
-        check_ordered(errors, self, "start_date", "end_date")
-        check_ordered(errors, self, "start_year", "end_year")
-        return errors

@@ -7,7 +7,6 @@ from .base import (
     NAME_COLLATION,
     CitedModel,
     ReportedQuantity,
-    check_ordered,
     ordered_constraint,
     search_vector,
 )
@@ -86,11 +85,6 @@ class MediaOutlet(CitedModel):
 
     def __str__(self):
         return self.name
-
-    def field_errors(self):
-        errors = super().field_errors()
-        check_ordered(errors, self, "active_from_year", "active_to_year")
-        return errors
 
 
 class Channel(CitedModel):

@@ -2,7 +2,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ..choices import FigureRole, OrganizationKind, RecordStatus
-from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint, search_vector
+from .base import NAME_COLLATION, CitedModel, ordered_constraint, search_vector
 
 
 class Organization(CitedModel):
@@ -77,11 +77,6 @@ class Organization(CitedModel):
 
     def __str__(self):
         return self.name
-
-    def field_errors(self):
-        errors = super().field_errors()
-        check_ordered(errors, self, "founded_year", "dissolved_year")
-        return errors
 
 
 class NotableFigure(CitedModel):

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..choices import PolicyStatus, PolicyTopic, Stance
-from .base import NAME_COLLATION, CitedModel, check_ordered, ordered_constraint, search_vector
+from .base import NAME_COLLATION, CitedModel, ordered_constraint, search_vector
 
 
 class HostPolicyQuerySet(models.QuerySet):
@@ -116,8 +116,3 @@ class HostPolicy(CitedModel):
 
     def __str__(self):
         return f"{self.country_id}: {self.title}"
-
-    def field_errors(self):
-        errors = super().field_errors()
-        check_ordered(errors, self, "effective_from", "effective_to")
-        return errors

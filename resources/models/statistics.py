@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models.functions import Coalesce
 
 from ..choices import CountingMethod, Measure, Metric, Unit
-from .base import ReportedQuantity, check_ordered, ordered_constraint, search_vector
+from .base import ReportedQuantity, ordered_constraint, search_vector
 
 
 class Statistic(ReportedQuantity):
@@ -90,7 +90,6 @@ class Statistic(ReportedQuantity):
 
     def field_errors(self):
         errors = super().field_errors()
-        check_ordered(errors, self, "period_start", "period_end")
         if self.destination_id is not None and self.destination_id == self.origin_id:
             errors["destination"] = "Must differ from origin."
         return errors
