@@ -1,20 +1,63 @@
-"""Last-Modified on reads, the date half of conditional requests.
+"""Conditional requests: Last-Modified and version ETags on reads, If-Match on writes.
 
-Django's ConditionalGetMiddleware does the rest: it sets an ETag from the rendered body and
-answers 304 to a matching If-None-Match, or to an If-Modified-Since no older than the
-Last-Modified set here.
+Django's ConditionalGetMiddleware does the rest for reads: it sets an ETag from the rendered
+body where a view set none, and answers 304 to a matching If-None-Match, or to an
+If-Modified-Since no older than the Last-Modified set here.
+
+A record's detail carries a strong ETag made of its version (its ``updated_at``) and a tag
+of the representation asked for (language, fields, format), so caches never mix two
+representations. PUT, PATCH and DELETE honour ``If-Match`` against the version alone: a
+client that read the record in any representation may write it, unless someone else wrote
+it in between, which is a 412. The record is locked (SELECT ... FOR UPDATE) from the check
+to the write, so two clients racing with the same ETag cannot both succeed.
 """
 
+import hashlib
+
+from django.db import transaction
 from django.db.models import Max
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_etags
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+WRITES = {"PUT", "PATCH", "DELETE"}
+# Query parameters and headers that change a detail's representation.
+VARIANT_PARAMS = ("lang", "fields", "omit", "brief", "format")
 
 
-class LastModifiedMixin:
-    """Last-Modified on the list and detail responses of a viewset whose model has ``updated_at``.
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The record changed since you read it (If-Match does not match its current ETag). "
+        "Read it again, then resend your change."
+    )
+    default_code = "precondition_failed"
 
-    A list is as new as the newest record its filters match, on any page: one aggregate query.
-    A detail is as new as its record. An empty list has no Last-Modified.
-    """
+
+def record_version(instance):
+    """The version of a record: changes with every write."""
+    return f"{instance.pk}.{int(instance.updated_at.timestamp() * 1_000_000)}"
+
+
+def representation_tag(request):
+    """A short tag of what, besides the record, shapes the response body."""
+    parts = [request.query_params.get(name, "") for name in VARIANT_PARAMS]
+    parts += [request.META.get("HTTP_ACCEPT", ""), getattr(request, "LANGUAGE_CODE", "")]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+
+def record_etag(instance, request):
+    return f'"{record_version(instance)}-{representation_tag(request)}"'
+
+
+def etag_version(etag):
+    """The version part of one of our ETags (as parsed by parse_etags, quotes kept)."""
+    return etag.strip('"').rsplit("-", 1)[0]
+
+
+class ConditionalRequestsMixin:
+    """Last-Modified on lists and details, version ETags on details, If-Match on writes,
+    for a viewset whose model has ``updated_at``."""
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
@@ -25,14 +68,51 @@ class LastModifiedMixin:
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)
-        set_last_modified(response, self.retrieved_updated_at)
+        self.set_validators(response)
         return response
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            response = super().update(request, *args, **kwargs)
+        self.set_validators(response)
+        return response
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            return super().destroy(request, *args, **kwargs)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.request.method in WRITES and self.detail:
+            # Held until the write commits: the If-Match check and the write are one step.
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset
 
     def get_object(self):
         instance = super().get_object()
-        # Remembered for retrieve(), which does not hand the object on.
-        self.retrieved_updated_at = instance.updated_at
+        self.current_record = instance
+        if self.request.method in WRITES:
+            check_if_match(self.request, instance)
         return instance
+
+    def set_validators(self, response):
+        record = getattr(self, "current_record", None)
+        if record is None or response.status_code >= 300:
+            return
+        if self.request.method in WRITES:
+            record.refresh_from_db(fields=["updated_at"])
+        response["ETag"] = record_etag(record, self.request)
+        set_last_modified(response, record.updated_at)
+
+
+def check_if_match(request, instance):
+    """412 unless If-Match is absent, ``*``, or names the record's current version."""
+    header = request.META.get("HTTP_IF_MATCH")
+    if header is None or header.strip() == "*":
+        return
+    current = record_version(instance)
+    if current not in {etag_version(tag) for tag in parse_etags(header)}:
+        raise PreconditionFailed()
 
 
 def set_last_modified(response, moment):

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from . import filters, querysets
 from .choices import HealthState
-from .conditional import LastModifiedMixin
+from .conditional import ConditionalRequestsMixin
 from .exports import CSVExportMixin
 from .filters import IsoDateField
 from .models import (
@@ -96,8 +96,9 @@ class LanguageMixin:
         super().initial(request, *args, **kwargs)
 
 
-class ResourceViewSetMixin(LastModifiedMixin, CSVExportMixin, LanguageMixin):
-    """What every resource's viewset shares: the response language, Last-Modified, CSV exports
+class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMixin):
+    """What every resource's viewset shares: the response language, conditional requests
+    (Last-Modified, ETags, If-Match), CSV exports
     (``?format=csv``) and the shape of read responses (``brief=true`` for the brief form,
     ``fields=``/``omit=`` to pick fields)."""
 
