@@ -66,20 +66,17 @@ class ConditionalRequestsMixin:
         set_last_modified(response, queryset.aggregate(latest=Max("updated_at"))["latest"])
         return response
 
-    def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        self.set_validators(response)
-        return response
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in WRITES:
+            with transaction.atomic():  # the row lock below lasts until the write commits
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
-    def update(self, request, *args, **kwargs):
-        with transaction.atomic():
-            response = super().update(request, *args, **kwargs)
-        self.set_validators(response)
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.action in ("retrieve", "update", "partial_update"):
+            self.set_validators(response)
         return response
-
-    def destroy(self, request, *args, **kwargs):
-        with transaction.atomic():
-            return super().destroy(request, *args, **kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -51,3 +51,11 @@ def test_write_country_is_405_even_for_an_editor(editor_client, db):
     response = editor_client.delete(reverse("country-detail", kwargs={"code": "AM"}))
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
     assert Country.objects.filter(code="AM").exists()
+
+
+def test_put_or_patch_country_is_405(editor_client, db):
+    url = reverse("country-detail", kwargs={"code": "AM"})
+    for method in ("put", "patch"):
+        response = getattr(editor_client, method)(url, {"name": "X"}, format="json")
+        assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert Country.objects.get(code="AM").name == "Armenia"
