@@ -22,6 +22,7 @@ help:
 	@echo "make run    set up everything (venv, PostgreSQL, migrations, seed data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up the same and run the whole test suite"
 	@echo "make lint   ruff lint and format check"
+	@echo "make fuzz   fuzz every API operation with schemathesis against a local server"
 	@echo "make stop   stop the local PostgreSQL cluster"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -36,6 +37,7 @@ db:
 
 migrate: venv db
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 
 seed: migrate
 	$(BIN)/python manage.py load_seed
@@ -50,6 +52,13 @@ run: seed
 
 test: venv db
 	$(BIN)/python -m pytest
+
+# Examples per operation and phase; tests/test_fuzz.py runs a smaller bound within `make test`.
+FUZZ_MAX_EXAMPLES ?= 25
+
+.PHONY: fuzz
+fuzz: venv db
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) scripts/fuzz.sh
 
 lint: venv
 	$(BIN)/ruff check .

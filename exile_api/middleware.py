@@ -6,8 +6,9 @@ from django.http import JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 
-class RequestBodyLimitMiddleware:
-    """Refuse oversized request bodies with 413 before they are read into memory.
+class RequestLimitsMiddleware:
+    """Refuse oversized requests before anything reads them: a body over
+    MAX_REQUEST_BODY_BYTES is a 413, a query string over MAX_QUERY_STRING_BYTES a 414.
 
     Django's own DATA_UPLOAD_MAX_MEMORY_SIZE check answers 400 and only once a view reads the
     body; clients deserve the precise status, and the server should not read the bytes at all.
@@ -26,6 +27,15 @@ class RequestBodyLimitMiddleware:
             return JsonResponse(
                 {"detail": f"Request body too large: {length} bytes, the limit is {limit}."},
                 status=413,
+            )
+        query_length = len(request.META.get("QUERY_STRING", ""))
+        if query_length > settings.MAX_QUERY_STRING_BYTES:
+            return JsonResponse(
+                {
+                    "detail": f"Query string too long: {query_length} bytes, the limit is "
+                    f"{settings.MAX_QUERY_STRING_BYTES}."
+                },
+                status=414,
             )
         return self.get_response(request)
 

@@ -72,7 +72,7 @@ MIDDLEWARE = [
     # Outside the Cache-Control middleware: the ETag and 304 see its no-store, and keep its headers.
     "django.middleware.http.ConditionalGetMiddleware",
     "exile_api.middleware.ApiCacheHeadersMiddleware",
-    "exile_api.middleware.RequestBodyLimitMiddleware",
+    "exile_api.middleware.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,6 +149,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Request bodies above this size are refused with 413 before anything reads them.
 MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# Longer query strings get 414: no legitimate question needs more.
+MAX_QUERY_STRING_BYTES = int(os.environ.get("MAX_QUERY_STRING_BYTES", "4096"))
 
 # Seconds browsers and shared caches may reuse an anonymous API read without revalidating it.
 API_CACHE_MAX_AGE = int(os.environ.get("API_CACHE_MAX_AGE", "60"))
@@ -166,7 +168,35 @@ CORS_ALLOW_CREDENTIALS = False
 # Cross-origin scripts may read the ETag, to revalidate with If-None-Match themselves.
 CORS_EXPOSE_HEADERS = ("ETag",)
 
+# The shared cache: throttle counters (and, later, cached reads) must be the same for every
+# gunicorn worker and every app server, so never the per-process memory cache.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "exile_api_cache",
+        }
+    )
+}
+
+# Requests per client per period (s, min, hour, day); over it: 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "anon": os.environ.get("THROTTLE_ANON_RATE", "300/min"),
+    "user": os.environ.get("THROTTLE_USER_RATE", "1200/min"),
+}
+# Behind a proxy, the client address is the last hop the proxy adds; set NUM_PROXIES to the
+# number of proxies in front of the app so that clients cannot spoof X-Forwarded-For.
+NUM_PROXIES = int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None
+
 REST_FRAMEWORK = {
+    "DEFAULT_THROTTLE_CLASSES": [
+        "resources.throttling.AnonymousRateThrottle",
+        "resources.throttling.AuthenticatedRateThrottle",
+    ],
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],

@@ -5,6 +5,13 @@ from rest_framework.test import APIClient
 from tests.factories import make_source
 
 
+@pytest.fixture(autouse=True)
+def no_rate_limits(settings):
+    """Rate limits off, so that a test's many requests are not throttled and query counts
+    measure the views alone; tests/test_limits.py turns them back on."""
+    settings.API_THROTTLE_RATES = {"anon": None, "user": None}
+
+
 @pytest.fixture
 def api_client():
     """An anonymous API client."""

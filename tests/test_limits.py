@@ -1,0 +1,62 @@
+"""Limits that keep one client from exhausting the service: rates, query strings, bodies."""
+
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+
+from tests.factories import make_statistic
+
+
+@pytest.fixture
+def low_rates(settings, db):
+    settings.API_THROTTLE_RATES = {"anon": "3/min", "user": "5/min"}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_anonymous_client_over_its_rate_gets_429_with_retry_after(api_client, low_rates, db):
+    statuses = [api_client.get(reverse("statistic-list")).status_code for _ in range(4)]
+
+    assert statuses == [HTTPStatus.OK] * 3 + [HTTPStatus.TOO_MANY_REQUESTS]
+    response = api_client.get(reverse("statistic-list"))
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert int(response["Retry-After"]) > 0
+    assert "throttled" in response.json()["detail"].lower()
+
+
+def test_authenticated_client_has_its_own_higher_rate(editor_client, low_rates, db):
+    statuses = [editor_client.get(reverse("statistic-list")).status_code for _ in range(6)]
+    assert statuses == [HTTPStatus.OK] * 5 + [HTTPStatus.TOO_MANY_REQUESTS]
+
+
+def test_health_is_never_throttled(api_client, low_rates, db):
+    statuses = {api_client.get(reverse("health")).status_code for _ in range(6)}
+    assert statuses == {HTTPStatus.OK}
+
+
+def test_throttle_counts_live_in_the_shared_database_cache(api_client, low_rates, db):
+    api_client.get(reverse("statistic-list"))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM exile_api_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert [key for key in keys if "throttle_anon_" in key] != []
+
+
+def test_query_string_over_the_limit_is_414(api_client, settings, source):
+    make_statistic(source)
+    settings.MAX_QUERY_STRING_BYTES = 100
+    response = api_client.get(reverse("statistic-list"), {"q": "x" * 120})
+    assert response.status_code == HTTPStatus.REQUEST_URI_TOO_LONG
+    assert "Query string too long" in response.json()["detail"]
+
+
+def test_filter_with_more_than_50_values_is_400(api_client, db):
+    codes = ",".join(["GE"] * 51)
+    response = api_client.get(reverse("statistic-list"), {"destination": codes})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"destination": ["At most 50 values."]}
