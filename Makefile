@@ -8,11 +8,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# Port of the local cluster; scripts/devdb.sh reads it too.
+DEV_DB_PORT ?= 54329
+export DEV_DB_PORT
+
 # DATABASE_URL in the environment means: use that database and start no local cluster.
 ifdef DATABASE_URL
 DB_START := @echo "Using the database of DATABASE_URL; no local cluster started."
 else
-export DATABASE_URL := postgres://exile@127.0.0.1:54329/exile_api
+export DATABASE_URL := postgres://exile@127.0.0.1:$(DEV_DB_PORT)/exile_api
 DB_START := scripts/devdb.sh start
 endif
 
@@ -37,7 +41,6 @@ db:
 
 migrate: venv db
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 seed: migrate
 	$(BIN)/python manage.py load_seed

@@ -33,7 +33,13 @@ class CitationInline(GenericTabularInline):
     ct_fk_field = "object_id"
     fields = ("source", "locator", "claim")
     autocomplete_fields = ("source",)
-    extra = 1
+    extra = 0
+    # Every fact carries its source: a record cannot be saved without a citation.
+    min_num = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # GenericInlineModelAdmin does not pass validate_min on, unlike InlineModelAdmin.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
 
 
 class CitedAdmin(admin.ModelAdmin):

@@ -4,12 +4,13 @@ Django's ConditionalGetMiddleware does the rest for reads: it sets an ETag from 
 body where a view set none, and answers 304 to a matching If-None-Match, or to an
 If-Modified-Since no older than the Last-Modified set here.
 
-A record's detail carries a strong ETag made of its version (its ``updated_at``) and a tag
-of the representation asked for (language, fields, format), so caches never mix two
-representations. PUT, PATCH and DELETE honour ``If-Match`` against the version alone: a
-client that read the record in any representation may write it, unless someone else wrote
-it in between, which is a 412. The record is locked (SELECT ... FOR UPDATE) from the check
-to the write, so two clients racing with the same ETag cannot both succeed.
+A record's detail carries a strong ETag made of its version (its ``updated_at``) and a hash
+of the body sent, so that anything that changes what the client sees (a related record's
+name, the language, the fields asked for) changes the ETag. PUT, PATCH and DELETE honour
+``If-Match`` against the version alone: a client that read the record in any representation
+may write it, unless someone else wrote it in between, which is a 412. The record is locked
+(SELECT ... FOR UPDATE) from the check to the write, so two clients racing with the same
+ETag cannot both succeed.
 """
 
 import hashlib
@@ -21,8 +22,6 @@ from rest_framework import status
 from rest_framework.exceptions import APIException
 
 WRITES = {"PUT", "PATCH", "DELETE"}
-# Query parameters and headers that change a detail's representation.
-VARIANT_PARAMS = ("lang", "fields", "omit", "brief", "format")
 
 
 class PreconditionFailed(APIException):
@@ -37,17 +36,6 @@ class PreconditionFailed(APIException):
 def record_version(instance):
     """The version of a record: changes with every write."""
     return f"{instance.pk}.{int(instance.updated_at.timestamp() * 1_000_000)}"
-
-
-def representation_tag(request):
-    """A short tag of what, besides the record, shapes the response body."""
-    parts = [request.query_params.get(name, "") for name in VARIANT_PARAMS]
-    parts += [request.META.get("HTTP_ACCEPT", ""), getattr(request, "LANGUAGE_CODE", "")]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
-
-
-def record_etag(instance, request):
-    return f'"{record_version(instance)}-{representation_tag(request)}"'
 
 
 def etag_version(etag):
@@ -98,7 +86,13 @@ class ConditionalRequestsMixin:
             return
         if self.request.method in WRITES:
             record.refresh_from_db(fields=["updated_at"])
-        response["ETag"] = record_etag(record, self.request)
+        version = record_version(record)
+
+        def etag_from_body(rendered):
+            digest = hashlib.sha256(rendered.content).hexdigest()[:16]
+            rendered["ETag"] = f'"{version}-{digest}"'
+
+        response.add_post_render_callback(etag_from_body)
         set_last_modified(response, record.updated_at)
 
 

@@ -13,7 +13,7 @@ from operator import attrgetter
 from pathlib import Path
 
 import yaml
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from rest_framework import serializers as drf_serializers
 
 from . import querysets
@@ -145,12 +145,15 @@ def _load_record(serializer_class, record, location, section, report):
     if instance is not None and not _differs(serializer, instance, complete):
         report.count("unchanged", section)
         return []
-    if instance is None:
-        serializer.save()
-        report.count("created", section)
-    else:
-        serializer.instance = serializer.update(instance, complete)
-        report.count("updated", section)
+    try:
+        with transaction.atomic():
+            if instance is None:
+                serializer.save()
+            else:
+                serializer.instance = serializer.update(instance, complete)
+    except IntegrityError as exc:
+        return [(location, f"violates a data constraint: {exc.__cause__ or exc}".strip())]
+    report.count("created" if instance is None else "updated", section)
     return []
 
 

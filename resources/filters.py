@@ -379,8 +379,11 @@ class HostPolicyFilterSet(filters.FilterSet):
     exile_group = KeysFilter(
         field_name="exile_groups",
         queryset=ExileGroup.objects.all(),
-        distinct=True,
-        help_text="Concerns this exile group (slug, or several).",
+        method="filter_exile_group",
+        help_text=(
+            "Concerns this exile group (slug, or several): policies naming it, and policies "
+            "naming no group, which concern every group."
+        ),
     )
     nationality = CountryCodeFilter(
         field_name="nationalities", distinct=True, help_text="Concerns this nationality (code)."
@@ -419,6 +422,12 @@ class HostPolicyFilterSet(filters.FilterSet):
             "in_force_on",
             "current",
         ]
+
+    def filter_exile_group(self, queryset, name, value):
+        if not value:
+            return queryset
+        naming = HostPolicy.objects.filter(exile_groups__in=value).values("pk")
+        return queryset.filter(Q(pk__in=naming) | Q(exile_groups__isnull=True)).distinct()
 
     def filter_in_force_on(self, queryset, name, value):
         return queryset.in_force_on(value)

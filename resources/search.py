@@ -4,9 +4,15 @@ Each searchable model has a stored ``search_vector`` over its own text (see
 ``models.base.search_vector``); citation claims have their own, so a record is also found by
 what its citations say. Names and cities are matched with pg_trgm similarity as well, so
 "Vilnus" finds Vilnius and "Kasparow" finds Kasparov.
+
+A global search hit's ``name`` is the record's Russian name or title when Russian was asked
+for (``Accept-Language: ru`` or ``?lang=ru``) and the record has one, English otherwise. Its
+``snippet`` is HTML: all stored text in it is HTML-escaped (a record's ``<b>`` comes back as
+``&lt;b&gt;``), and the only markup is our own ``<mark>``...``</mark>`` around the matches.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +24,8 @@ from django.contrib.postgres.search import (
 )
 from django.db.models import Exists, F, FloatField, OuterRef, Q, Value
 from django.db.models.functions import Greatest
+from django.utils import translation
+from django.utils.html import escape
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
@@ -43,7 +51,7 @@ class SearchSpec:
     """What a model's search covers beyond its stored vector."""
 
     type: str  # the hit type in /search/ results
-    label: str  # field shown as a hit's name
+    label: str  # field shown as a hit's name (its ``_ru`` field in Russian, if any)
     snippet: str  # text field a hit's snippet is cut from
     fuzzy: tuple = ()  # fields matched with typo tolerance (pg_trgm)
     cited: bool = True  # whether citation claims are searched too
@@ -107,14 +115,36 @@ def search(queryset, text):
     )
 
 
+def hit_name(record, spec):
+    """The record's name or title: the Russian one when Russian is active and it has one."""
+    if translation.get_language() == "ru":
+        russian = getattr(record, f"{spec.label}_ru", "")
+        if russian:
+            return russian
+    return getattr(record, spec.label)
+
+
+def highlighted(headline, start, stop):
+    """``headline`` (ts_headline output with ``start``/``stop`` around the matches) as safe
+    HTML: everything HTML-escaped, then the selectors turned into ``<mark>``/``</mark>``.
+
+    The selectors are random per request and contain nothing ``escape`` changes, so stored
+    text can neither forge a ``<mark>`` nor bring markup of its own.
+    """
+    return escape(headline).replace(start, "<mark>").replace(stop, "</mark>")
+
+
 def search_everything(text, *, types, limit, request):
     """Ranked hits across ``types`` (best first, at most ``limit``) and match counts per type.
 
-    Two queries per type, whatever the amount of data.
+    Two queries per type, whatever the amount of data. Names follow the active language;
+    snippets are escaped HTML with matches in ``<mark>`` tags (see the module docstring).
     """
     query = text_query(text)
     if query is None:
         return dict.fromkeys(types, 0), []
+    token = secrets.token_hex(16)
+    start, stop = f"[[mark-{token}]]", f"[[/mark-{token}]]"
     counts, hits = {}, []
     for type_name in types:
         model = TYPES[type_name]
@@ -126,8 +156,8 @@ def search_everything(text, *, types, limit, request):
                 spec.snippet,
                 query,
                 config="english",
-                start_sel="<mark>",
-                stop_sel="</mark>",
+                start_sel=start,
+                stop_sel=stop,
                 max_words=30,
                 min_words=10,
             )
@@ -137,8 +167,8 @@ def search_everything(text, *, types, limit, request):
                 "type": type_name,
                 "id": str(record.pk),
                 "key": getattr(record, "slug", None) or record.pk,
-                "name": getattr(record, spec.label),
-                "snippet": record.snippet,
+                "name": hit_name(record, spec),
+                "snippet": highlighted(record.snippet, start, stop),
                 "url": detail_url(record, request),
                 "rank": round(record.search_rank, 6),
             }

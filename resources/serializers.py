@@ -267,10 +267,26 @@ def citations_field():
     )
 
 
+def refuse_duplicates(items, key, what):
+    """A 400 on the list when two of its ``items`` share ``key``: the database would refuse
+    the second one, and the client deserves to know which field is wrong."""
+    seen = set()
+    for item in items:
+        if key(item) in seen:
+            raise serializers.ValidationError(f"The same {what} appears twice.")
+        seen.add(key(item))
+    return items
+
+
 class CitedSerializer(ValidatedModelSerializer):
     """A record that must cite at least one source."""
 
     citations = citations_field()
+
+    def validate_citations(self, items):
+        return refuse_duplicates(
+            items, lambda c: (c["source"].pk, c["locator"], c["claim"]), "citation"
+        )
 
     class Meta:
         nested = ("citations",)
@@ -535,6 +551,9 @@ class OrganizationSerializer(CitedSerializer):
         many=True, read_only=True, help_text="Outlets affiliated with it."
     )
 
+    def validate_notable_figures(self, items):
+        return refuse_duplicates(items, lambda f: (f["name"], f["role"]), "person in the same role")
+
     class Meta(CitedSerializer.Meta):
         model = Organization
         nested = ("citations", "notable_figures", "locations")
@@ -687,7 +706,9 @@ class SearchHitSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="Its id (the code, for a country).")
     key = serializers.CharField(help_text="Its natural key: slug, or code for a country.")
     name = serializers.CharField(help_text="Its name or title.")
-    snippet = serializers.CharField(help_text="Matching excerpt; matches in <mark> tags.")
+    snippet = serializers.CharField(
+        help_text="Matching excerpt as HTML: stored text escaped, matches in <mark> tags."
+    )
     url = serializers.URLField(help_text="API URL of the record.")
     rank = serializers.FloatField(help_text="Relevance; higher is better.")
 

@@ -102,6 +102,11 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
     (``?format=csv``) and the shape of read responses (``brief=true`` for the brief form,
     ``fields=``/``omit=`` to pick fields)."""
 
+    def filter_queryset(self, queryset):
+        # A record is found by its key alone: list filters in the query string of a detail,
+        # a write or the country profile must not turn it into a 404.
+        return queryset if self.detail else super().filter_queryset(queryset)
+
     def get_serializer_class(self):
         if self.action in ("list", "retrieve") and self._flag("brief"):
             return BRIEF_SERIALIZERS[self.get_queryset().model]
@@ -388,7 +393,10 @@ class SearchView(LanguageMixin, APIView):
             raise ValidationError({"q": ["This parameter is required."]})
         types = choice_list_param(request, "type", list(TYPES), TYPES)
         limit = request.query_params.get("limit", "20")
-        if not limit.isdigit() or not 1 <= int(limit) <= MAX_SEARCH_HITS:
+        # ASCII digits only, and few of them: str.isdigit() alone takes "²" (which int()
+        # rejects), int() takes "٣", " 5", "+5" and "1_0", and fails on 4,301 digits.
+        strict = limit.isascii() and limit.isdigit() and len(limit) <= len(str(MAX_SEARCH_HITS))
+        if not strict or not 1 <= int(limit) <= MAX_SEARCH_HITS:
             raise ValidationError({"limit": [f"A whole number from 1 to {MAX_SEARCH_HITS}."]})
         counts, hits = search_everything(text, types=types, limit=int(limit), request=request)
         data = {"query": text, "counts": counts, "results": hits}

@@ -8,14 +8,14 @@
 # Data lives in .pgdata/ (ignored by git), the socket in .pgdata/run, and the server listens on
 # 127.0.0.1:${DEV_DB_PORT:-54329} only, trusting local connections: a development cluster,
 # never a production one. PostgreSQL refuses to run as root, so as root it runs as the
-# unprivileged 'postgres' user (or 'nobody' where there is none).
+# unprivileged 'postgres' user (or 'nobody' where there is none). When that user cannot reach
+# the project (a clone under /root, say), the data and socket live in
+# /var/tmp/exile-pgdata-<hash of the project path>/ (owned by that user, mode 700) and .pgdata is
+# a symlink to it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BASE="$ROOT/.pgdata"
-PGDATA="$BASE/data"
-SOCKET_DIR="$BASE/run"
-LOG="$BASE/server.log"
+LINK="$ROOT/.pgdata"
 PORT="${DEV_DB_PORT:-54329}"
 ROLE=exile
 DATABASE=exile_api
@@ -42,11 +42,54 @@ BINDIR=$(find_bindir)
 # Run a server command as the cluster's owner.
 if [ "$(id -u)" -eq 0 ]; then
   if id postgres >/dev/null 2>&1; then OWNER=postgres; else OWNER=nobody; fi
-  as_owner() { runuser -u "$OWNER" -- "$@"; }
+  # From /, as the owner may not be allowed into the current directory; all paths are absolute.
+  as_owner() { (cd / && runuser -u "$OWNER" -- "$@"); }
 else
   OWNER=$(id -un)
   as_owner() { "$@"; }
 fi
+
+# Where the cluster lives: .pgdata itself, or, as root when the owner cannot reach the project,
+# a directory of the owner's outside it that .pgdata links to. OUTSIDE says which.
+OUTSIDE=
+BASE="$LINK"
+if [ "$(id -u)" -eq 0 ] && ! as_owner test -x "$ROOT" 2>/dev/null; then
+  OUTSIDE=1
+  if [ -L "$LINK" ]; then
+    BASE=$(readlink "$LINK")
+    case "$BASE" in /*) ;; *) BASE="$ROOT/$BASE" ;; esac
+  else
+    BASE="/var/tmp/exile-pgdata-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+  fi
+fi
+PGDATA="$BASE/data"
+SOCKET_DIR="$BASE/run"
+LOG="$BASE/server.log"
+
+# Create (or check) the outside directory and link .pgdata to it. /var/tmp is writable by all,
+# so a directory found there must be a real one, the owner's, and closed to everyone else.
+prepare_outside() {
+  if [ -d "$LINK" ] && [ ! -L "$LINK" ]; then
+    # Left behind by a start that failed before this fallback existed: empty but for our dirs.
+    [ -e "$LINK/data/PG_VERSION" ] && die "$LINK holds a cluster that user $OWNER cannot reach
+  (a parent of $ROOT is closed to it); move the project or open its parents (chmod o+x)"
+    rmdir "$LINK/data" "$LINK/run" 2>/dev/null || true
+    rm -f "$LINK/initdb.log"
+    rmdir "$LINK" 2>/dev/null || die "$LINK is in the way of a link to $BASE; remove it"
+  elif [ -e "$LINK" ] && [ ! -L "$LINK" ]; then
+    die "$LINK is in the way of a link to $BASE; remove it"
+  fi
+  if [ ! -e "$BASE" ] && [ ! -L "$BASE" ]; then
+    mkdir -m 700 "$BASE" && chown "$OWNER" "$BASE"
+  fi
+  if [ ! -d "$BASE" ] || [ -L "$BASE" ] || [ "$(stat -c '%U %a' "$BASE")" != "$OWNER 700" ]; then
+    die "$BASE is not a directory of user $OWNER with mode 700; remove it"
+  fi
+  if [ ! -L "$LINK" ]; then
+    ln -s "$BASE" "$LINK"
+    echo "devdb: user $OWNER cannot reach $ROOT, so the cluster lives in $BASE; .pgdata links there"
+  fi
+}
 
 is_running() { as_owner "$BINDIR/pg_ctl" status -D "$PGDATA" >/dev/null 2>&1; }
 
@@ -55,6 +98,7 @@ psql_admin() {
 }
 
 start() {
+  if [ -n "$OUTSIDE" ]; then prepare_outside; fi
   if [ ! -s "$PGDATA/PG_VERSION" ]; then
     echo "devdb: initialising a cluster in $PGDATA"
     mkdir -p "$PGDATA" "$SOCKET_DIR"
@@ -69,7 +113,8 @@ start() {
     mkdir -p "$SOCKET_DIR"
     [ "$(id -u)" -eq 0 ] && chown "$OWNER" "$SOCKET_DIR"
     if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-      die "port $PORT is taken by another program; set DEV_DB_PORT and DATABASE_URL, or stop it"
+      die "port $PORT is taken by another program; stop it, or choose another port with DEV_DB_PORT
+  (make builds DATABASE_URL from it; without make, set DATABASE_URL to the same port)"
     fi
     as_owner "$BINDIR/pg_ctl" start -D "$PGDATA" -l "$LOG" -w -t 60 -o \
       "-p $PORT -k $SOCKET_DIR -c listen_addresses=127.0.0.1 -c synchronous_commit=off" \

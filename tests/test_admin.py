@@ -355,3 +355,26 @@ def test_view_changelist_with_html_in_name_escapes_it(admin_client, source):
     html = response.content.decode()
     assert "<b>bold</b>" not in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_add_statistic_without_citation_is_refused(admin_client, db):
+    prefix = "resources-citation-content_type-object_id"
+    data = {
+        "slug": "uncited",
+        "origin": "RU",
+        "destination": "GE",
+        "metric": "arrivals",
+        "value": "1",
+        "qualifier": "exact",
+        "unit": "people",
+        "measure": "flow",
+        "counting_method": "unspecified",
+        f"{prefix}-TOTAL_FORMS": "0",
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "1",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+    response = admin_client.post("/admin/resources/statistic/add/", data)
+    assert response.status_code == HTTPStatus.OK
+    assert "Please submit at least 1 form." in response.content.decode()
+    assert not Statistic.objects.filter(slug="uncited").exists()

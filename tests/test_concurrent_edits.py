@@ -126,3 +126,15 @@ def test_two_clients_racing_with_the_same_etag_lose_no_update(editor):
     [winner] = [value for value, status in statuses.items() if status == HTTPStatus.OK]
     statistic.refresh_from_db()
     assert statistic.value == winner
+
+
+def test_detail_etag_changes_when_a_related_record_it_shows_changes(api_client, source):
+    statistic = make_statistic(source)
+    etag = api_client.get(detail_url(statistic))["ETag"]
+    source.title = "A new title"
+    source.save()
+
+    response = api_client.get(detail_url(statistic), HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["citations"][0]["source"]["title"] == "A new title"

@@ -310,10 +310,12 @@ def test_filter_policies_by_exile_group_keeps_concerned_policies_once(api_client
     make_policy(source, slug="for-both").exile_groups.set([it, journalists])
     make_policy(source, slug="for-all")
 
-    assert keys(api_client, POLICIES, {"exile_group": "journalists"}) == ["for-both"]
+    # A policy naming no group concerns every group.
+    assert keys(api_client, POLICIES, {"exile_group": "journalists"}) == ["for-both", "for-all"]
     assert keys(api_client, POLICIES, {"exile_group": "it-specialists,journalists"}) == [
         "for-it",
         "for-both",
+        "for-all",
     ]
 
 

@@ -464,12 +464,54 @@ def test_search_everything_limit_keeps_the_best_hits(api_client, source):
     assert len(search(api_client, {"q": "Vilnius", "limit": 100})["results"]) == 6
 
 
-@pytest.mark.parametrize("value", ["0", "101", "x", "-1", "2.5", ""])
+BAD_LIMITS = [
+    "0",
+    "101",
+    "1000",
+    "x",
+    "-1",
+    "2.5",
+    "1.5",
+    "1.0",
+    "",
+    "²",  # str.isdigit() is true for it, int() fails on it
+    "٣",  # Arabic-Indic three: int() takes it
+    "\uff15",  # fullwidth five: int() takes it
+    " 5",
+    "5 ",
+    "+5",
+    "1_0",
+    "0x10",
+    "1" * 20,  # more digits than 100 has: never reaches int()
+]
+
+
+@pytest.mark.parametrize("value", BAD_LIMITS)
 def test_search_everything_with_bad_limit_is_400_naming_limit(api_client, db, value):
+    api_client.raise_request_exception = False
+
     response = api_client.get(SEARCH, {"q": "Vilnius", "limit": value})
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json() == {"limit": ["A whole number from 1 to 100."]}
+
+
+def test_search_everything_with_superscript_two_as_limit_in_url_is_400(api_client, db):
+    api_client.raise_request_exception = False
+
+    response = api_client.get(f"{SEARCH}?q=Vil&limit=%C2%B2")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"limit": ["A whole number from 1 to 100."]}
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", 1), ("06", 6), ("100", 6)])
+def test_search_everything_with_ascii_digits_limit_returns_that_many(
+    api_client, source, value, expected
+):
+    make_vilnius_records(source)
+
+    assert len(search(api_client, {"q": "Vilnius", "limit": value})["results"]) == expected
 
 
 @pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "   "}, {"type": "organization"}])
@@ -534,3 +576,154 @@ def test_search_everything_query_count_is_independent_of_matches(api_client, sou
     assert len(small["results"]) == 18
     assert len(large["results"]) == 100
     assert len(few) == len(many)
+
+
+# /search/ in Russian -----------------------------------------------------------------------
+
+
+def make_translated_records(source):
+    """A record of each type with a Russian name or title, all matching 'zebraword', and one
+    organization without a Russian name; sources and statistics have no Russian names."""
+    Country.objects.filter(code="LT").update(name_ru="Литва")
+    make_exile_group(
+        source,
+        slug="journalists",
+        name="Journalists",
+        name_ru="Журналисты",
+        description="Zebraword journalists.",
+    )
+    make_media_outlet(
+        source,
+        slug="wave",
+        name="Baltic Wave",
+        name_ru="Балтийская волна",
+        description="Zebraword.",
+    )
+    make_organization(
+        source, slug="ark", name="Ark", name_ru="Ковчег", description="Zebraword shelter."
+    )
+    make_organization(source, slug="free-space", name="Free Space", description="Zebraword hub.")
+    make_policy(
+        source,
+        slug="lt-residence",
+        title="Residence permits",
+        title_ru="Виды на жительство",
+        summary="Zebraword permits.",
+    )
+    make_source(slug="interviews", title="Interviews", notes="Zebraword interviews.")
+    make_statistic(source, slug="lt-arrivals", notes="Zebraword arrivals.")
+
+
+def names(body):
+    return {(hit["type"], hit["key"]): hit["name"] for hit in body["results"]}
+
+
+RUSSIAN = [{"lang": "ru"}, {"HTTP_ACCEPT_LANGUAGE": "ru"}, {"HTTP_ACCEPT_LANGUAGE": "ru-RU"}]
+
+
+@pytest.mark.parametrize("how", RUSSIAN)
+def test_search_everything_in_russian_names_hits_in_russian(api_client, source, how):
+    make_translated_records(source)
+    headers = {key: value for key, value in how.items() if key.startswith("HTTP_")}
+    params = {"q": "zebraword"} | {key: value for key, value in how.items() if key == "lang"}
+
+    response = api_client.get(SEARCH, params, **headers)
+
+    assert response.status_code == HTTPStatus.OK, response.json()
+    assert names(response.json()) == {
+        ("exile_group", "journalists"): "Журналисты",
+        ("media_outlet", "wave"): "Балтийская волна",
+        ("organization", "ark"): "Ковчег",
+        ("organization", "free-space"): "Free Space",  # no Russian name: English
+        ("policy", "lt-residence"): "Виды на жительство",
+        ("source", "interviews"): "Interviews",  # sources have no Russian titles
+        ("statistic", "lt-arrivals"): "lt-arrivals",
+    }
+
+
+@pytest.mark.parametrize("how", RUSSIAN)
+def test_search_everything_in_russian_names_countries_in_russian(api_client, db, how):
+    Country.objects.filter(code="LT").update(name_ru="Литва")
+    headers = {key: value for key, value in how.items() if key.startswith("HTTP_")}
+    params = {"q": "Lithuania"} | {key: value for key, value in how.items() if key == "lang"}
+
+    response = api_client.get(SEARCH, params, **headers)
+
+    assert response.status_code == HTTPStatus.OK, response.json()
+    assert [(hit["type"], hit["key"], hit["name"]) for hit in response.json()["results"]] == [
+        ("country", "LT", "Литва")
+    ]
+
+
+def test_search_everything_in_russian_for_country_without_russian_name_is_english(api_client, db):
+    Country.objects.filter(code="LT").update(name_ru="")
+
+    body = search(api_client, {"q": "Lithuania", "lang": "ru"})
+
+    assert [hit["name"] for hit in body["results"]] == ["Lithuania"]
+
+
+@pytest.mark.parametrize(
+    "how", [{}, {"lang": "en"}, {"HTTP_ACCEPT_LANGUAGE": "en"}, {"HTTP_ACCEPT_LANGUAGE": "de"}]
+)
+def test_search_everything_otherwise_names_hits_in_english(api_client, source, how):
+    make_translated_records(source)
+    headers = {key: value for key, value in how.items() if key.startswith("HTTP_")}
+    params = {"q": "zebraword"} | {key: value for key, value in how.items() if key == "lang"}
+
+    response = api_client.get(SEARCH, params, **headers)
+
+    assert response.status_code == HTTPStatus.OK, response.json()
+    assert names(response.json()) == {
+        ("exile_group", "journalists"): "Journalists",
+        ("media_outlet", "wave"): "Baltic Wave",
+        ("organization", "ark"): "Ark",
+        ("organization", "free-space"): "Free Space",
+        ("policy", "lt-residence"): "Residence permits",
+        ("source", "interviews"): "Interviews",
+        ("statistic", "lt-arrivals"): "lt-arrivals",
+    }
+    assert search(api_client, {"q": "Lithuania"})["results"][0]["name"] == "Lithuania"
+
+
+# /search/ snippets -------------------------------------------------------------------------
+
+
+def snippets(client, text):
+    return {hit["key"]: hit["snippet"] for hit in search(client, {"q": text})["results"]}
+
+
+def test_search_everything_snippet_escapes_stored_html_and_keeps_marks(api_client, source):
+    make_organization(
+        source, slug="a", name="A", description="<img src=x onerror=alert(1)> zebraword"
+    )
+    make_source(slug="s", title="T", notes="Quotes \"zebraword\" & 'zebraword' <3")
+
+    assert snippets(api_client, "zebraword") == {
+        "a": "&lt;img src=x onerror=alert(1)&gt; <mark>zebraword</mark>",
+        "s": (
+            "Quotes &quot;<mark>zebraword</mark>&quot; &amp; "
+            "&#x27;<mark>zebraword</mark>&#x27; &lt;3"
+        ),
+    }
+
+
+def test_search_everything_snippet_cannot_forge_marks_or_tags(api_client, source):
+    # PostgreSQL's ts_headline drops what it parses as tags; whatever it keeps is escaped.
+    make_organization(
+        source,
+        slug="b",
+        name="B",
+        description="Fake <mark>zebraword</mark> [[mark-x]] <script>alert(1)</script>",
+    )
+
+    snippet = snippets(api_client, "zebraword")["b"]
+
+    assert snippet == "Fake  <mark>zebraword</mark>  [[mark-x]]  alert(1) "
+    assert snippet.count("<") == 2  # our <mark> and </mark>, nothing else
+
+
+def test_search_everything_snippet_of_plain_text_is_unchanged_but_marked(api_client, source):
+    make_organization(source, slug="c", name="C", description="Shelter for zebraword exiles.")
+
+    assert snippets(api_client, "zebraword") == {"c": "Shelter for <mark>zebraword</mark> exiles."}

@@ -90,10 +90,15 @@ def test_list_statistics_page_of_100_costs_at_most_four_queries(
 
 
 def test_list_statistics_limit_above_maximum_is_capped_at_500(api_client, source):
-    make_statistic(source)
-    response = api_client.get(LIST_URL, {"limit": 1000000})
+    Statistic.objects.bulk_create(
+        Statistic(slug=f"s{n}", metric="arrivals", value=n, unit="people", measure="flow")
+        for n in range(501)
+    )
+    response = api_client.get(LIST_URL, {"limit": 1000000, "fields": "slug"})
     assert response.status_code == HTTPStatus.OK
-    assert "limit=500" in (response.json()["next"] or "limit=500")
+    body = response.json()
+    assert len(body["results"]) == 500
+    assert body["next"] == "http://testserver/api/v1/statistics/?fields=slug&limit=500&offset=500"
 
 
 def test_list_statistics_default_page_is_50(api_client, source):
@@ -326,3 +331,21 @@ def test_retrieve_statistic_renders_whole_figures_as_integers(api_client, source
     share = make_statistic(source, slug="share", value="15.5", unit="percent", measure="share")
     assert api_client.get(detail_url(whole)).content.count(b'"value":25000,') == 1
     assert api_client.get(detail_url(share)).json()["value"] == 15.5
+
+
+def test_create_statistic_citing_the_same_passage_twice_is_400_naming_citations(
+    editor_client, source
+):
+    citation = VALID["citations"][0]
+    response = editor_client.post(
+        LIST_URL, VALID | {"citations": [citation, citation]}, format="json"
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"citations": ["The same citation appears twice."]}
+    assert not Statistic.objects.exists()
+
+
+def test_retrieve_statistic_ignores_list_filters_in_the_query(api_client, source):
+    statistic = make_statistic(source)
+    response = api_client.get(detail_url(statistic), {"destination": "AM", "q": "nothing"})
+    assert response.status_code == HTTPStatus.OK
