@@ -47,7 +47,7 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
         if params:
             terms = [term.strip() for term in params.split(",") if term.strip()]
             allowed = {name for name, _label in self.get_valid_fields(queryset, view)}
-            unknown = [term for term in terms if term.lstrip("-") not in allowed]
+            unknown = [term for term in terms if term.removeprefix("-") not in allowed]
             if unknown:
                 raise ValidationError(
                     {
@@ -58,6 +58,14 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
                     }
                 )
         return super().get_ordering(request, queryset, view)
+
+    def get_schema_operation_parameters(self, view):
+        [parameter] = super().get_schema_operation_parameters(view)
+        fields = ", ".join(getattr(view, "ordering_fields", None) or [])
+        parameter["description"] = (
+            f"Order by one or more of: {fields} (comma-separated; a leading - for descending)."
+        )
+        return [parameter]
 
 
 # Form fields: parsing and validating one parameter -----------------------------------------
@@ -173,6 +181,12 @@ class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class IntegerFilter(filters.NumberFilter):
+    """A whole number: 2022.5 is an error, not 2022."""
+
+    field_class = forms.IntegerField
+
+
 class DateFilter(filters.DateFilter):
     field_class = IsoDateField
 
@@ -193,7 +207,20 @@ def active_in_year(queryset, start_field, end_field, year):
 # FilterSets ----------------------------------------------------------------------------
 
 
-class CountryFilterSet(filters.FilterSet):
+class StrictFilterSet(filters.FilterSet):
+    """A parameter that takes one value given twice is an error: which one would count?"""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, declared in self.filters.items():
+            several = isinstance(declared.field.widget, SeveralValuesWidget)
+            if not several and len(self.data.getlist(name)) > 1:
+                self.form.add_error(name, "Give this parameter once.")
+                valid = False
+        return valid
+
+
+class CountryFilterSet(StrictFilterSet):
     region = filters.CharFilter(
         field_name="region", lookup_expr="iexact", help_text="Continent, e.g. Europe."
     )
@@ -206,13 +233,13 @@ class CountryFilterSet(filters.FilterSet):
         fields = ["region", "name"]
 
 
-class ExileGroupFilterSet(filters.FilterSet):
+class ExileGroupFilterSet(StrictFilterSet):
     class Meta:
         model = ExileGroup
         fields = []
 
 
-class SourceFilterSet(filters.FilterSet):
+class SourceFilterSet(StrictFilterSet):
     CITING_TYPES = {
         "statistic": Statistic,
         "media_outlet": MediaOutlet,
@@ -222,7 +249,9 @@ class SourceFilterSet(filters.FilterSet):
     }
 
     kind = ChoicesFilter(choices=SourceKind.choices, help_text="Kind(s) of work.")
-    year = filters.NumberFilter(help_text="Publication year.")
+    year = IntegerFilter(
+        method="filter_year", help_text="Published in this year (by year or publication date)."
+    )
     cited_by = filters.ChoiceFilter(
         choices=[(name, name) for name in CITING_TYPES],
         method="filter_cited_by",
@@ -233,13 +262,16 @@ class SourceFilterSet(filters.FilterSet):
         model = Source
         fields = ["kind", "year", "cited_by"]
 
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(Q(year=value) | Q(published_on__year=value))
+
     def filter_cited_by(self, queryset, name, value):
         content_type = ContentType.objects.get_for_model(self.CITING_TYPES[value])
         citations = Citation.objects.filter(source=OuterRef("pk"), content_type=content_type)
         return queryset.filter(Exists(citations))
 
 
-class StatisticFilterSet(filters.FilterSet):
+class StatisticFilterSet(StrictFilterSet):
     origin = CountryCodeFilter(help_text="Origin country code(s), e.g. RU.")
     destination = CountryCodeFilter(help_text="Destination country code(s), e.g. GE,AM.")
     abroad = BooleanFilter(
@@ -302,7 +334,7 @@ class StatisticFilterSet(filters.FilterSet):
         return queryset.filter(dated & starts_in_time & ends_in_time)
 
 
-class MediaOutletFilterSet(filters.FilterSet):
+class MediaOutletFilterSet(StrictFilterSet):
     country = CountryCodeFilter(help_text="Base country code(s).")
     city = filters.CharFilter(lookup_expr="iexact", help_text="Base city, e.g. Riga.")
     kind = ChoicesFilter(choices=OutletKind.choices, help_text="Kind(s).")
@@ -319,7 +351,7 @@ class MediaOutletFilterSet(filters.FilterSet):
     affiliated_organization = KeysFilter(
         queryset=Organization.objects.all(), help_text="Slug(s) of the affiliated organization."
     )
-    active_in_year = filters.NumberFilter(
+    active_in_year = IntegerFilter(
         method="filter_active_in_year",
         help_text="Active in this year (by its active years; undated ones if marked active).",
     )
@@ -344,7 +376,7 @@ class MediaOutletFilterSet(filters.FilterSet):
         return active_in_year(queryset, "active_from_year", "active_to_year", value)
 
 
-class OrganizationFilterSet(filters.FilterSet):
+class OrganizationFilterSet(StrictFilterSet):
     country = CountryCodeFilter(help_text="Base country code(s).")
     city = filters.CharFilter(lookup_expr="iexact", help_text="Base city, e.g. Vilnius.")
     kind = ChoicesFilter(choices=OrganizationKind.choices, help_text="Kind(s).")
@@ -355,7 +387,7 @@ class OrganizationFilterSet(filters.FilterSet):
         distinct=True,
         help_text="Serves this exile group (slug, or several).",
     )
-    active_in_year = filters.NumberFilter(
+    active_in_year = IntegerFilter(
         method="filter_active_in_year",
         help_text="Existing in this year (founded/dissolved; undated ones if marked active).",
     )
@@ -368,7 +400,7 @@ class OrganizationFilterSet(filters.FilterSet):
         return active_in_year(queryset, "founded_year", "dissolved_year", value)
 
 
-class HostPolicyFilterSet(filters.FilterSet):
+class HostPolicyFilterSet(StrictFilterSet):
     country = CountryCodeFilter(help_text="Country code(s) of the policy, e.g. AM,GE.")
     region = filters.CharFilter(
         field_name="country__region", lookup_expr="iexact", help_text="Continent, e.g. Europe."

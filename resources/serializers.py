@@ -28,7 +28,7 @@ from .models import (
     Statistic,
 )
 from .routes import detail_url
-from .summaries import GROUPINGS
+from .summaries import GROUPINGS, RELATED_GROUPINGS
 
 TIMESTAMPS = ("created_at", "updated_at")
 
@@ -59,6 +59,7 @@ class SelfLinkField(serializers.HyperlinkedIdentityField):
         return detail_url(obj, request)
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "API URL of this record.")
         super().__init__(view_name="self", **kwargs)
 
 
@@ -79,6 +80,12 @@ class LocalizedModelSerializer(serializers.ModelSerializer):
     (``Accept-Language: ru`` or ``?lang=ru``) and the record has them; English otherwise."""
 
     TRANSLATED = ("name", "title", "description", "summary")
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        field_class, kwargs = super().build_field(field_name, info, model_class, nested_depth)
+        if field_name == "id":
+            kwargs.setdefault("help_text", "Database id of the record.")
+        return field_class, kwargs
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -656,18 +663,21 @@ class StatisticFigureSerializer(StatisticSerializer):
             "id",
             "slug",
             "url",
+            "exile_group",
             "value",
             "value_low",
             "value_high",
             "qualifier",
             "period_start",
             "period_end",
+            "is_historical",
             "citations",
         ]
 
 
 class StatisticGroupSerializer(serializers.Serializer):
-    """Reports of one metric, unit and measure for one grouping key; never summed."""
+    """Reports of one metric, unit and measure, historical or recent, for one grouping key;
+    never summed."""
 
     destination = CountryBriefSerializer(
         allow_null=True,
@@ -681,6 +691,9 @@ class StatisticGroupSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(Metric.choices, help_text="What the figures count.")
     unit = serializers.ChoiceField(Unit.choices, help_text="Unit of the figures.")
     measure = serializers.ChoiceField(Measure.choices, help_text="What kind of number they are.")
+    is_historical = serializers.BooleanField(
+        help_text="Whether the group holds historical figures (earlier waves) or recent ones."
+    )
     reports = serializers.IntegerField(help_text="Number of reported figures in the group.")
     sources = serializers.IntegerField(help_text="Number of distinct sources behind them.")
     latest = StatisticFigureSerializer(help_text="The most recent figure, by its period.")
@@ -690,7 +703,7 @@ class StatisticGroupSerializer(serializers.Serializer):
     def to_representation(self, instance):
         data = super().to_representation(instance)
         grouped = self.context.get("group_by", ())
-        return {k: v for k, v in data.items() if k not in GROUPINGS or k in grouped}
+        return {k: v for k, v in data.items() if k not in RELATED_GROUPINGS or k in grouped}
 
 
 class StatisticsSummarySerializer(serializers.Serializer):

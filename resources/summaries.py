@@ -1,7 +1,8 @@
 """The statistics summary: reported figures grouped, compared, never added up.
 
 Each group holds reports of one metric, in one unit, of one kind of measure (flow, stock, ...),
-for the requested grouping (destination, exile group, origin). For each group it gives how
+either all historical or all recent, for the requested grouping (destination, exile group,
+origin). For each group it gives how
 many reports there are and from how many sources, the most recent figure, and the lowest and
 highest figures reported, each as the record it comes from. It never sums figures: reports
 from different sources or overlapping periods are not additive.
@@ -10,14 +11,16 @@ from different sources or overlapping periods are not additive.
 from django.db.models import Count, F, Max, Min
 from django.db.models.functions import Coalesce
 
-GROUPINGS = ("destination", "exile_group", "origin")
-ALWAYS_SEPARATE = ("metric", "unit", "measure")
+RELATED_GROUPINGS = ("destination", "exile_group", "origin")
+GROUPINGS = (*RELATED_GROUPINGS, "metric")
+ALWAYS_SEPARATE = ("metric", "unit", "measure", "is_historical")
 DEFAULT_GROUP_BY = ("destination",)
 
 
 def summarize_statistics(queryset, *, group_by=DEFAULT_GROUP_BY):
     """Groups of ``queryset`` (already filtered) as dicts; a fixed number of queries."""
-    keys = [f"{name}_id" for name in group_by] + list(ALWAYS_SEPARATE)
+    names = list(dict.fromkeys((*group_by, *ALWAYS_SEPARATE)))
+    keys = [f"{name}_id" if name in RELATED_GROUPINGS else name for name in names]
     plain = queryset.order_by()
     totals = (
         plain.values(*keys)
@@ -41,7 +44,7 @@ def summarize_statistics(queryset, *, group_by=DEFAULT_GROUP_BY):
         example = latest[key]
         groups.append(
             {
-                **{name: getattr(example, name) for name in (*group_by, *ALWAYS_SEPARATE)},
+                **{name: getattr(example, name) for name in names},
                 "reports": row["reports"],
                 "sources": row["sources"],
                 "latest": latest[key],

@@ -50,7 +50,8 @@ from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
 
 MAX_SEARCH_HITS = 100
 SUMMARY_NOTE = (
-    "Each group holds figures of one metric, unit and measure, as different sources reported "
+    "Each group holds figures of one metric, unit and measure, all historical or all recent, as "
+    "different sources reported "
     "them for possibly overlapping periods. They are never added up: 'reports' counts "
     "figures, not people; 'latest', 'lowest' and 'highest' are single reported figures, each "
     "with its qualifier, period and citations."
@@ -286,8 +287,9 @@ class StatisticViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
                 "group_by",
                 OpenApiTypes.STR,
                 description=(
-                    "Comma-separated: destination, exile_group, origin (default destination). "
-                    "Metric, unit and measure always separate groups."
+                    "Comma-separated: destination, exile_group, origin, metric (default "
+                    "destination). Metric, unit, measure and historical/recent always separate "
+                    "groups."
                 ),
             ),
             LANGUAGE_PARAMETER,
