@@ -1,11 +1,27 @@
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 
 
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
-    """Limit/offset pages: 50 records by default, never more than 500 at once."""
+    """Limit/offset pages: 50 records by default, never more than 500 at once.
+
+    A limit above 500 is served as 500; a limit or offset that is not a whole number (or a
+    limit below 1, an offset below 0) is a 400 rather than silently the default.
+    """
 
     default_limit = 50
     max_limit = 500
+
+    def get_limit(self, request):
+        if self.limit_query_param in request.query_params:
+            limit = whole_number(request, self.limit_query_param, minimum=1)
+            return min(limit, self.max_limit)
+        return self.default_limit
+
+    def get_offset(self, request):
+        if self.offset_query_param in request.query_params:
+            return whole_number(request, self.offset_query_param, minimum=0)
+        return 0
 
     def get_paginated_response_schema(self, schema):
         envelope = super().get_paginated_response_schema(schema)
@@ -21,3 +37,10 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         }
         properties["results"]["description"] = "The records of this page."
         return envelope
+
+
+def whole_number(request, name, *, minimum):
+    raw = request.query_params[name]
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
+        raise ValidationError({name: [f"A whole number, at least {minimum}."]})
+    return int(raw)

@@ -199,6 +199,15 @@ class ValidatedModelSerializer(LocalizedModelSerializer):
         models.DecimalField: FigureField
     }
 
+    def to_internal_value(self, data):
+        # A misspelt field would otherwise be dropped without a word, and the write would
+        # succeed without what the client meant to send.
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         model = self.Meta.model

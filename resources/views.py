@@ -103,10 +103,24 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
     (``?format=csv``) and the shape of read responses (``brief=true`` for the brief form,
     ``fields=``/``omit=`` to pick fields)."""
 
+    # Query parameters every list takes besides its filters.
+    LIST_PARAMETERS = {"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"}
+
     def filter_queryset(self, queryset):
         # A record is found by its key alone: list filters in the query string of a detail,
         # a write or the country profile must not turn it into a 404.
         return queryset if self.detail else super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        self.refuse_unknown_parameters(request)
+        return super().list(request, *args, **kwargs)
+
+    def refuse_unknown_parameters(self, request):
+        """A misspelt filter (destinaton=GE) is a 400, not a list of everything."""
+        known = self.LIST_PARAMETERS | {"format"} | set(self.filterset_class.base_filters)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
 
     def get_serializer_class(self):
         if self.action in ("list", "retrieve") and self._flag("brief"):

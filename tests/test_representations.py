@@ -2,6 +2,7 @@
 
 from http import HTTPStatus
 
+import pytest
 from django.urls import reverse
 
 from tests.factories import make_exile_group, make_statistic
@@ -85,3 +86,37 @@ def test_russian_country_names_come_from_pycountry(api_client, source):
     body = api_client.get(reverse("statistic-list"), {"lang": "ru"}).json()
     assert body["results"][0]["destination"]["name"] == "Грузия"
     assert body["results"][0]["origin"]["name"] == "Российская Федерация"
+
+
+def test_unknown_query_parameter_on_a_list_is_400_naming_it(api_client, source):
+    make_statistic(source)
+    response = api_client.get(reverse("statistic-list"), {"destinaton": "GE"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"destinaton": ["Unknown parameter."]}
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"limit": "abc"}, "limit"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "-1"}, "limit"),
+        ({"offset": "-5"}, "offset"),
+        ({"offset": "1.5"}, "offset"),
+    ],
+)
+def test_invalid_limit_or_offset_is_400_naming_it(api_client, source, params, name):
+    make_statistic(source)
+    response = api_client.get(reverse("statistic-list"), params)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert list(response.json()) == [name]
+
+
+def test_unknown_field_in_a_write_is_400_naming_it(editor_client, source):
+    statistic = make_statistic(source)
+    url = reverse("statistic-detail", kwargs={"pk": statistic.pk})
+    response = editor_client.patch(url, {"valeu": 5}, format="json")
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {"valeu": ["Unknown field."]}
+    statistic.refresh_from_db()
+    assert statistic.value == 25000

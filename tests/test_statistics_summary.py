@@ -13,7 +13,17 @@ from resources.models import Country
 from tests.factories import cite, make_exile_group, make_source, make_statistic
 
 SUMMARY_URL = reverse("statistic-summary")
-FIGURE_KEYS = ("metric", "unit", "measure", "reports", "sources", "latest", "lowest", "highest")
+FIGURE_KEYS = (
+    "metric",
+    "unit",
+    "measure",
+    "is_historical",
+    "reports",
+    "sources",
+    "latest",
+    "lowest",
+    "highest",
+)
 
 
 def brief_country(code):
@@ -43,12 +53,14 @@ def figure(statistic):
         "id": statistic.pk,
         "slug": statistic.slug,
         "url": f"http://testserver/api/v1/statistics/{statistic.pk}/",
+        "exile_group": brief_group(statistic.exile_group),
         "value": statistic.value,
         "value_low": statistic.value_low,
         "value_high": statistic.value_high,
         "qualifier": statistic.qualifier,
         "period_start": statistic.period_start and statistic.period_start.isoformat(),
         "period_end": statistic.period_end and statistic.period_end.isoformat(),
+        "is_historical": statistic.is_historical,
         "citations": [
             {
                 "source": {
@@ -65,18 +77,36 @@ def figure(statistic):
     }
 
 
-def group(*, reports, sources, latest, lowest, highest, metric="arrivals", **keys):
+def group(
+    *, reports, sources, latest, lowest, highest, metric="arrivals", is_historical=False, **keys
+):
     return {
         **keys,
         "metric": metric,
         "unit": latest.unit,
         "measure": latest.measure,
+        "is_historical": is_historical,
         "reports": reports,
         "sources": sources,
         "latest": figure(latest),
         "lowest": figure(lowest),
         "highest": figure(highest),
     }
+
+
+def in_order(data):
+    """``data`` with every dict turned into its list of items, so that key order counts."""
+    if isinstance(data, dict):
+        return [(key, in_order(value)) for key, value in data.items()]
+    if isinstance(data, list):
+        return [in_order(value) for value in data]
+    return data
+
+
+def assert_exactly(actual, expected):
+    """Equal, and with the keys of every dict in the same order."""
+    assert actual == expected
+    assert in_order(actual) == in_order(expected)
 
 
 def summary(api_client, **params):
@@ -86,7 +116,8 @@ def summary(api_client, **params):
 
 
 def outline(body, *keys):
-    """Each group as (its grouping keys..., reports, lowest, highest, latest slugs)."""
+    """Each group as (its grouping keys..., metric, measure, is_historical, reports, lowest,
+    highest, latest slugs)."""
     rows = []
     for row in body["groups"]:
         grouped = [(row[k] or {}).get("code") or (row[k] or {}).get("slug") for k in keys]
@@ -95,6 +126,7 @@ def outline(body, *keys):
                 *grouped,
                 row["metric"],
                 row["measure"],
+                row["is_historical"],
                 row["reports"],
                 row["lowest"]["slug"],
                 row["highest"]["slug"],
@@ -157,7 +189,7 @@ def test_summary_by_default_groups_by_destination_with_exact_groups(api_client, 
 
     assert body["group_by"] == ["destination"]
     # By destination code (abroad last), then metric, unit and measure.
-    assert body["groups"] == [
+    expected = [
         group(
             destination=brief_country("AM"),
             reports=1,
@@ -192,6 +224,7 @@ def test_summary_by_default_groups_by_destination_with_exact_groups(api_client, 
             highest=abroad,
         ),
     ]
+    assert_exactly(body["groups"], expected)
 
 
 def test_summary_latest_is_by_period_end_then_start_and_undated_never_latest(api_client, source):
@@ -210,7 +243,7 @@ def test_summary_latest_is_by_period_end_then_start_and_undated_never_latest(api
     body = summary(api_client)
 
     assert outline(body, "destination") == [
-        ("GE", "arrivals", "flow", 3, "undated", "open-since-may", "ended-in-june")
+        ("GE", "arrivals", "flow", False, 3, "undated", "open-since-may", "ended-in-june")
     ]
 
 
@@ -227,7 +260,7 @@ def test_summary_keeps_metric_unit_and_measure_apart_for_one_destination(api_cli
     body = summary(api_client, group_by="destination")
 
     georgia = brief_country("GE")
-    assert body["groups"] == [
+    expected = [
         group(
             destination=georgia,
             reports=1,
@@ -262,6 +295,160 @@ def test_summary_keeps_metric_unit_and_measure_apart_for_one_destination(api_cli
             highest=departures,
         ),
     ]
+    assert_exactly(body["groups"], expected)
+
+
+def test_summary_figures_show_their_exile_group(api_client, source):
+    it = make_exile_group(source, slug="it-specialists", name="IT specialists")
+    it_specialists = make_statistic(source, slug="ge-it", exile_group=it, value=25000)
+    everyone = make_statistic(
+        source,
+        slug="ge-everyone",
+        value=60000,
+        period_start=date(2022, 9, 21),
+        period_end=date(2022, 10, 4),
+    )
+
+    body = summary(api_client)
+
+    expected = [
+        group(
+            destination=brief_country("GE"),
+            reports=2,
+            sources=1,
+            latest=everyone,
+            lowest=it_specialists,
+            highest=everyone,
+        )
+    ]
+    assert_exactly(body["groups"], expected)
+    row = body["groups"][0]
+    assert row["lowest"]["exile_group"] == {
+        "id": it.pk,
+        "slug": "it-specialists",
+        "name": "IT specialists",
+        "url": "http://testserver/api/v1/exile-groups/it-specialists/",
+    }
+    assert row["highest"]["exile_group"] is None
+    assert row["latest"]["exile_group"] is None
+    # Shown on the figures only: the group is not grouped by exile group.
+    assert "exile_group" not in row
+    assert list(row["lowest"]) == [
+        "id",
+        "slug",
+        "url",
+        "exile_group",
+        "value",
+        "value_low",
+        "value_high",
+        "qualifier",
+        "period_start",
+        "period_end",
+        "is_historical",
+        "citations",
+    ]
+
+
+# Historical and recent figures --------------------------------------------------------
+
+
+def test_summary_keeps_historical_and_recent_figures_in_two_groups(api_client, source):
+    recent_low = make_statistic(source, slug="ge-2022", value=25000)
+    recent_high = make_statistic(
+        source,
+        slug="ge-2023",
+        value=60000,
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 3, 31),
+    )
+    # Historical figures lower and higher than every recent one: never their lowest or highest.
+    historical_high = make_statistic(
+        source,
+        slug="ge-1921",
+        value=900000,
+        is_historical=True,
+        period_start=date(1921, 1, 1),
+        period_end=date(1921, 12, 31),
+    )
+    historical_low = make_statistic(
+        source,
+        slug="ge-1922",
+        value=3000,
+        is_historical=True,
+        period_start=date(1922, 1, 1),
+        period_end=date(1922, 12, 31),
+    )
+
+    body = summary(api_client)
+
+    georgia = brief_country("GE")
+    # Same destination, metric, unit and measure: recent first, then historical.
+    expected = [
+        group(
+            destination=georgia,
+            reports=2,
+            sources=1,
+            latest=recent_high,
+            lowest=recent_low,
+            highest=recent_high,
+        ),
+        group(
+            destination=georgia,
+            is_historical=True,
+            reports=2,
+            sources=1,
+            latest=historical_low,
+            lowest=historical_low,
+            highest=historical_high,
+        ),
+    ]
+    assert_exactly(body["groups"], expected)
+
+
+@pytest.mark.parametrize(
+    "group_by",
+    ["destination", "exile_group", "origin", "metric", "destination,exile_group,origin,metric"],
+)
+def test_summary_never_compares_historical_with_recent_figures(api_client, source, group_by):
+    it = make_exile_group(source, slug="it-specialists", name="IT specialists")
+    make_statistic(source, slug="recent", exile_group=it, value=25000)
+    make_statistic(
+        source,
+        slug="historical-low",
+        exile_group=it,
+        value=3000,
+        is_historical=True,
+        period_start=date(1922, 1, 1),
+        period_end=date(1922, 12, 31),
+    )
+    make_statistic(
+        source,
+        slug="historical-high",
+        exile_group=it,
+        value=900000,
+        is_historical=True,
+        period_start=date(1921, 1, 1),
+        period_end=date(1921, 12, 31),
+    )
+
+    body = summary(api_client, group_by=group_by)
+
+    assert [
+        (
+            row["is_historical"],
+            row["reports"],
+            row["lowest"]["slug"],
+            row["highest"]["slug"],
+            row["latest"]["slug"],
+        )
+        for row in body["groups"]
+    ] == [
+        (False, 1, "recent", "recent", "recent"),
+        (True, 2, "historical-low", "historical-high", "historical-low"),
+    ]
+    for row in body["groups"]:
+        for name in ("latest", "lowest", "highest"):
+            assert row[name]["is_historical"] is row["is_historical"]
 
 
 # Other groupings ----------------------------------------------------------------------
@@ -293,30 +480,32 @@ def grouped_statistics(source):
             "exile_group",
             ["exile_group"],
             [
-                ("it-specialists", "arrivals", "flow", 2, "ge-it", "am-it", "ge-it"),
+                ("it-specialists", "arrivals", "flow", False, 2, "ge-it", "am-it", "ge-it"),
                 (
                     "journalists",
                     "arrivals",
                     "flow",
+                    False,
                     1,
                     "ge-journalists",
                     "ge-journalists",
                     "ge-journalists",
                 ),
-                (None, "arrivals", "flow", 2, "by-to-ge", "ge-everyone", "ge-everyone"),
+                (None, "arrivals", "flow", False, 2, "by-to-ge", "ge-everyone", "ge-everyone"),
             ],
         ),
         (
             "destination,exile_group",
             ["destination", "exile_group"],
             [
-                ("AM", "it-specialists", "arrivals", "flow", 1, "am-it", "am-it", "am-it"),
-                ("GE", "it-specialists", "arrivals", "flow", 1, "ge-it", "ge-it", "ge-it"),
+                ("AM", "it-specialists", "arrivals", "flow", False, 1, "am-it", "am-it", "am-it"),
+                ("GE", "it-specialists", "arrivals", "flow", False, 1, "ge-it", "ge-it", "ge-it"),
                 (
                     "GE",
                     "journalists",
                     "arrivals",
                     "flow",
+                    False,
                     1,
                     "ge-journalists",
                     "ge-journalists",
@@ -327,6 +516,7 @@ def grouped_statistics(source):
                     None,
                     "arrivals",
                     "flow",
+                    False,
                     2,
                     "by-to-ge",
                     "ge-everyone",
@@ -338,8 +528,17 @@ def grouped_statistics(source):
             "origin",
             ["origin"],
             [
-                ("BY", "arrivals", "flow", 1, "by-to-ge", "by-to-ge", "by-to-ge"),
-                ("RU", "arrivals", "flow", 4, "ge-journalists", "ge-everyone", "ge-everyone"),
+                ("BY", "arrivals", "flow", False, 1, "by-to-ge", "by-to-ge", "by-to-ge"),
+                (
+                    "RU",
+                    "arrivals",
+                    "flow",
+                    False,
+                    4,
+                    "ge-journalists",
+                    "ge-everyone",
+                    "ge-everyone",
+                ),
             ],
         ),
     ],
@@ -377,11 +576,87 @@ def test_summary_group_by_origin_shows_the_origins_as_brief_objects(api_client, 
     assert [row["origin"] for row in body["groups"]] == [brief_country("BY"), brief_country("RU")]
 
 
+@pytest.fixture
+def georgia_statistics(source):
+    """Figures for Georgia only: two metrics, two measures, recent and historical."""
+    make_statistic(source, slug="ge-arrivals", value=25000)
+    make_statistic(
+        source,
+        slug="ge-arrivals-march",
+        value=30000,
+        period_start=date(2022, 3, 11),
+        period_end=date(2022, 3, 31),
+    )
+    make_statistic(source, slug="ge-cumulative", measure="cumulative", value=100000)
+    make_statistic(source, slug="ge-departures", metric="departures", value=9000)
+    make_statistic(
+        source,
+        slug="ge-1920s",
+        value=3000,
+        is_historical=True,
+        period_start=date(1921, 1, 1),
+        period_end=date(1922, 12, 31),
+    )
+
+
+def test_summary_group_by_metric_is_accepted_and_changes_no_group(api_client, georgia_statistics):
+    default = summary(api_client)
+    with_metric = summary(api_client, group_by="destination,metric")
+    by_metric = summary(api_client, group_by="metric")
+
+    assert outline(default, "destination") == [
+        (
+            "GE",
+            "arrivals",
+            "cumulative",
+            False,
+            1,
+            "ge-cumulative",
+            "ge-cumulative",
+            "ge-cumulative",
+        ),
+        (
+            "GE",
+            "arrivals",
+            "flow",
+            False,
+            2,
+            "ge-arrivals",
+            "ge-arrivals-march",
+            "ge-arrivals-march",
+        ),
+        ("GE", "arrivals", "flow", True, 1, "ge-1920s", "ge-1920s", "ge-1920s"),
+        ("GE", "departures", "flow", False, 1, "ge-departures", "ge-departures", "ge-departures"),
+    ]
+    assert with_metric["group_by"] == ["destination", "metric"]
+    assert_exactly(with_metric["groups"], default["groups"])
+    # Metric alone: no destination key, and with one destination the very same groups.
+    assert by_metric["group_by"] == ["metric"]
+    without_destination = [
+        {key: value for key, value in row.items() if key != "destination"}
+        for row in default["groups"]
+    ]
+    assert_exactly(by_metric["groups"], without_destination)
+    for row in by_metric["groups"]:
+        assert list(row) == list(FIGURE_KEYS)
+
+
+def test_summary_group_by_metric_alone_compares_figures_of_all_destinations(
+    api_client, grouped_statistics
+):
+    body = summary(api_client, group_by="metric")
+
+    assert outline(body) == [
+        ("arrivals", "flow", False, 5, "ge-journalists", "ge-everyone", "ge-everyone")
+    ]
+
+
 def test_summary_group_by_repeated_name_groups_once(api_client, grouped_statistics):
     once = summary(api_client, group_by="destination")
     twice = summary(api_client, group_by="destination,destination")
 
     assert twice == once
+    assert summary(api_client, group_by="metric,metric") == summary(api_client, group_by="metric")
 
 
 # Never summed -------------------------------------------------------------------------
@@ -400,7 +675,7 @@ def test_summary_of_two_reports_for_georgia_never_sums_them(api_client, source):
     response = api_client.get(SUMMARY_URL)
 
     body = response.json()
-    assert body["groups"] == [
+    expected = [
         group(
             destination=brief_country("GE"),
             reports=2,
@@ -410,11 +685,12 @@ def test_summary_of_two_reports_for_georgia_never_sums_them(api_client, source):
             highest=second,
         )
     ]
+    assert_exactly(body["groups"], expected)
     assert "55000" not in response.content.decode()
     assert 55000 not in list(numbers_in(body))
 
 
-@pytest.mark.parametrize("group_by", ["destination", "exile_group", "origin"])
+@pytest.mark.parametrize("group_by", ["destination", "exile_group", "origin", "metric"])
 def test_summary_no_number_is_the_sum_of_two_reported_values(api_client, source, group_by):
     values = [25000, 30000, 40000, 12000, 7000]
     for number, value in enumerate(values):
@@ -442,6 +718,7 @@ def test_summary_note_says_figures_are_never_added_up(api_client, source):
 
     assert "never added up" in body["note"]
     assert "'reports' counts figures, not people" in body["note"]
+    assert "all historical or all recent" in body["note"]
 
 
 def test_summary_of_no_statistics_has_no_groups(api_client, db):
@@ -489,43 +766,47 @@ def filterable_statistics(source):
         (
             {},
             [
-                ("AM", "arrivals", "flow", 1, "am-2022", "am-2022", "am-2022"),
-                ("GE", "arrivals", "flow", 3, "ge-1920s", "ge-2023", "ge-2023"),
+                ("AM", "arrivals", "flow", False, 1, "am-2022", "am-2022", "am-2022"),
+                ("GE", "arrivals", "flow", False, 2, "ge-2022", "ge-2023", "ge-2023"),
+                ("GE", "arrivals", "flow", True, 1, "ge-1920s", "ge-1920s", "ge-1920s"),
             ],
         ),
         (
             {"destination": "GE"},
-            [("GE", "arrivals", "flow", 3, "ge-1920s", "ge-2023", "ge-2023")],
+            [
+                ("GE", "arrivals", "flow", False, 2, "ge-2022", "ge-2023", "ge-2023"),
+                ("GE", "arrivals", "flow", True, 1, "ge-1920s", "ge-1920s", "ge-1920s"),
+            ],
         ),
         (
             {"destination": "am"},
-            [("AM", "arrivals", "flow", 1, "am-2022", "am-2022", "am-2022")],
+            [("AM", "arrivals", "flow", False, 1, "am-2022", "am-2022", "am-2022")],
         ),
         (
             {"is_historical": "false"},
             [
-                ("AM", "arrivals", "flow", 1, "am-2022", "am-2022", "am-2022"),
-                ("GE", "arrivals", "flow", 2, "ge-2022", "ge-2023", "ge-2023"),
+                ("AM", "arrivals", "flow", False, 1, "am-2022", "am-2022", "am-2022"),
+                ("GE", "arrivals", "flow", False, 2, "ge-2022", "ge-2023", "ge-2023"),
             ],
         ),
         (
             {"is_historical": "true"},
-            [("GE", "arrivals", "flow", 1, "ge-1920s", "ge-1920s", "ge-1920s")],
+            [("GE", "arrivals", "flow", True, 1, "ge-1920s", "ge-1920s", "ge-1920s")],
         ),
         (
             {"period_overlaps": "2022-01-01,2022-12-31"},
             [
-                ("AM", "arrivals", "flow", 1, "am-2022", "am-2022", "am-2022"),
-                ("GE", "arrivals", "flow", 1, "ge-2022", "ge-2022", "ge-2022"),
+                ("AM", "arrivals", "flow", False, 1, "am-2022", "am-2022", "am-2022"),
+                ("GE", "arrivals", "flow", False, 1, "ge-2022", "ge-2022", "ge-2022"),
             ],
         ),
         (
             {"destination": "GE", "is_historical": "false", "value_min": "30000"},
-            [("GE", "arrivals", "flow", 1, "ge-2023", "ge-2023", "ge-2023")],
+            [("GE", "arrivals", "flow", False, 1, "ge-2023", "ge-2023", "ge-2023")],
         ),
         (
             {"q": "Lars"},
-            [("GE", "arrivals", "flow", 1, "ge-2022", "ge-2022", "ge-2022")],
+            [("GE", "arrivals", "flow", False, 1, "ge-2022", "ge-2022", "ge-2022")],
         ),
         ({"destination": "KZ"}, []),
     ],
@@ -549,7 +830,7 @@ def test_summary_with_search_and_grouping_counts_each_figure_once(api_client, so
     body = summary(api_client, q="Lars", group_by="destination,exile_group")
 
     assert outline(body, "destination", "exile_group") == [
-        ("GE", "it-specialists", "arrivals", "flow", 3, "ge-it-0", "ge-it-2", "ge-it-0")
+        ("GE", "it-specialists", "arrivals", "flow", False, 3, "ge-it-0", "ge-it-2", "ge-it-0")
     ]
     assert body["groups"][0]["sources"] == 2
 
@@ -568,7 +849,11 @@ def test_summary_with_empty_group_by_uses_the_default_grouping(api_client, sourc
     [
         "country",
         "destination,country",
-        "metric",
+        "Metric",
+        "unit",
+        "measure",
+        "is_historical",
+        "destination,unit",
         "Destination",
         ",",
         " ",
@@ -580,7 +865,9 @@ def test_summary_with_invalid_group_by_is_400_naming_group_by(api_client, source
     response = api_client.get(SUMMARY_URL, {"group_by": group_by})
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"group_by": ["Choose from destination, exile_group, origin."]}
+    assert response.json() == {
+        "group_by": ["Choose from destination, exile_group, origin, metric."]
+    }
 
 
 @pytest.mark.parametrize(
@@ -628,7 +915,9 @@ def add_statistics(source, other, group, *, destinations, numbers):
             cite(statistic, other)
 
 
-@pytest.mark.parametrize("group_by", ["destination", "destination,exile_group,origin"])
+@pytest.mark.parametrize(
+    "group_by", ["destination", "destination,exile_group,origin", "destination,metric"]
+)
 def test_summary_query_count_is_the_same_for_2_and_40_statistics(api_client, source, group_by):
     other = make_source(slug="border-report", title="Border service report")
     group = make_exile_group(source, slug="it-specialists", name="IT specialists")
