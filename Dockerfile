@@ -19,4 +19,4 @@ RUN SECRET_KEY=collectstatic-only-placeholder-not-a-secret-000000000000 ALLOWED_
 RUN useradd --system --no-create-home app
 USER app
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn exile_api.wsgi --bind 0.0.0.0:8000 --workers 2 --access-logfile -"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn -c python:exile_api.gunicorn_conf exile_api.wsgi"]

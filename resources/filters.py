@@ -181,10 +181,17 @@ class BooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class IntegerFilter(filters.NumberFilter):
-    """A whole number: 2022.5 is an error, not 2022."""
+class YearField(forms.IntegerField):
+    """A year from 1 to 9999: what dates can hold (year=0 would fail in the database)."""
 
-    field_class = forms.IntegerField
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=9999, **kwargs)
+
+
+class YearFilter(filters.NumberFilter):
+    """A whole year: 2022.5 is an error, not 2022."""
+
+    field_class = YearField
 
 
 class DateFilter(filters.DateFilter):
@@ -249,7 +256,7 @@ class SourceFilterSet(StrictFilterSet):
     }
 
     kind = ChoicesFilter(choices=SourceKind.choices, help_text="Kind(s) of work.")
-    year = IntegerFilter(
+    year = YearFilter(
         method="filter_year", help_text="Published in this year (by year or publication date)."
     )
     cited_by = filters.ChoiceFilter(
@@ -351,7 +358,7 @@ class MediaOutletFilterSet(StrictFilterSet):
     affiliated_organization = KeysFilter(
         queryset=Organization.objects.all(), help_text="Slug(s) of the affiliated organization."
     )
-    active_in_year = IntegerFilter(
+    active_in_year = YearFilter(
         method="filter_active_in_year",
         help_text="Active in this year (by its active years; undated ones if marked active).",
     )
@@ -387,7 +394,7 @@ class OrganizationFilterSet(StrictFilterSet):
         distinct=True,
         help_text="Serves this exile group (slug, or several).",
     )
-    active_in_year = IntegerFilter(
+    active_in_year = YearFilter(
         method="filter_active_in_year",
         help_text="Existing in this year (founded/dissolved; undated ones if marked active).",
     )

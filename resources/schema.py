@@ -87,3 +87,12 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
             "destroy": extend_schema(summary=f"Delete {a_singular}", **detail),
         }
     return extend_schema_view(**docs)
+
+
+def responses_promise_no_fields(result, generator, request, public):
+    """drf-spectacular postprocessing hook: a response component lists no required fields,
+    since ``fields=``, ``omit=`` and ``brief=true`` let a client ask for any subset."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request") and component.get("type") == "object":
+            component.pop("required", None)
+    return result

@@ -21,4 +21,9 @@ class AnonymousRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):
 
 
 class AuthenticatedRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
-    """Authenticated clients, counted per user."""
+    """Authenticated clients, counted per user; anonymous ones are the other throttle's."""
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return super().get_cache_key(request, view)

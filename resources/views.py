@@ -275,7 +275,10 @@ class SourceViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
         return queryset
 
     def get_serializer_class(self):
-        return SourceDetailSerializer if self.action == "retrieve" else SourceSerializer
+        serializer_class = super().get_serializer_class()  # the brief form, if asked for
+        if self.action == "retrieve" and serializer_class is SourceSerializer:
+            return SourceDetailSerializer
+        return serializer_class
 
 
 @crud_docs("statistic", "statistics", examples=[STATISTIC_EXAMPLE])

@@ -60,3 +60,11 @@ def test_filter_with_more_than_50_values_is_400(api_client, db):
     response = api_client.get(reverse("statistic-list"), {"destination": codes})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json() == {"destination": ["At most 50 values."]}
+
+
+def test_anonymous_client_is_held_to_the_anonymous_rate_only(api_client, settings, db):
+    settings.API_THROTTLE_RATES = {"anon": "6/min", "user": "2/min"}
+    cache.clear()
+    statuses = [api_client.get(reverse("statistic-list")).status_code for _ in range(6)]
+    cache.clear()
+    assert statuses == [HTTPStatus.OK] * 6

@@ -120,3 +120,20 @@ def test_unknown_field_in_a_write_is_400_naming_it(editor_client, source):
     assert response.json() == {"valeu": ["Unknown field."]}
     statistic.refresh_from_db()
     assert statistic.value == 25000
+
+
+def test_brief_applies_to_sources_too(api_client, source):
+    body = api_client.get(reverse("source-detail", kwargs={"pk": source.pk}), {"brief": "true"})
+    assert body.json() == {
+        "id": source.pk,
+        "slug": "essay",
+        "title": source.title,
+        "url": f"http://testserver/api/v1/sources/{source.pk}/",
+    }
+
+
+@pytest.mark.parametrize("year", ["0", "-1", "10000", "99999999999"])
+def test_year_outside_what_dates_hold_is_400(api_client, db, year):
+    response = api_client.get(reverse("source-list"), {"year": year})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert list(response.json()) == ["year"]

@@ -127,7 +127,9 @@ def test_compose_database_url_points_at_the_db_service():
 
 def test_compose_web_port_is_the_one_gunicorn_binds_in_the_dockerfile():
     dockerfile = (REPO / "Dockerfile").read_text()
-    bind = re.search(r"--bind 0\.0\.0\.0:(\d+)", dockerfile).group(1)
+    assert "-c python:exile_api.gunicorn_conf" in dockerfile
+    config = (REPO / "exile_api" / "gunicorn_conf.py").read_text()
+    bind = re.search(r'"GUNICORN_BIND", "0\.0\.0\.0:(\d+)"', config).group(1)
     assert f"EXPOSE {bind}" in dockerfile
     assert compose()["services"]["web"]["ports"] == [f"127.0.0.1:8000:{bind}"]
 
