@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "csp",
     "rest_framework",
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -220,10 +221,11 @@ REST_FRAMEWORK = {
     ],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "resources.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
+        "resources.permissions.ModelPermissionsWithKeyScopes",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -248,8 +250,10 @@ SPECTACULAR_SETTINGS = {
         "2022: emigration statistics, exile media outlets, NGOs and exile organizations, and "
         "host-country policies. Every fact carries its citations: the source, where in it, "
         "and the claim it supports.\n\n"
-        "Anyone may read. Writes need an authenticated user with the matching Django model "
-        "permission. Lists are paginated with `limit` (default 50, at most 500) and `offset`."
+        "Anyone may read. Writes need a user with the matching Django model permission: "
+        "logged in, or through an API key of that user with the `write` scope, sent as "
+        "`Authorization: Api-Key <key>`. Lists are paginated with `limit` (default 50, at "
+        "most 500) and `offset`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

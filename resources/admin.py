@@ -4,8 +4,11 @@ from django.contrib import admin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db import models
 from django.db.models import Count
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from .models import (
+    ApiKey,
     AudienceFigure,
     Channel,
     Citation,
@@ -259,3 +262,19 @@ class HostPolicyAdmin(CitedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "announced_on"
     ordering = ("country__name", "title")
+
+
+# The library's own key model is unused: keys here have an owner and scopes.
+admin.site.unregister(APIKey)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(APIKeyModelAdmin):
+    """Keys for apps. The key is shown once, in the message after saving a new one; only its
+    hash is stored. Revoke instead of deleting, so that what a key did stays attributable."""
+
+    list_display = ("prefix", "name", "owner", "scopes", "created", "expiry_date", "revoked")
+    list_filter = ("revoked", "created")
+    search_fields = ("name", "prefix", "owner__username")
+    autocomplete_fields = ("owner",)
+    list_select_related = ("owner",)

@@ -160,3 +160,10 @@ class PolicyStatus(models.TextChoices):
 class HealthState(models.TextChoices):
     OK = "ok", "ok"
     UNAVAILABLE = "unavailable", "unavailable"
+
+
+class ApiKeyScope(models.TextChoices):
+    """What an API key may do beyond reading what is public."""
+
+    READ_DRAFTS = "read-drafts", "read drafts"
+    WRITE = "write", "write"

@@ -1,6 +1,9 @@
 """OpenAPI documentation helpers: how custom fields appear, and per-action summaries."""
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -54,6 +57,19 @@ SHAPE_PARAMETERS = [
         description="true: the brief form of each record (key, name, URL), as used for nesting.",
     ),
 ]
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "resources.authentication.ApiKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "An app's API key, sent as `Api-Key <key>` (or `Bearer <key>`).",
+        }
 
 
 def lookup_parameter(name, description):

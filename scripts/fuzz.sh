@@ -154,10 +154,10 @@ import schemathesis
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Statuses any operation may answer though the schema documents only its successes: those
-# the README promises (400, 403, 404, 405, 409, 413, 415) and those the code answers on
+# the README promises (400, 401, 403, 404, 405, 409, 413, 415) and those the code answers on
 # purpose (406 for an Accept it cannot meet, 412 for a stale If-Match, 414 for a query string
 # too long, 429 over a rate limit).
-GENERIC_ERRORS = {400, 403, 404, 405, 406, 409, 412, 413, 414, 415, 429}
+GENERIC_ERRORS = {400, 401, 403, 404, 405, 406, 409, 412, 413, 414, 415, 429}
 
 
 @schemathesis.check
@@ -216,7 +216,7 @@ PY
 # write is refused while there are no API keys.
 CHECKS=not_a_server_error,response_schema_conformance,content_type_conformance
 CHECKS+=,status_code_documented_or_generic_error,anonymous_write_refused,errors_are_json
-# Every warning but two expected ones: missing_auth (writes without credentials get 403) and
+# Every warning but two expected ones: missing_auth (writes without credentials get 401) and
 # missing_deserializer (schemathesis cannot read CSV bodies).
 WARNINGS=base_url_mismatch,missing_test_data,validation_mismatch,unused_openapi_auth
 WARNINGS+=,unsupported_regex,method_not_allowed,unmatched_filter,unresolvable_reference

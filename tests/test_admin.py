@@ -8,11 +8,13 @@ from http import HTTPStatus
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
 from resources.models import (
+    ApiKey,
     AudienceFigure,
     Channel,
     Citation,
@@ -85,7 +87,10 @@ def records(source):
     citation = group.citations.create(
         source=source, locator="p. 4", claim="Programmers left first."
     )
+    owner = User.objects.create_user("key-owner", password="unused-pass-8d2e")
+    api_key, _secret = ApiKey.objects.create_key(name="newsroom-app", owner=owner)
     return {
+        ApiKey: (api_key, "newsroom-app"),
         Country: (Country.objects.get(code="GE"), "Georgia"),
         ExileGroup: (group, "it-specialists"),
         Source: (source, "essay"),

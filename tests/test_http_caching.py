@@ -303,7 +303,7 @@ def test_get_with_session_user_is_private_and_revalidated(three_statistics):
 
 def test_get_with_authorization_header_is_private_and_revalidated(api_client, three_statistics):
     """Whatever scheme the header uses: it is never answered from a shared cache."""
-    response = api_client.get(STATISTICS_URL, headers={"Authorization": "Bearer some-key"})
+    response = api_client.get(STATISTICS_URL, headers={"Authorization": "Token some-key"})
 
     assert response.status_code == HTTPStatus.OK
     assert directives(response) == {"private", "no-cache"}

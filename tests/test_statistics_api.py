@@ -161,9 +161,10 @@ def test_create_statistic_by_editor_saves_record_and_citation(editor_client, sou
     assert response.json()["citations"][0]["source"]["slug"] == "essay"
 
 
-def test_create_statistic_anonymously_is_403_and_writes_nothing(api_client, source):
+def test_create_statistic_anonymously_is_401_and_writes_nothing(api_client, source):
     response = api_client.post(LIST_URL, VALID, format="json")
-    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response["WWW-Authenticate"] == 'Api-Key realm="api"'
     assert not Statistic.objects.exists()
 
 
@@ -305,9 +306,9 @@ def test_delete_statistic_by_editor_removes_it_and_its_citations(editor_client, 
     assert not Citation.objects.exists()
 
 
-def test_delete_statistic_anonymously_is_403(api_client, source):
+def test_delete_statistic_anonymously_is_401(api_client, source):
     statistic = make_statistic(source)
-    assert api_client.delete(detail_url(statistic)).status_code == HTTPStatus.FORBIDDEN
+    assert api_client.delete(detail_url(statistic)).status_code == HTTPStatus.UNAUTHORIZED
     assert Statistic.objects.filter(pk=statistic.pk).exists()
 
 

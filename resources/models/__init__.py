@@ -1,5 +1,6 @@
 """The domain model, split by subject; import models from here."""
 
+from .apikeys import ApiKey
 from .citations import Citation, Source
 from .geography import Country
 from .groups import ExileGroup
@@ -10,6 +11,7 @@ from .policies import HostPolicy
 from .statistics import Statistic
 
 __all__ = [
+    "ApiKey",
     "AudienceFigure",
     "Channel",
     "Citation",
