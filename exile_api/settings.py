@@ -206,7 +206,7 @@ CORS_ALLOW_CREDENTIALS = False
 # Cross-origin scripts may read the ETag, to revalidate with If-None-Match themselves.
 CORS_EXPOSE_HEADERS = ("ETag",)
 
-# The shared cache: throttle counters (and, later, cached reads) must be the same for every
+# The shared cache: throttle counters must be the same for every
 # gunicorn worker and every app server, so never the per-process memory cache.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
