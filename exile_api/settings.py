@@ -301,6 +301,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "organizations", "description": "NGOs and exile organizations."},
         {"name": "policies", "description": "Host-country policies and stances."},
         {"name": "search", "description": "Search across every resource at once."},
+        {
+            "name": "changes",
+            "description": "One ordered feed of every change, with a cursor to sync mirrors.",
+        },
         {"name": "health", "description": "Liveness and database readiness."},
     ],
 }

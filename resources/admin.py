@@ -1,15 +1,32 @@
-"""The data editors' workbench: every model, searchable, filterable, with citations inline."""
+"""The data editors' workbench: every model, searchable, filterable, with citations inline.
 
-from django.contrib import admin
+Curated records move through the editorial workflow with list actions (submit, return,
+publish, retract with a reason); every save, workflow step, revert and deletion is kept in the
+record's history, which the "History" page shows with old and new values and a revert button.
+Hard deletion is for superusers only.
+"""
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.db import models
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import models, transaction
 from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from rest_framework.exceptions import APIException
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from . import history, workflow
+from .choices import ChangeAction, ChangeChannel
 from .models import (
     ApiKey,
     AudienceFigure,
+    Change,
     Channel,
     Citation,
     Country,
@@ -22,6 +39,7 @@ from .models import (
     Source,
     Statistic,
 )
+from .routes import owning_record
 
 TIMESTAMPS = ("created_at", "updated_at")
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
@@ -45,13 +63,256 @@ class CitationInline(GenericTabularInline):
         return super().get_formset(request, obj, validate_min=True, **kwargs)
 
 
-class CitedAdmin(admin.ModelAdmin):
-    """Admin of a cited record: citations inline, timestamps read-only."""
+def explain(exc):
+    """An API exception's message(s), as one line for the admin's messages."""
+    detail = exc.detail
+    if isinstance(detail, dict):
+        return "; ".join(
+            f"{field}: {' '.join(map(str, errors))}" for field, errors in detail.items()
+        )
+    return str(detail)
+
+
+def editable(request, record):
+    """Whether the user may edit ``record`` now (``workflow.check_editable``)."""
+    try:
+        workflow.check_editable(record, request.user)
+    except APIException:
+        return False
+    return True
+
+
+class RetractionForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Shown publicly with each retracted record.",
+    )
+
+
+class HistoryMixin:
+    """The "History" page lists the record's changes (``resources.history``), with a revert
+    button on each earlier version."""
+
+    def get_urls(self):
+        opts = self.model._meta
+        revert = path(
+            "<path:object_id>/revert/<int:change_id>/",
+            self.admin_site.admin_view(self.revert_view),
+            name=f"{opts.app_label}_{opts.model_name}_revert",
+        )
+        return [revert, *super().get_urls()]
+
+    def history_record(self, obj):
+        """The curated record whose history ``obj``'s page shows."""
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None or not self.has_view_or_change_permission(request, obj):
+            raise DjangoPermissionDenied
+        record = self.history_record(obj)
+        changes = Change.objects.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        ).order_by("-id")
+        can_revert = record is obj and self.has_change_permission(request, obj)
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "opts": opts,
+            "object": obj,
+            "record": record,
+            "changes": changes,
+            "can_revert": can_revert,
+            "revert_url": f"admin:{opts.app_label}_{opts.model_name}_revert",
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/resources/record_history.html", context)
+
+    def revert_view(self, request, object_id, change_id):
+        obj = self.get_object(request, object_id)
+        if obj is None or request.method != "POST" or not self.has_change_permission(request, obj):
+            raise DjangoPermissionDenied
+        change = get_object_or_404(Change, pk=change_id)
+        try:
+            with transaction.atomic():
+                history.revert(obj, change, user=request.user, channel=ChangeChannel.ADMIN)
+        except APIException as exc:
+            self.message_user(request, f"Not reverted: {explain(exc)}", messages.ERROR)
+        else:
+            self.message_user(request, f"Reverted to change #{change.pk}.", messages.SUCCESS)
+        opts = self.model._meta
+        return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+
+
+class CuratedAdmin(HistoryMixin, admin.ModelAdmin):
+    """Admin of a curated record: its editorial status read-only (the list's actions move it),
+    editing as ``resources.workflow`` allows, and hard deletion for superusers only."""
+
+    WORKFLOW_FIELDS = ("publication_status", "published_at", "retracted_at", "retraction_reason")
+    actions = ["submit", "return_to_draft", "publish", "retract"]
+    formfield_overrides = URL_FORM_FIELDS
+    list_per_page = 50
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), *self.WORKFLOW_FIELDS)
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), "publication_status")
+
+    def get_list_filter(self, request):
+        return ("publication_status", *super().get_list_filter(request))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.fieldsets:  # declared ones do not list the workflow's fields
+            fieldsets = (*fieldsets, ("Editorial status", {"fields": self.WORKFLOW_FIELDS}))
+        return fieldsets
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or editable(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        # DELETE through the API retracts; removing a record for good is a superuser's call.
+        return request.user.is_superuser
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record = form.instance
+        if record.is_public:
+            try:
+                workflow.refuse_unpublished_references(record)
+            except APIException as exc:
+                # Nothing of this save is kept: the page's transaction is rolled back.
+                transaction.set_rollback(True)
+                self.message_user(request, f"Not saved: {explain(exc)}", messages.ERROR)
+                return
+        history.record_change(
+            record,
+            action=ChangeAction.UPDATED if change else ChangeAction.CREATED,
+            channel=ChangeChannel.ADMIN,
+            user=request.user,
+        )
+
+    def delete_model(self, request, obj):
+        history.record_change(
+            obj,
+            action=ChangeAction.DELETED,
+            channel=ChangeChannel.ADMIN,
+            user=request.user,
+            deleted=True,
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def move(self, request, queryset, transition_name, reason=""):
+        """Apply a workflow transition to each selected record; report each refusal."""
+        moved = 0
+        for record in queryset.select_for_update():
+            try:
+                with transaction.atomic():
+                    done = workflow.apply_transition(
+                        record, transition_name, user=request.user, reason=reason
+                    )
+                    history.record_change(
+                        record,
+                        action=done.action,
+                        channel=ChangeChannel.ADMIN,
+                        user=request.user,
+                        reason=reason,
+                    )
+            except APIException as exc:
+                self.message_user(request, f"{record}: {explain(exc)}", messages.ERROR)
+            else:
+                moved += 1
+        if moved:
+            summary = workflow.TRANSITIONS[transition_name].summary
+            self.message_user(request, f"{summary}: done for {moved}.", messages.SUCCESS)
+
+    @admin.action(description="Submit selected for review")
+    def submit(self, request, queryset):
+        self.move(request, queryset, "submit")
+
+    @admin.action(description="Return selected to draft")
+    def return_to_draft(self, request, queryset):
+        self.move(request, queryset, "return")
+
+    @admin.action(description="Publish selected (in review)")
+    def publish(self, request, queryset):
+        self.move(request, queryset, "publish")
+
+    @admin.action(description="Retract selected (with a reason)")
+    def retract(self, request, queryset):
+        form = RetractionForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self.move(request, queryset, "retract", form.cleaned_data["reason"])
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Retract",
+            "opts": self.model._meta,
+            "records": queryset,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/resources/retract.html", context)
+
+
+class CitedAdmin(CuratedAdmin):
+    """Admin of a cited curated record: citations inline, timestamps read-only."""
+
+    inlines = [CitationInline]
+    readonly_fields = TIMESTAMPS
+
+
+class NestedRecordAdmin(HistoryMixin, admin.ModelAdmin):
+    """A record shown within a curated one (channel, location, citation, ...): editing it
+    edits that record, so it follows that record's rules and history."""
 
     inlines = [CitationInline]
     readonly_fields = TIMESTAMPS
     formfield_overrides = URL_FORM_FIELDS
     list_per_page = 50
+
+    def history_record(self, obj):
+        return owning_record(obj)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or editable(request, self.history_record(obj)))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or editable(request, self.history_record(obj)))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        record = self.history_record(form.instance)
+        if not editable(request, record):  # e.g. a new channel added to a retracted outlet
+            transaction.set_rollback(True)
+            self.message_user(request, f"Not saved: {record} cannot be edited.", messages.ERROR)
+            return
+        self.record_owner_change(request, record)
+
+    def delete_model(self, request, obj):
+        record = self.history_record(obj)
+        super().delete_model(request, obj)
+        self.record_owner_change(request, record)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def record_owner_change(self, request, record):
+        history.record_change(
+            record, action=ChangeAction.UPDATED, channel=ChangeChannel.ADMIN, user=request.user
+        )
 
 
 @admin.register(Country)
@@ -83,13 +344,12 @@ class ExileGroupAdmin(CitedAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(CuratedAdmin):
     list_display = ("title", "authors", "kind", "year", "published_on", "citation_count")
     list_filter = ("kind", "year")
     search_fields = ("title", "authors", "publisher", "slug", "notes")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = TIMESTAMPS
-    formfield_overrides = URL_FORM_FIELDS
     ordering = ("title",)
 
     def get_queryset(self, request):
@@ -101,7 +361,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Citation)
-class CitationAdmin(admin.ModelAdmin):
+class CitationAdmin(NestedRecordAdmin):
     """All citations across the dataset, to review what a source is used for."""
 
     list_display = ("source", "locator", "claim", "content_type", "object_id", "record")
@@ -109,8 +369,11 @@ class CitationAdmin(admin.ModelAdmin):
     search_fields = ("claim", "locator", "source__title")
     list_select_related = ("source", "content_type")
     autocomplete_fields = ("source",)
-    readonly_fields = TIMESTAMPS
+    inlines = []
     ordering = ("source", "content_type", "object_id")
+
+    def history_record(self, obj):
+        return owning_record(obj.record)
 
 
 @admin.register(Statistic)
@@ -181,7 +444,7 @@ class AudienceFigureInline(admin.TabularInline):
 
 
 @admin.register(Channel)
-class ChannelAdmin(CitedAdmin):
+class ChannelAdmin(NestedRecordAdmin):
     """A channel on its own page, to cite it and edit its audience figures."""
 
     list_display = ("media_outlet", "platform", "handle", "blocked_in_russia", "blocked_since")
@@ -194,7 +457,7 @@ class ChannelAdmin(CitedAdmin):
 
 
 @admin.register(AudienceFigure)
-class AudienceFigureAdmin(CitedAdmin):
+class AudienceFigureAdmin(NestedRecordAdmin):
     list_display = ("channel", "metric", "qualifier", "value", "as_of")
     list_filter = ("metric", "qualifier")
     search_fields = ("channel__media_outlet__name", "notes")
@@ -223,7 +486,7 @@ class OrganizationAdmin(CitedAdmin):
 
 
 @admin.register(NotableFigure)
-class NotableFigureAdmin(CitedAdmin):
+class NotableFigureAdmin(NestedRecordAdmin):
     list_display = ("name", "role", "organization")
     list_filter = ("role",)
     search_fields = ("name", "description", "organization__name")
@@ -233,7 +496,7 @@ class NotableFigureAdmin(CitedAdmin):
 
 
 @admin.register(Location)
-class LocationAdmin(CitedAdmin):
+class LocationAdmin(NestedRecordAdmin):
     list_display = ("__str__", "country", "city", "start_year", "end_year", "start_date")
     list_filter = ("country",)
     search_fields = ("city", "media_outlet__name", "organization__name", "notes")
@@ -262,6 +525,37 @@ class HostPolicyAdmin(CitedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "announced_on"
     ordering = ("country__name", "title")
+
+
+@admin.register(Change)
+class ChangeAdmin(admin.ModelAdmin):
+    """Every change to every curated record, newest first: the audit trail. Read-only."""
+
+    list_display = ("id", "at", "action", "content_type", "record_key", "username", "channel")
+    list_filter = ("action", "channel", "content_type", "publication_status")
+    search_fields = ("record_key", "username", "reason")
+    list_select_related = ("content_type",)
+    date_hierarchy = "at"
+    ordering = ("-id",)
+    readonly_fields = ("record_link",)
+
+    @admin.display(description="record")
+    def record_link(self, change):
+        model = change.content_type.model_class()
+        url = reverse(
+            f"admin:{model._meta.app_label}_{model._meta.model_name}_history",
+            args=[change.object_id],
+        )
+        return format_html('<a href="{}">{} (history)</a>', url, change.record_key)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # The library's own key model is unused: keys here have an owner and scopes.

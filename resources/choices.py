@@ -167,3 +167,35 @@ class ApiKeyScope(models.TextChoices):
 
     READ_DRAFTS = "read-drafts", "read drafts"
     WRITE = "write", "write"
+
+
+class PublicationStatus(models.TextChoices):
+    """Where a curated record is in the editorial workflow. Only published and retracted
+    records are public; a retracted one is shown with its reason and date, never deleted."""
+
+    DRAFT = "draft", "draft"
+    IN_REVIEW = "in_review", "in review"
+    PUBLISHED = "published", "published"
+    RETRACTED = "retracted", "retracted"
+
+
+class ChangeAction(models.TextChoices):
+    """What a change in a record's history did."""
+
+    CREATED = "created", "created"
+    UPDATED = "updated", "updated"
+    SUBMITTED = "submitted", "submitted for review"
+    RETURNED = "returned", "returned to draft"
+    PUBLISHED = "published", "published"
+    RETRACTED = "retracted", "retracted"
+    REVERTED = "reverted", "reverted to an earlier version"
+    DELETED = "deleted", "deleted"
+
+
+class ChangeChannel(models.TextChoices):
+    """Through what a change was made."""
+
+    API = "api", "API"
+    ADMIN = "admin", "admin"
+    IMPORT = "import", "dataset import"
+    COMMAND = "command", "management command"

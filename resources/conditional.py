@@ -4,6 +4,9 @@ Django's ConditionalGetMiddleware does the rest for reads: it sets an ETag from 
 body where a view set none, and answers 304 to a matching If-None-Match, or to an
 If-Modified-Since no older than the Last-Modified set here.
 
+Workflow actions (POST .../publish/ and the like) are writes of a record too: they honour
+If-Match the same way, so that a reviewer publishes the version they reviewed or nothing.
+
 A record's detail carries a strong ETag made of its version (its ``updated_at``) and a hash
 of the body sent, so that anything that changes what the client sees (a related record's
 name, the language, the fields asked for) changes the ETag. PUT, PATCH and DELETE honour
@@ -16,12 +19,20 @@ ETag cannot both succeed.
 import hashlib
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Subquery
+from django.db.models.functions import Greatest
 from django.utils.http import http_date, parse_etags
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
 WRITES = {"PUT", "PATCH", "DELETE"}
+# Actions whose response is the record itself, with its validators.
+RECORD_ACTIONS = {"retrieve", "update", "partial_update", "destroy"} | {
+    "submit",
+    "return_to_draft",
+    "publish",
+    "retract",
+}
 
 
 class PreconditionFailed(APIException):
@@ -51,24 +62,35 @@ class ConditionalRequestsMixin:
         response = super().list(request, *args, **kwargs)
         # Without its ordering (by search rank, say): an aggregate has no use for it.
         queryset = self.filter_queryset(self.get_queryset()).order_by()
-        set_last_modified(response, queryset.aggregate(latest=Max("updated_at"))["latest"])
+        latest = Max("updated_at")
+        if hasattr(queryset.model, "retracted_at"):
+            # A retracted record leaves the list, which changes it: any retraction counts.
+            retractions = queryset.model.objects.filter(retracted_at__isnull=False)
+            newest = retractions.order_by("-retracted_at").values("retracted_at")[:1]
+            latest = Greatest(latest, Subquery(newest))  # PostgreSQL's GREATEST skips nulls
+        set_last_modified(response, queryset.aggregate(latest=latest)["latest"])
         return response
 
     def dispatch(self, request, *args, **kwargs):
-        if request.method in WRITES:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
             with transaction.atomic():  # the row lock below lasts until the write commits
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if self.action in ("retrieve", "update", "partial_update"):
+        if self.action in RECORD_ACTIONS:
             self.set_validators(response)
         return response
 
+    def writes_record(self):
+        """Whether the request writes one record: PUT, PATCH, DELETE or a POST action on it."""
+        method = self.request.method
+        return method in WRITES or (method == "POST" and self.detail)
+
     def get_queryset(self):
         queryset = super().get_queryset()
-        if self.request.method in WRITES and self.detail:
+        if self.detail and self.writes_record():
             # Held until the write commits: the If-Match check and the write are one step.
             queryset = queryset.select_for_update(of=("self",))
         return queryset
@@ -76,7 +98,7 @@ class ConditionalRequestsMixin:
     def get_object(self):
         instance = super().get_object()
         self.current_record = instance
-        if self.request.method in WRITES:
+        if self.writes_record():
             check_if_match(self.request, instance)
         return instance
 
@@ -84,7 +106,7 @@ class ConditionalRequestsMixin:
         record = getattr(self, "current_record", None)
         if record is None or response.status_code >= 300:
             return
-        if self.request.method in WRITES:
+        if self.writes_record():
             record.refresh_from_db(fields=["updated_at"])
         version = record_version(record)
 

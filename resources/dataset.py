@@ -1,44 +1,42 @@
 """Loading a whole dataset (the seed file) into the database, all-or-nothing and idempotent,
 and exporting the database as such a dataset.
 
-Records are keyed by their slugs, written in the API's write shape and validated by the API's
-own serializers, so a file can never hold what the API would refuse. A record whose stored
-state already matches the file is left untouched, so loading twice changes nothing. An export
-is that same write shape, so loading it into an empty database reproduces the data.
+Records are keyed by their slugs, written in the API's write shape (``resources.snapshots``)
+and validated by the API's own serializers, so a file can never hold what the API would
+refuse. A record whose stored state already matches the file is left untouched, so loading
+twice changes nothing. Every record created or changed gets its entry in the change history.
+
+Two exports: the public one (the default) holds the published records only, without sensitive
+fields or workflow status; the full one (``full=True``, a backup) holds every record with its
+``publication_status`` and ``retraction_reason`` and its sensitive fields, so that loading it
+into an empty database reproduces the data.
 """
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 
 import yaml
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers as drf_serializers
 
-from . import querysets
-from .models import Source
-from .serializers import (
-    ExileGroupSerializer,
-    HostPolicySerializer,
-    MediaOutletSerializer,
-    OrganizationSerializer,
-    SourceSerializer,
-    StatisticSerializer,
-)
+from . import history
+from .choices import ChangeAction, ChangeChannel, PublicationStatus
+from .models.base import PUBLIC_STATUSES
+from .snapshots import SECTIONS as CURATED_SECTIONS
+from .snapshots import writable_fields, write_shape
 
 SEED_FILE = Path(__file__).resolve().parent / "data" / "seed.yaml"
 
 # Top-level lists of a dataset, in loading order (a record may refer only to earlier ones).
-SECTIONS = {
-    "sources": SourceSerializer,
-    "exile_groups": ExileGroupSerializer,
-    "organizations": OrganizationSerializer,
-    "media_outlets": MediaOutletSerializer,
-    "statistics": StatisticSerializer,
-    "policies": HostPolicySerializer,
-}
+SECTIONS = {section: serializer for section, (_, serializer, _) in CURATED_SECTIONS.items()}
 NATURAL_KEY = "slug"
+# A full export's workflow state of each record; a public export has none of it.
+WORKFLOW_KEYS = ("publication_status", "published_at", "retracted_at", "retraction_reason")
 
 
 class DatasetError(Exception):
@@ -50,10 +48,22 @@ class DatasetError(Exception):
         super().__init__("invalid dataset:\n  " + "\n  ".join(lines))
 
 
+@dataclass(frozen=True)
+class LoadContext:
+    """What every record of one load shares: the status new records get (unless the file
+    gives one) and who or what loads them, for the change history."""
+
+    status: str = PublicationStatus.DRAFT
+    channel: str = ChangeChannel.IMPORT
+    user: object = None
+    reason: str = ""
+
+
 @dataclass
 class LoadReport:
     """How many records of each section were created, updated or already up to date."""
 
+    context: LoadContext = LoadContext()
     created: dict = field(default_factory=dict)
     updated: dict = field(default_factory=dict)
     unchanged: dict = field(default_factory=dict)
@@ -106,12 +116,12 @@ def _parse_yaml(text, path):
         raise DatasetError([(where, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
 
 
-def load_dataset(*, data):
+def load_dataset(*, data, context=LoadContext()):
     """Create or update every record of ``data``; all of it or, on any error, none of it."""
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise DatasetError([(name, "unknown section") for name in unknown])
-    report = LoadReport()
+    report = LoadReport(context=context)
     with transaction.atomic():
         for section, serializer_class in SECTIONS.items():
             records = data.get(section) or []
@@ -133,32 +143,90 @@ def _load_record(serializer_class, record, location, section, report):
     if not isinstance(record, dict) or not record.get(NATURAL_KEY):
         return [(location, f"a record needs a '{NATURAL_KEY}'")]
     location = f"{location} ({record[NATURAL_KEY]})"
+    record = dict(record)
+    workflow, errors = _read_workflow(record, location)
     model = serializer_class.Meta.model
     instance = model.objects.filter(**{NATURAL_KEY: record[NATURAL_KEY]}).first()
     serializer = serializer_class(instance, data=record)
-    errors = _unknown_keys(serializer, record, location)
+    errors += _unknown_keys(serializer, record, location)
     if errors:
         return errors
     if not serializer.is_valid():
         return list(_flatten(serializer.errors, location))
     complete = _with_defaults(serializer, serializer.validated_data)
-    if instance is not None and not _differs(serializer, instance, complete):
+    if instance is None:
+        workflow.setdefault("publication_status", report.context.status)
+    if instance is not None and not (
+        _differs(serializer, instance, complete) or _workflow_differs(instance, workflow)
+    ):
         report.count("unchanged", section)
         return []
     try:
         with transaction.atomic():
-            if instance is None:
-                serializer.save()
-            else:
-                serializer.instance = serializer.update(instance, complete)
+            # A new record is created as validated; an existing one gets every field the
+            # file leaves out reset to its default.
+            saved = serializer.update(instance, complete) if instance else serializer.save()
+            _set_workflow(saved, workflow)
+            history.record_change(
+                saved,
+                action=ChangeAction.CREATED if instance is None else ChangeAction.UPDATED,
+                channel=report.context.channel,
+                user=report.context.user,
+                reason=report.context.reason,
+            )
     except IntegrityError as exc:
         return [(location, f"violates a data constraint: {exc.__cause__ or exc}".strip())]
     report.count("created" if instance is None else "updated", section)
     return []
 
 
-def _writable(serializer):
-    return {name: f for name, f in serializer.fields.items() if not f.read_only}
+def _read_workflow(record, location):
+    """Take the workflow keys (a full export's) out of ``record``: (their values, errors)."""
+    workflow = {name: record.pop(name) for name in WORKFLOW_KEYS if name in record}
+    status = workflow.get("publication_status")
+    if status is not None and status not in PublicationStatus.values:
+        choices = ", ".join(PublicationStatus.values)
+        return workflow, [(f"{location}.publication_status", f"must be one of {choices}")]
+    for name in ("published_at", "retracted_at"):
+        value = workflow.get(name)
+        if value is None:
+            continue
+        moment = parse_datetime(value) if isinstance(value, str) else None
+        if moment is None or moment.tzinfo is None:
+            return workflow, [(f"{location}.{name}", "must be an ISO 8601 time with its offset")]
+        workflow[name] = moment
+    reason = workflow.get("retraction_reason", "")
+    if not isinstance(reason, str):
+        return workflow, [(f"{location}.retraction_reason", "must be text")]
+    if status == PublicationStatus.RETRACTED and not reason.strip():
+        return workflow, [(f"{location}.retraction_reason", "a retracted record needs its reason")]
+    return workflow, []
+
+
+def _workflow_differs(instance, workflow):
+    return any(getattr(instance, name) != value for name, value in workflow.items())
+
+
+def _set_workflow(record, workflow):
+    """Give ``record`` the status the file (or the load) says, with its dates."""
+    if not workflow or not _workflow_differs(record, workflow):
+        return
+    for name, value in workflow.items():
+        setattr(record, name, value)
+    # Dates the file leaves out follow from the status.
+    now = timezone.now()
+    if record.publication_status in PUBLIC_STATUSES:
+        record.published_at = record.published_at or now
+    else:
+        record.published_at = None
+    if record.publication_status == PublicationStatus.RETRACTED:
+        record.retracted_at = record.retracted_at or now
+    else:
+        record.retracted_at, record.retraction_reason = None, ""
+    record.save()
+
+
+_writable = writable_fields
 
 
 def _unknown_keys(serializer, record, location):
@@ -242,12 +310,14 @@ def _differs(serializer, instance, validated):
     return False
 
 
-def export_dataset():
+def export_dataset(*, full=False):
     """Every record of every section, in the write shape ``load_dataset`` accepts.
 
     References are natural keys (codes and slugs, never ids), every writable field is present
     (empty ones too) and everything is in a stable order, so that two exports of the same data
-    are identical and loading one into an empty database reproduces the data.
+    are identical. The public export (default) holds published records only, without their
+    sensitive fields; a full export holds everything, workflow status included, and loading
+    it into an empty database reproduces the data.
     """
     outermost = not connection.in_atomic_block
     with transaction.atomic():
@@ -255,45 +325,26 @@ def export_dataset():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         return {
-            section: _export_section(serializer_class(), EXPORT_QUERYSETS[section]())
-            for section, serializer_class in SECTIONS.items()
+            section: _export_section(model, serializer_class(), read_queryset(), full=full)
+            for section, (model, serializer_class, read_queryset) in CURATED_SECTIONS.items()
         }
 
 
-# Each section read with its relations prefetched, as the API reads it.
-EXPORT_QUERYSETS = {
-    "sources": Source.objects.all,
-    "exile_groups": querysets.exile_groups,
-    "organizations": querysets.organizations,
-    "media_outlets": querysets.media_outlets,
-    "statistics": querysets.statistics,
-    "policies": querysets.policies,
-}
+def _workflow_value(value):
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _export_section(serializer, records):
+def _export_section(model, serializer, records, *, full):
     """The section's records, ordered by natural key (in Python: independent of collations)."""
-    return [_write_shape(serializer, r) for r in sorted(records, key=attrgetter(NATURAL_KEY))]
-
-
-def _write_shape(serializer, instance):
-    """``instance`` as the serializer would accept it back: each writable field, by name."""
-    return {
-        name: _write_value(serializer_field, serializer_field.get_attribute(instance))
-        for name, serializer_field in _writable(serializer).items()
-    }
-
-
-def _write_value(serializer_field, value):
-    """One field's value as written: related records by key, nested lists in creation order."""
-    if isinstance(serializer_field, drf_serializers.ListSerializer):
-        items = sorted(value.all(), key=attrgetter("pk"))  # creation order, from the prefetch
-        return [_write_shape(serializer_field.child, item) for item in items]
-    if isinstance(serializer_field, drf_serializers.ManyRelatedField):
-        key = attrgetter(serializer_field.child_relation.slug_field)
-        return sorted(key(item) for item in value)
-    if value is None:
-        return None
-    if isinstance(serializer_field, drf_serializers.SlugRelatedField):
-        return getattr(value, serializer_field.slug_field)
-    return serializer_field.to_representation(value)
+    if not full:
+        records = records.filter(publication_status=PublicationStatus.PUBLISHED)
+    exported = []
+    for record in sorted(records, key=attrgetter(NATURAL_KEY)):
+        data = write_shape(serializer, record)
+        if full:
+            data |= {name: _workflow_value(getattr(record, name)) for name in WORKFLOW_KEYS}
+        else:
+            for name in model.SENSITIVE_FIELDS:
+                data.pop(name)
+        exported.append(data)
+    return exported

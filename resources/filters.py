@@ -20,6 +20,7 @@ from .choices import (
     Platform,
     PolicyStatus,
     PolicyTopic,
+    PublicationStatus,
     Qualifier,
     RecordStatus,
     SourceKind,
@@ -35,6 +36,7 @@ from .models import (
     Source,
     Statistic,
 )
+from .visibility import published, visible
 
 MAX_FILTER_VALUES = 50
 
@@ -227,6 +229,28 @@ class StrictFilterSet(filters.FilterSet):
         return valid
 
 
+class CuratedFilterSet(StrictFilterSet):
+    """A curated resource's list: published records, unless ``publication_status`` asks for
+    others (which only readers of drafts get, besides retracted ones)."""
+
+    publication_status = ChoicesFilter(
+        choices=PublicationStatus.choices,
+        help_text="Editorial status(es) to list (default: published). Drafts and records in "
+        "review are listed only for editors; retracted ones for everyone.",
+    )
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("publication_status"):
+            queryset = published(queryset)
+        return super().filter_queryset(queryset)
+
+
+def visible_to_request(model):
+    """A filter's choices: the records of ``model`` the client may read (a draft's slug is
+    not a valid value for anyone else)."""
+    return lambda request: visible(model.objects.all(), request)
+
+
 class CountryFilterSet(StrictFilterSet):
     region = filters.CharFilter(
         field_name="region", lookup_expr="iexact", help_text="Continent, e.g. Europe."
@@ -240,13 +264,13 @@ class CountryFilterSet(StrictFilterSet):
         fields = ["region", "name"]
 
 
-class ExileGroupFilterSet(StrictFilterSet):
+class ExileGroupFilterSet(CuratedFilterSet):
     class Meta:
         model = ExileGroup
         fields = []
 
 
-class SourceFilterSet(StrictFilterSet):
+class SourceFilterSet(CuratedFilterSet):
     CITING_TYPES = {
         "statistic": Statistic,
         "media_outlet": MediaOutlet,
@@ -278,7 +302,7 @@ class SourceFilterSet(StrictFilterSet):
         return queryset.filter(Exists(citations))
 
 
-class StatisticFilterSet(StrictFilterSet):
+class StatisticFilterSet(CuratedFilterSet):
     origin = CountryCodeFilter(help_text="Origin country code(s), e.g. RU.")
     destination = CountryCodeFilter(help_text="Destination country code(s), e.g. GE,AM.")
     abroad = BooleanFilter(
@@ -286,7 +310,9 @@ class StatisticFilterSet(StrictFilterSet):
         lookup_expr="isnull",
         help_text="true: only figures for 'abroad, all destinations' (no destination country).",
     )
-    exile_group = KeysFilter(queryset=ExileGroup.objects.all(), help_text="Exile group slug(s).")
+    exile_group = KeysFilter(
+        queryset=visible_to_request(ExileGroup), help_text="Exile group slug(s)."
+    )
     metric = ChoicesFilter(choices=Metric.choices, help_text="Metric(s).")
     measure = ChoicesFilter(choices=Measure.choices, help_text="Measure(s).")
     qualifier = ChoicesFilter(choices=Qualifier.choices, help_text="Qualifier(s).")
@@ -341,7 +367,7 @@ class StatisticFilterSet(StrictFilterSet):
         return queryset.filter(dated & starts_in_time & ends_in_time)
 
 
-class MediaOutletFilterSet(StrictFilterSet):
+class MediaOutletFilterSet(CuratedFilterSet):
     country = CountryCodeFilter(help_text="Base country code(s).")
     city = filters.CharFilter(lookup_expr="iexact", help_text="Base city, e.g. Riga.")
     kind = ChoicesFilter(choices=OutletKind.choices, help_text="Kind(s).")
@@ -356,7 +382,8 @@ class MediaOutletFilterSet(StrictFilterSet):
         help_text="Has a channel on this platform (or any of these).",
     )
     affiliated_organization = KeysFilter(
-        queryset=Organization.objects.all(), help_text="Slug(s) of the affiliated organization."
+        queryset=visible_to_request(Organization),
+        help_text="Slug(s) of the affiliated organization.",
     )
     active_in_year = YearFilter(
         method="filter_active_in_year",
@@ -383,14 +410,14 @@ class MediaOutletFilterSet(StrictFilterSet):
         return active_in_year(queryset, "active_from_year", "active_to_year", value)
 
 
-class OrganizationFilterSet(StrictFilterSet):
+class OrganizationFilterSet(CuratedFilterSet):
     country = CountryCodeFilter(help_text="Base country code(s).")
     city = filters.CharFilter(lookup_expr="iexact", help_text="Base city, e.g. Vilnius.")
     kind = ChoicesFilter(choices=OrganizationKind.choices, help_text="Kind(s).")
     status = ChoicesFilter(choices=RecordStatus.choices, help_text="Status(es).")
     exile_group = KeysFilter(
         field_name="exile_groups",
-        queryset=ExileGroup.objects.all(),
+        queryset=visible_to_request(ExileGroup),
         distinct=True,
         help_text="Serves this exile group (slug, or several).",
     )
@@ -407,7 +434,7 @@ class OrganizationFilterSet(StrictFilterSet):
         return active_in_year(queryset, "founded_year", "dissolved_year", value)
 
 
-class HostPolicyFilterSet(StrictFilterSet):
+class HostPolicyFilterSet(CuratedFilterSet):
     country = CountryCodeFilter(help_text="Country code(s) of the policy, e.g. AM,GE.")
     region = filters.CharFilter(
         field_name="country__region", lookup_expr="iexact", help_text="Continent, e.g. Europe."
@@ -417,7 +444,7 @@ class HostPolicyFilterSet(StrictFilterSet):
     status = ChoicesFilter(choices=PolicyStatus.choices, help_text="Status(es).")
     exile_group = KeysFilter(
         field_name="exile_groups",
-        queryset=ExileGroup.objects.all(),
+        queryset=visible_to_request(ExileGroup),
         method="filter_exile_group",
         help_text=(
             "Concerns this exile group (slug, or several): policies naming it, and policies "

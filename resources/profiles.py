@@ -5,6 +5,7 @@ from datetime import date
 
 from . import querysets
 from .models import Country
+from .visibility import published
 
 
 @dataclass
@@ -22,14 +23,14 @@ class CountryProfile:
 def country_profile(*, country, as_of):
     """Everything recorded about ``country``, with policies in force on ``as_of``.
 
-    A constant number of queries, whatever the amount of data.
+    Published records only, in a constant number of queries, whatever the amount of data.
     """
-    policies = querysets.policies().filter(country=country)
+    policies = published(querysets.policies()).filter(country=country)
     in_force = list(policies.in_force_on(as_of).filter(is_historical=False))
     historical = list(policies.filter(is_historical=True))
-    outlets = list(querysets.media_outlets().filter(country=country))
-    organizations = list(querysets.organizations().filter(country=country))
-    statistics = list(querysets.statistics().filter(destination=country))
+    outlets = list(published(querysets.media_outlets()).filter(country=country))
+    organizations = list(published(querysets.organizations()).filter(country=country))
+    statistics = list(published(querysets.statistics()).filter(destination=country))
     records = [*in_force, *historical, *outlets, *organizations, *statistics]
     return CountryProfile(
         country=country,

@@ -16,6 +16,7 @@ from .models import (
     Organization,
     Statistic,
 )
+from .visibility import public_q
 
 
 def with_citations(queryset):
@@ -49,9 +50,11 @@ def media_outlets():
 
 
 def organizations():
+    # Its affiliated outlets: the public ones, for every reader (editors find drafts in lists).
+    outlets = MediaOutlet.objects.filter(public_q())
     return with_citations(Organization.objects.select_related("country")).prefetch_related(
         "exile_groups",
-        "media_outlets",
+        Prefetch("media_outlets", queryset=outlets),
         Prefetch("notable_figures", queryset=with_citations(NotableFigure.objects.all())),
         _locations(),
     )

@@ -28,6 +28,18 @@ DETAIL_ROUTES = {
 }
 
 
+# model -> its type name in search hits and in the change history
+RECORD_TYPES = {
+    Country: "country",
+    ExileGroup: "exile_group",
+    Source: "source",
+    Statistic: "statistic",
+    MediaOutlet: "media_outlet",
+    Organization: "organization",
+    HostPolicy: "policy",
+}
+
+
 def citable_querysets():
     """One queryset per citable model, with what ``owning_record`` walks already joined:
     for a GenericPrefetch of citations' records without a query per record."""
@@ -60,8 +72,13 @@ def owning_record(obj):
 def detail_url(obj, request):
     """Absolute API URL of ``obj``, or of the record it is nested in; None if it has none."""
     record = owning_record(obj)
-    route = DETAIL_ROUTES.get(type(record))
-    if route is None:
+    if type(record) not in DETAIL_ROUTES:
         return None
-    basename, lookup = route
-    return reverse(f"{basename}-detail", kwargs={lookup: getattr(record, lookup)}, request=request)
+    _basename, lookup = DETAIL_ROUTES[type(record)]
+    return record_url(type(record), getattr(record, lookup), request)
+
+
+def record_url(model, key, request):
+    """Absolute API URL of the ``model`` record whose detail lookup (pk, slug, code) is ``key``."""
+    basename, lookup = DETAIL_ROUTES[model]
+    return reverse(f"{basename}-detail", kwargs={lookup: key}, request=request)

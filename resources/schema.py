@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 
 from .exports import FORMAT_PARAMETER
+from .serializers import ReasonSerializer
 
 
 class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
@@ -72,6 +73,29 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         }
 
 
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1},
+        OpenApiParameter.QUERY,
+        description="Page size: 50 by default; more than 500 is served as 500.",
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0},
+        OpenApiParameter.QUERY,
+        description="How many to skip.",
+    ),
+]
+
+REASON_PARAMETER = OpenApiParameter(
+    "reason",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    description="Why the record is retracted (instead of a JSON body).",
+)
+
+
 def lookup_parameter(name, description):
     """The documented path parameter that names one record."""
     return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description)
@@ -100,7 +124,21 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
             "create": extend_schema(summary=f"Create {a_singular}", **writes),
             "update": extend_schema(summary=f"Replace {a_singular}", **detail, **writes),
             "partial_update": extend_schema(summary=f"Update part of {a_singular}", **detail),
-            "destroy": extend_schema(summary=f"Delete {a_singular}", **detail),
+            "destroy": extend_schema(
+                summary=f"Retract {a_singular} (DELETE never deletes)",
+                description="Retracts the record: it stays public, marked retracted with the "
+                'reason (required: a JSON body {"reason": ...} or ?reason=) and date. Takes a '
+                "reviewer. Answers with the retracted record.",
+                parameters=[*detail.get("parameters", []), REASON_PARAMETER],
+                request=ReasonSerializer,
+            ),
+            "submit": extend_schema(summary=f"Submit {a_singular} for review", **detail),
+            "return_to_draft": extend_schema(
+                summary=f"Return {a_singular} in review to draft", **detail
+            ),
+            "publish": extend_schema(summary=f"Publish {a_singular} in review", **detail),
+            "retract": extend_schema(summary=f"Retract a published {singular}", **detail),
+            "history": extend_schema(summary=f"The change history of {a_singular}", **detail),
         }
     return extend_schema_view(**docs)
 

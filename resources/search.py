@@ -40,7 +40,9 @@ from .models import (
     Source,
     Statistic,
 )
-from .routes import detail_url
+from .models.base import CuratedModel
+from .routes import RECORD_TYPES, detail_url
+from .visibility import published
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 10
@@ -50,7 +52,6 @@ MAX_QUERY_WORDS = 10
 class SearchSpec:
     """What a model's search covers beyond its stored vector."""
 
-    type: str  # the hit type in /search/ results
     label: str  # field shown as a hit's name (its ``_ru`` field in Russian, if any)
     snippet: str  # text field a hit's snippet is cut from
     fuzzy: tuple = ()  # fields matched with typo tolerance (pg_trgm)
@@ -58,15 +59,15 @@ class SearchSpec:
 
 
 SPECS = {
-    Country: SearchSpec("country", "name", "name", fuzzy=("name", "name_ru"), cited=False),
-    ExileGroup: SearchSpec("exile_group", "name", "description", fuzzy=("name",)),
-    Source: SearchSpec("source", "title", "notes", fuzzy=("title",), cited=False),
-    Statistic: SearchSpec("statistic", "slug", "notes"),
-    MediaOutlet: SearchSpec("media_outlet", "name", "description", fuzzy=("name", "city")),
-    Organization: SearchSpec("organization", "name", "description", fuzzy=("name", "city")),
-    HostPolicy: SearchSpec("policy", "title", "summary", fuzzy=("title",)),
+    Country: SearchSpec("name", "name", fuzzy=("name", "name_ru"), cited=False),
+    ExileGroup: SearchSpec("name", "description", fuzzy=("name",)),
+    Source: SearchSpec("title", "notes", fuzzy=("title",), cited=False),
+    Statistic: SearchSpec("slug", "notes"),
+    MediaOutlet: SearchSpec("name", "description", fuzzy=("name", "city")),
+    Organization: SearchSpec("name", "description", fuzzy=("name", "city")),
+    HostPolicy: SearchSpec("title", "summary", fuzzy=("title",)),
 }
-TYPES = {spec.type: model for model, spec in SPECS.items()}
+TYPES = {RECORD_TYPES[model]: model for model in SPECS}  # hit type -> model
 
 
 def text_query(text):
@@ -149,7 +150,10 @@ def search_everything(text, *, types, limit, request):
     for type_name in types:
         model = TYPES[type_name]
         spec = SPECS[model]
-        matches = search(model.objects.all(), text)
+        records = model.objects.all()
+        if issubclass(model, CuratedModel):
+            records = published(records)  # what answers questions; never drafts
+        matches = search(records, text)
         counts[type_name] = matches.count()
         best = matches.annotate(
             snippet=SearchHeadline(

@@ -11,7 +11,15 @@ from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .choices import HealthState, Measure, Metric, Unit
+from .choices import (
+    ChangeAction,
+    ChangeChannel,
+    HealthState,
+    Measure,
+    Metric,
+    PublicationStatus,
+    Unit,
+)
 from .errors import as_field_errors
 from .models import (
     AudienceFigure,
@@ -27,10 +35,14 @@ from .models import (
     Source,
     Statistic,
 )
-from .routes import detail_url
+from .routes import detail_url, owning_record
 from .summaries import GROUPINGS, RELATED_GROUPINGS
+from .visibility import reads_drafts
 
 TIMESTAMPS = ("created_at", "updated_at")
+# A curated record's place in the editorial workflow: shown, never written (the workflow's
+# actions change it).
+WORKFLOW = ("publication_status", "published_at", "retracted_at", "retraction_reason")
 
 
 class KeyRelatedField(serializers.SlugRelatedField):
@@ -262,6 +274,25 @@ class ValidatedModelSerializer(LocalizedModelSerializer):
                 child.create({**item, parent_field: instance})
 
 
+class CuratedSerializerMixin:
+    """A curated record: its workflow fields read-only, and its sensitive fields (contact
+    details, internal notes) left out for clients who may not see them
+    (``resources.visibility``). Without a request (the dataset, the history) they are kept;
+    the OpenAPI schema documents them."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in WORKFLOW:
+            if name in fields:
+                fields[name].read_only = True
+        schema = getattr(self.context.get("view"), "swagger_fake_view", False)
+        request = self.context.get("request")
+        if "request" in self.context and not schema and not reads_drafts(request, self.Meta.model):
+            for name in self.Meta.model.SENSITIVE_FIELDS:
+                fields.pop(name, None)
+        return fields
+
+
 class CitationSerializer(serializers.ModelSerializer):
     source = KeyRelatedField(
         SourceBriefSerializer,
@@ -319,7 +350,7 @@ class CountrySerializer(LocalizedModelSerializer):
         fields = ["code", "alpha3", "name", "name_ru", "region", "url", *TIMESTAMPS]
 
 
-class ExileGroupSerializer(CitedSerializer):
+class ExileGroupSerializer(CuratedSerializerMixin, CitedSerializer):
     url = SelfLinkField()
 
     class Meta(CitedSerializer.Meta):
@@ -333,11 +364,12 @@ class ExileGroupSerializer(CitedSerializer):
             "description",
             "description_ru",
             "citations",
+            *WORKFLOW,
             *TIMESTAMPS,
         ]
 
 
-class SourceSerializer(ValidatedModelSerializer):
+class SourceSerializer(CuratedSerializerMixin, ValidatedModelSerializer):
     url = SelfLinkField()
     citation_count = serializers.IntegerField(
         read_only=True, help_text="How many citations of the dataset point at this source."
@@ -358,6 +390,7 @@ class SourceSerializer(ValidatedModelSerializer):
             "kind",
             "notes",
             "citation_count",
+            *WORKFLOW,
             *TIMESTAMPS,
         ]
 
@@ -384,7 +417,13 @@ class SourceDetailSerializer(SourceSerializer):
 
     @extend_schema_field(CitingRecordSerializer(many=True))
     def get_cited_by(self, source):
+        """Every citation of a record the client may read (drafts' only for their readers)."""
         request = self.context.get("request")
+
+        def readable(citation):
+            record = owning_record(citation.record)
+            return record.is_public or reads_drafts(request, type(record))
+
         return [
             {
                 "record_type": citation.content_type.model,
@@ -395,11 +434,11 @@ class SourceDetailSerializer(SourceSerializer):
                 "claim": citation.claim,
             }
             for citation in source.citations.all()
-            if citation.record is not None
+            if citation.record is not None and readable(citation)
         ]
 
 
-class StatisticSerializer(CitedSerializer):
+class StatisticSerializer(CuratedSerializerMixin, CitedSerializer):
     url = SelfLinkField()
     origin = country_field(required=False, help_text="Country people left (code; default RU).")
     destination = country_field(
@@ -438,6 +477,7 @@ class StatisticSerializer(CitedSerializer):
             "is_historical",
             "notes",
             "citations",
+            *WORKFLOW,
             *TIMESTAMPS,
         ]
 
@@ -503,7 +543,7 @@ class ChannelSerializer(CitedSerializer):
         ]
 
 
-class MediaOutletSerializer(CitedSerializer):
+class MediaOutletSerializer(CuratedSerializerMixin, CitedSerializer):
     url = SelfLinkField()
     country = country_field(
         required=False, allow_null=True, help_text="Country it is based in (code)."
@@ -543,6 +583,9 @@ class MediaOutletSerializer(CitedSerializer):
             "channels",
             "locations",
             "citations",
+            "contact_details",
+            "internal_notes",
+            *WORKFLOW,
             *TIMESTAMPS,
         ]
 
@@ -553,7 +596,7 @@ class NotableFigureSerializer(CitedSerializer):
         fields = ["id", "name", "role", "description", "citations"]
 
 
-class OrganizationSerializer(CitedSerializer):
+class OrganizationSerializer(CuratedSerializerMixin, CitedSerializer):
     url = SelfLinkField()
     country = country_field(
         required=False, allow_null=True, help_text="Country it is based in (code)."
@@ -593,11 +636,14 @@ class OrganizationSerializer(CitedSerializer):
             "locations",
             "media_outlets",
             "citations",
+            "contact_details",
+            "internal_notes",
+            *WORKFLOW,
             *TIMESTAMPS,
         ]
 
 
-class HostPolicySerializer(CitedSerializer):
+class HostPolicySerializer(CuratedSerializerMixin, CitedSerializer):
     url = SelfLinkField()
     country = country_field(help_text="Country whose policy it is (code).")
     exile_groups = exile_groups_field(help_text="Groups of exiles it concerns (slugs).")
@@ -633,6 +679,7 @@ class HostPolicySerializer(CitedSerializer):
             "effective_to",
             "is_historical",
             "citations",
+            *WORKFLOW,
             *TIMESTAMPS,
         ]
 
@@ -741,3 +788,77 @@ class SearchResultsSerializer(serializers.Serializer):
         child=serializers.IntegerField(), help_text="Number of matches per type."
     )
     results = SearchHitSerializer(many=True, help_text="Best matches first, all types mixed.")
+
+
+# The workflow, history and the changes feed ---------------------------------------------
+
+
+class ReasonSerializer(serializers.Serializer):
+    """The body of a workflow action: why (required to retract)."""
+
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why: required to retract (shown publicly with the retracted record).",
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class ChangeSerializer(serializers.Serializer):
+    """One change to one record, as ``history.public_view`` lets the reader see it."""
+
+    id = serializers.IntegerField(
+        help_text="The change's number, increasing in commit order: the feed's cursor."
+    )
+    at = serializers.DateTimeField(help_text="When the change was made.")
+    type = serializers.CharField(help_text="Kind of record, e.g. statistic, policy.")
+    record_id = serializers.IntegerField(help_text="Id of the record.")
+    record_key = serializers.CharField(help_text="Slug of the record.")
+    url = serializers.URLField(
+        allow_null=True, help_text="API URL of the record; null once it has been deleted."
+    )
+    action = serializers.ChoiceField(ChangeAction.choices, help_text="What the change did.")
+    channel = serializers.ChoiceField(
+        ChangeChannel.choices, help_text="Through what it was made: api, admin, import, command."
+    )
+    user = serializers.CharField(
+        allow_null=True,
+        help_text="Who made it; shown only to readers of drafts (editors may be at risk).",
+    )
+    reason = serializers.CharField(
+        allow_blank=True, help_text="Why, if given: a retraction's reason, the command run, ..."
+    )
+    publication_status = serializers.ChoiceField(
+        PublicationStatus.choices, help_text="The record's editorial status after the change."
+    )
+    changes = serializers.DictField(
+        help_text="Every field the change touched, as {field: {old, new}} in the record's "
+        "write shape. Empty on a publication for readers who never saw the draft."
+    )
+    record = serializers.DictField(
+        allow_null=True,
+        help_text="The record after the change, in its write shape (the shape the API accepts "
+        "and the dataset export writes); null when the change deleted it.",
+    )
+
+
+class ChangesPageSerializer(serializers.Serializer):
+    next_cursor = serializers.IntegerField(
+        help_text="Pass as ?since= for the next changes; the same as since when there were none."
+    )
+    has_more = serializers.BooleanField(help_text="Whether more changes follow right away.")
+    results = ChangeSerializer(many=True, help_text="Changes after the cursor, oldest first.")
+
+
+class ChangeHistorySerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Number of changes the reader may see.")
+    next = serializers.URLField(allow_null=True, help_text="URL of the next page, or null.")
+    previous = serializers.URLField(allow_null=True, help_text="URL of the previous page, or null.")
+    results = ChangeSerializer(many=True, help_text="The changes of this page, oldest first.")

@@ -15,5 +15,6 @@ router.register("policies", views.HostPolicyViewSet, basename="policy")
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("changes/", views.ChangesView.as_view(), name="changes"),
     *router.urls,
 ]

@@ -2,9 +2,11 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.db.utils import DatabaseError
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
@@ -18,21 +20,23 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import filters, querysets
-from .choices import HealthState
+from .choices import ChangeAction, ChangeChannel, HealthState
 from .conditional import ConditionalRequestsMixin
 from .exports import CSVExportMixin
 from .filters import IsoDateField
-from .models import (
-    Citation,
-    Country,
-    Source,
-)
+from .history import public_view, record_change, visible_changes
+from .models import Change, Citation, Country, Source
+from .models.base import PUBLIC_STATUSES
+from .pagination import whole_number
 from .profiles import country_profile
-from .routes import citable_querysets
-from .schema import LANGUAGE_PARAMETER, crud_docs, lookup_parameter
+from .routes import DETAIL_ROUTES, RECORD_TYPES, citable_querysets, record_url
+from .schema import LANGUAGE_PARAMETER, PAGE_PARAMETERS, crud_docs, lookup_parameter
 from .search import TYPES, search_everything, validated_query_text
 from .serializers import (
     BRIEF_SERIALIZERS,
+    ChangeHistorySerializer,
+    ChangeSerializer,
+    ChangesPageSerializer,
     CountryProfileSerializer,
     CountrySerializer,
     ExileGroupSerializer,
@@ -40,6 +44,7 @@ from .serializers import (
     HostPolicySerializer,
     MediaOutletSerializer,
     OrganizationSerializer,
+    ReasonSerializer,
     SearchResultsSerializer,
     SourceDetailSerializer,
     SourceSerializer,
@@ -47,6 +52,13 @@ from .serializers import (
     StatisticsSummarySerializer,
 )
 from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
+from .visibility import reads_drafts, visible
+from .workflow import (
+    CURATED_MODELS,
+    apply_transition,
+    check_editable,
+    refuse_unpublished_references,
+)
 
 MAX_SEARCH_HITS = 100
 SUMMARY_NOTE = (
@@ -95,6 +107,131 @@ class LanguageMixin:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
+
+
+class EditorialMixin:
+    """The editorial workflow over a curated resource's viewset.
+
+    Reads show what ``resources.visibility`` lets the client see (a draft is a 404 to others).
+    Writes create drafts and are kept in the record's history; editing a published record
+    takes a reviewer, a retracted one cannot be edited (409). DELETE retracts. Actions move
+    records on (``resources.workflow``); ``history/`` lists a record's changes.
+    """
+
+    def get_queryset(self):
+        return visible(super().get_queryset(), self.request)
+
+    def get_object(self):
+        record = super().get_object()
+        if self.action in ("update", "partial_update"):
+            check_editable(record, self.request.user)
+        return record
+
+    def perform_create(self, serializer):
+        record = serializer.save()
+        self.record_change(record, ChangeAction.CREATED)
+
+    def perform_update(self, serializer):
+        record = serializer.save()
+        if record.is_public:
+            refuse_unpublished_references(record)
+        self.record_change(record, ChangeAction.UPDATED)
+
+    def destroy(self, request, *args, **kwargs):
+        """DELETE retracts: the record stays public, marked retracted with reason and date."""
+        reason = request.query_params.get("reason")
+        if reason is None:
+            reason = self.reason_from_body()
+        return self.move("retract", reason)
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, **kwargs):
+        """Submit a draft for review (editors). Answers with the record."""
+        return self.move("submit", self.reason_from_body())
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_to_draft(self, request, **kwargs):
+        """Send a record in review back to draft (editors), with an optional reason."""
+        return self.move("return", self.reason_from_body())
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, **kwargs):
+        """Publish a record in review (reviewers). Send If-Match with the ETag of the version
+        you reviewed: if it changed since, nothing is published (412)."""
+        return self.move("publish", self.reason_from_body())
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def retract(self, request, **kwargs):
+        """Retract a published record (reviewers), with a reason: it stays public, marked
+        retracted, and the changes feed tells mirrors to withdraw it."""
+        return self.move("retract", self.reason_from_body())
+
+    def move(self, transition_name, reason):
+        record = self.get_object()
+        transition = apply_transition(
+            record, transition_name, user=self.request.user, reason=reason
+        )
+        self.record_change(record, transition.action, reason=reason or "")
+        return Response(self.get_serializer(record).data)
+
+    def reason_from_body(self):
+        serializer = ReasonSerializer(data=self.request.data or {})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data.get("reason", "")
+
+    def record_change(self, record, action_name, reason=""):
+        record_change(
+            record,
+            action=action_name,
+            channel=ChangeChannel.API,
+            user=self.request.user,
+            reason=reason,
+        )
+
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=ChangeHistorySerializer)
+    @action(detail=True, methods=["get"])
+    def history(self, request, **kwargs):
+        """Every change to the record, oldest first: who (editors only), when, through what,
+        what changed (old and new values) and the record after it. Readers of published
+        records see its public life: from its publication on."""
+        unknown = sorted(set(request.query_params) - {"limit", "offset", "lang", "format"})
+        if unknown:
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        record = self.get_object()
+        model = type(record)
+        changes = Change.objects.filter(
+            content_type=ContentType.objects.get_for_model(model), object_id=record.pk
+        ).select_related("content_type")
+        drafts = reads_drafts(request, model)
+        changes = visible_changes(changes, reads_drafts=drafts).order_by("id")
+        page = self.paginate_queryset(changes)
+        data = [change_data(change, request, reads_drafts=drafts) for change in page]
+        return self.get_paginated_response(ChangeSerializer(data, many=True).data)
+
+
+def change_data(change, request, *, reads_drafts):
+    """One change as ``ChangeSerializer`` shows it to this reader."""
+    model = change.content_type.model_class()
+    _basename, lookup = DETAIL_ROUTES[model]
+    key = change.record_key if lookup == "slug" else change.object_id
+    gone = change.snapshot is None
+    return {
+        "id": change.pk,
+        "at": change.at,
+        "type": RECORD_TYPES[model],
+        "record_id": change.object_id,
+        "record_key": change.record_key,
+        "url": None if gone else record_url(model, key, request),
+        "action": change.action,
+        "channel": change.channel,
+        "reason": change.reason,
+        "publication_status": change.publication_status,
+        **public_view(change, reads_drafts=reads_drafts),
+    }
 
 
 class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMixin):
@@ -238,7 +375,7 @@ class CountryViewSet(ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     "exile groups",
     lookup=lookup_parameter("slug", "The group's slug, e.g. it-specialists."),
 )
-class ExileGroupViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
+class ExileGroupViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
     """The groups of exiles the sources distinguish: IT specialists; journalists, activists and
     NGO staff; the liberal intelligentsia; businesspeople and managers. Each with citations."""
 
@@ -250,7 +387,7 @@ class ExileGroupViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
 
 
 @crud_docs("source", "sources")
-class SourceViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
+class SourceViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
     """The works the dataset cites. A source's detail lists every citation of it (`cited_by`):
     which record, where in the source, and the claim. A cited source cannot be deleted (409)."""
 
@@ -258,11 +395,22 @@ class SourceViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     filterset_class = filters.SourceFilterSet
     ordering_fields = ["title", "year", "published_on", "created_at", "updated_at"]
 
-    def get_queryset(self):
-        # An aggregate drops Meta.ordering (GROUP BY queries), so order explicitly.
-        queryset = Source.objects.annotate(citation_count=Count("citations")).order_by(
-            "title", "id"
+    # A subquery, not a GROUP BY: the row lock of writes (FOR UPDATE) refuses GROUP BY.
+    queryset = Source.objects.annotate(
+        citation_count=Coalesce(
+            Subquery(
+                Citation.objects.filter(source=OuterRef("pk"))
+                .order_by()
+                .values("source")
+                .annotate(count=Count("*"))
+                .values("count")
+            ),
+            0,
         )
+    )
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
                 Prefetch(
@@ -282,7 +430,7 @@ class SourceViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
 
 
 @crud_docs("statistic", "statistics", examples=[STATISTIC_EXAMPLE])
-class StatisticViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
+class StatisticViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
     """Emigration statistics: one record per figure as one source reports it.
 
     Figures are never merged or added up: two sources reporting the same quantity are two
@@ -334,7 +482,7 @@ class StatisticViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     "media outlets",
     lookup=lookup_parameter("slug", "The outlet's slug, e.g. radio-liberty."),
 )
-class MediaOutletViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
+class MediaOutletViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
     """Exile media outlets, and kinds of channel exiles publish on, with their platforms
     (channels), reported audiences, where they were based over time, and citations."""
 
@@ -350,7 +498,7 @@ class MediaOutletViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     "organizations",
     lookup=lookup_parameter("slug", "The organization's slug, e.g. free-russia-forum."),
 )
-class OrganizationViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
+class OrganizationViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
     """NGOs and exile organizations, universities in exile, funders, government committees and
     research institutes: where they are based, who leads them, whom they serve."""
 
@@ -362,7 +510,7 @@ class OrganizationViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
 
 
 @crud_docs("host policy", "host policies")
-class HostPolicyViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
+class HostPolicyViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
     """Host-country policies and stances towards exiles from Russia: entry and visas,
     residence, company registration, banking, asylum, hosting NGOs and media, and more.
 
@@ -374,6 +522,85 @@ class HostPolicyViewSet(ResourceViewSetMixin, viewsets.ModelViewSet):
     serializer_class = HostPolicySerializer
     filterset_class = filters.HostPolicyFilterSet
     ordering_fields = ["title", "announced_on", "effective_from", "created_at", "updated_at"]
+
+
+class ChangesView(APIView):
+    """The changes feed: every creation, submission, publication, update, retraction and
+    deletion across all resources, in commit order, for mirrors to sync incrementally.
+
+    Store the `next_cursor` of each page and pass it as `since` next time: you get exactly
+    the changes made since, none twice and none missed. Each change carries the record as it
+    stood afterwards. A retraction is a change like any other: a mirror that applies the feed
+    never keeps what was withdrawn. Clients who cannot read drafts see only the changes made
+    while a record was public (from its publication on), without sensitive fields or authors.
+    """
+
+    MAX_LIMIT = 500
+    permission_classes = [permissions.AllowAny]  # reads only; what each reader sees is below
+
+    @extend_schema(
+        summary="The changes feed: everything that changed since a cursor",
+        tags=["changes"],
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.INT,
+                description="The next_cursor of your last page (default 0: from the start).",
+            ),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description=f"Most changes to return (default 100, at most {MAX_LIMIT}).",
+            ),
+            OpenApiParameter(
+                "type",
+                OpenApiTypes.STR,
+                description="Comma-separated record types (default all): "
+                + ", ".join(RECORD_TYPES[m] for m in CURATED_MODELS),
+            ),
+        ],
+        responses=ChangesPageSerializer,
+    )
+    def get(self, request):
+        unknown = sorted(set(request.query_params) - {"since", "limit", "type", "format"})
+        if unknown:
+            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        since = whole_number_param(request, "since", default=0, maximum=2**63 - 1)
+        limit = whole_number_param(request, "limit", default=100, minimum=1, maximum=self.MAX_LIMIT)
+        types = {RECORD_TYPES[m]: m for m in CURATED_MODELS}
+        chosen = choice_list_param(request, "type", list(types), types)
+        readable = Q(pk__in=[])
+        for type_name in chosen:
+            model = types[type_name]
+            of_model = Q(content_type=ContentType.objects.get_for_model(model))
+            if not reads_drafts(request, model):
+                of_model &= Q(publication_status__in=PUBLIC_STATUSES)
+            readable |= of_model
+        changes = list(
+            Change.objects.filter(readable, id__gt=since)
+            .select_related("content_type")
+            .order_by("id")[: limit + 1]
+        )
+        page = changes[:limit]
+        data = [
+            change_data(
+                c, request, reads_drafts=reads_drafts(request, c.content_type.model_class())
+            )
+            for c in page
+        ]
+        body = {
+            "next_cursor": page[-1].pk if page else since,
+            "has_more": len(changes) > limit,
+            "results": data,
+        }
+        return Response(ChangesPageSerializer(body).data)
+
+
+def whole_number_param(request, name, *, default, minimum=0, maximum):
+    """An optional whole-number query parameter in [minimum, maximum]; a 400 naming it."""
+    if name not in request.query_params:
+        return default
+    return whole_number(request, name, minimum=minimum, maximum=maximum)
 
 
 class SearchView(LanguageMixin, APIView):
@@ -411,13 +638,8 @@ class SearchView(LanguageMixin, APIView):
         if not text:
             raise ValidationError({"q": ["This parameter is required."]})
         types = choice_list_param(request, "type", list(TYPES), TYPES)
-        limit = request.query_params.get("limit", "20")
-        # ASCII digits only, and few of them: str.isdigit() alone takes "²" (which int()
-        # rejects), int() takes "٣", " 5", "+5" and "1_0", and fails on 4,301 digits.
-        strict = limit.isascii() and limit.isdigit() and len(limit) <= len(str(MAX_SEARCH_HITS))
-        if not strict or not 1 <= int(limit) <= MAX_SEARCH_HITS:
-            raise ValidationError({"limit": [f"A whole number from 1 to {MAX_SEARCH_HITS}."]})
-        counts, hits = search_everything(text, types=types, limit=int(limit), request=request)
+        limit = whole_number_param(request, "limit", default=20, minimum=1, maximum=MAX_SEARCH_HITS)
+        counts, hits = search_everything(text, types=types, limit=limit, request=request)
         data = {"query": text, "counts": counts, "results": hits}
         return Response(SearchResultsSerializer(data).data)
 

@@ -1,7 +1,13 @@
-"""Small builders of valid records, each with the citation every record needs."""
+"""Small builders of valid records, each with the citation every record needs.
+
+Records are published unless a test says otherwise (``publication_status="draft"``), as if
+they had been through review: most tests are about what the public sees.
+"""
 
 import itertools
 from datetime import date
+
+from django.utils import timezone
 
 from resources.models import (
     Channel,
@@ -26,7 +32,19 @@ def cite(record, source, locator="para 1", claim="A claim in our own words."):
     return record
 
 
+def published(fields):
+    """``fields`` with the published status (and its date) unless they give another."""
+    status = fields.setdefault("publication_status", "published")
+    if status in ("published", "retracted"):
+        fields.setdefault("published_at", timezone.now())
+    if status == "retracted":
+        fields.setdefault("retracted_at", timezone.now())
+        fields.setdefault("retraction_reason", "A test retraction.")
+    return fields
+
+
 def make_source(**fields):
+    fields = published(fields)
     defaults = {
         "slug": unique("source"),
         "title": "Essay on the 2022 Russian exodus",
@@ -38,12 +56,14 @@ def make_source(**fields):
 
 
 def make_exile_group(source, **fields):
+    fields = published(fields)
     slug = fields.pop("slug", unique("group"))
     group = ExileGroup.objects.create(slug=slug, name=fields.pop("name", slug), **fields)
     return cite(group, source)
 
 
 def make_statistic(source, **fields):
+    fields = published(fields)
     defaults = {
         "slug": unique("statistic"),
         "destination": Country.objects.get(code="GE"),
@@ -59,12 +79,14 @@ def make_statistic(source, **fields):
 
 
 def make_organization(source, **fields):
+    fields = published(fields)
     slug = fields.pop("slug", unique("organization"))
     defaults = {"name": slug, "kind": "ngo"}
     return cite(Organization.objects.create(slug=slug, **(defaults | fields)), source)
 
 
 def make_media_outlet(source, **fields):
+    fields = published(fields)
     slug = fields.pop("slug", unique("outlet"))
     defaults = {"name": slug, "kind": "channel_network"}
     outlet = cite(MediaOutlet.objects.create(slug=slug, **(defaults | fields)), source)
@@ -74,6 +96,7 @@ def make_media_outlet(source, **fields):
 
 
 def make_policy(source, **fields):
+    fields = published(fields)
     defaults = {
         "slug": unique("policy"),
         "country": Country.objects.get(code="AM"),

@@ -13,8 +13,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
+from resources import history
 from resources.models import (
     ApiKey,
+    Change,
     AudienceFigure,
     Channel,
     Citation,
@@ -89,7 +91,11 @@ def records(source):
     )
     owner = User.objects.create_user("key-owner", password="unused-pass-8d2e")
     api_key, _secret = ApiKey.objects.create_key(name="newsroom-app", owner=owner)
+    change = history.record_change(
+        group, action="created", channel="command", reason="Loaded by the fixture."
+    )
     return {
+        Change: (change, "Loaded by the fixture"),
         ApiKey: (api_key, "newsroom-app"),
         Country: (Country.objects.get(code="GE"), "Georgia"),
         ExileGroup: (group, "it-specialists"),
@@ -173,10 +179,12 @@ def test_search_changelist_by_term_finds_exactly_the_record(admin_client, record
 
 
 @pytest.mark.parametrize("model", REGISTERED_MODELS, ids=model_id)
-def test_view_add_page_as_superuser_renders_except_read_only_country(admin_client, model):
+def test_view_add_page_as_superuser_renders_except_read_only_country_and_history(
+    admin_client, model
+):
     response = admin_client.get(admin_url(model, "add"))
 
-    expected = HTTPStatus.FORBIDDEN if model is Country else HTTPStatus.OK
+    expected = HTTPStatus.FORBIDDEN if model in (Country, Change) else HTTPStatus.OK
     assert response.status_code == expected
 
 

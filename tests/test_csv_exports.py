@@ -87,7 +87,13 @@ def csv_rows(response):
 
 
 def columns(serializer_class):
-    return [name for name, field in serializer_class().fields.items() if not field.write_only]
+    """The CSV columns an anonymous client gets: every field but the sensitive ones."""
+    hidden = getattr(serializer_class.Meta.model, "SENSITIVE_FIELDS", ())
+    return [
+        name
+        for name, field in serializer_class().fields.items()
+        if not field.write_only and name not in hidden
+    ]
 
 
 def as_csv_request(negotiation, params=None):
@@ -261,6 +267,10 @@ def test_list_as_csv_flattens_a_statistic_into_documented_columns(get_resource, 
         "citations": "essay para 1: A claim in our own words. | unhcr-2023 table 2: About 25,000.",
         "created_at": timestamps["created_at"],
         "updated_at": timestamps["updated_at"],
+        "publication_status": "published",
+        "published_at": timestamps["published_at"],
+        "retracted_at": "",
+        "retraction_reason": "",
     }
 
 
@@ -336,6 +346,10 @@ def test_list_as_csv_flattens_a_media_outlet_into_documented_columns(get_resourc
         "citations": "essay para 1: A claim in our own words.",
         "created_at": timestamps["created_at"],
         "updated_at": timestamps["updated_at"],
+        "publication_status": "published",
+        "published_at": timestamps["published_at"],
+        "retracted_at": "",
+        "retraction_reason": "",
     }
 
 
@@ -472,6 +486,7 @@ def test_list_as_csv_of_many_records_streams_with_queries_per_chunk_not_per_row(
             value=number,
             unit="people",
             measure="flow",
+            publication_status="published",
         )
         for number in range(1200)
     )

@@ -31,9 +31,14 @@ def test_create_exile_group_needs_citations(editor_client, source):
     assert ExileGroup.objects.get().citations.get().locator == "para 5"
 
 
-def test_delete_exile_group_counted_by_a_statistic_is_409(editor_client, source):
+def test_delete_exile_group_counted_by_a_statistic_retracts_it_and_keeps_the_link(
+    editor_client, source
+):
     group = make_exile_group(source, slug="it")
-    make_statistic(source, exile_group=group)
-    response = editor_client.delete(reverse("exile-group-detail", kwargs={"slug": "it"}))
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert ExileGroup.objects.filter(slug="it").exists()
+    statistic = make_statistic(source, exile_group=group)
+    url = reverse("exile-group-detail", kwargs={"slug": "it"})
+    response = editor_client.delete(url, {"reason": "Merged into another group."}, format="json")
+    assert response.status_code == HTTPStatus.OK
+    assert ExileGroup.objects.get(slug="it").publication_status == "retracted"
+    statistic.refresh_from_db()
+    assert statistic.exile_group == group

@@ -342,17 +342,15 @@ def test_post_response_is_no_store_without_etag(editor_client, source):
 
 
 @pytest.mark.parametrize(
-    ("method", "status"),
+    ("method", "body", "status"),
     [
-        ("patch", HTTPStatus.OK),
-        ("put", HTTPStatus.BAD_REQUEST),  # a PUT of one field misses the required ones
-        ("delete", HTTPStatus.NO_CONTENT),
+        ("patch", {"value": 1}, HTTPStatus.OK),
+        ("put", {"value": 1}, HTTPStatus.BAD_REQUEST),  # a PUT of one field misses the others
+        ("delete", {"reason": "Miscounted."}, HTTPStatus.OK),  # a retraction
     ],
 )
-def test_write_response_is_no_store(editor_client, three_statistics, method, status):
-    response = getattr(editor_client, method)(
-        detail_url(three_statistics[0]), {"value": 1}, format="json"
-    )
+def test_write_response_is_no_store(editor_client, three_statistics, method, body, status):
+    response = getattr(editor_client, method)(detail_url(three_statistics[0]), body, format="json")
 
     assert response.status_code == status
     assert directives(response) == {"no-store"}

@@ -175,9 +175,14 @@ def test_create_media_outlet_with_blocked_since_on_blocked_channel(editor_client
     assert str(Channel.objects.get().blocked_since) == "2022-03-04"
 
 
-def test_delete_organization_with_affiliated_outlet_is_409(editor_client, source):
+def test_delete_organization_with_affiliated_outlet_retracts_it_and_keeps_the_link(
+    editor_client, source
+):
     organization = make_organization(source, slug="org")
-    make_media_outlet(source, slug="outlet", affiliated_organization=organization)
-    response = editor_client.delete(reverse("organization-detail", kwargs={"slug": "org"}))
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.json()["referenced_by"] == ["media outlet: outlet"]
+    outlet = make_media_outlet(source, slug="outlet", affiliated_organization=organization)
+    url = reverse("organization-detail", kwargs={"slug": "org"})
+    response = editor_client.delete(url, {"reason": "Not an organization."}, format="json")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["media_outlets"][0]["slug"] == "outlet"
+    outlet.refresh_from_db()
+    assert outlet.affiliated_organization == organization

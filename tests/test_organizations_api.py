@@ -102,8 +102,12 @@ def test_create_organization_with_bad_input_is_400_and_writes_nothing(editor_cli
     assert not Location.objects.exists()
 
 
-def test_delete_organization_by_editor_removes_nested_records(editor_client, source):
+def test_delete_organization_by_reviewer_retracts_it_and_keeps_nested_records(
+    editor_client, source
+):
     organization = make_organization(source, slug="org")
     cite(organization.notable_figures.create(name="Someone", role="founder"), source)
-    assert editor_client.delete(detail_url("org")).status_code == HTTPStatus.NO_CONTENT
-    assert not NotableFigure.objects.exists()
+    response = editor_client.delete(detail_url("org") + "?reason=Duplicate.")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["notable_figures"][0]["name"] == "Someone"
+    assert NotableFigure.objects.count() == 1

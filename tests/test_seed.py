@@ -332,6 +332,13 @@ def test_load_dataset_with_one_edited_value_updates_only_that_record(
         (c["locator"], c["claim"]) for c in record(data, section, slug)["citations"]
     ]
     after = snapshot()
+    # The history gains one change: this update, from the old value to the new.
+    known = len(before.pop("resources.Change"))
+    added = after.pop("resources.Change")[known:]
+    assert [(c["object_id"], c["action"], c["channel"]) for c in added] == [
+        (edited.pk, "updated", "import")
+    ]
+    assert list(added[0]["changes"]) == [key]
     # Only the edited row and its own citations (rewritten as a set) may differ.
     for label in (model._meta.label, Citation._meta.label):
         before[label] = [row for row in before[label] if not owned_by(row, edited)]

@@ -90,14 +90,10 @@ def test_create_source_with_bad_url_or_kind_is_400(editor_client, db):
     assert not Source.objects.filter(slug="new").exists()
 
 
-def test_delete_cited_source_is_409_and_keeps_it(editor_client, source):
+def test_delete_cited_source_retracts_it_and_keeps_its_citations(editor_client, source):
     make_statistic(source)
-    response = editor_client.delete(detail_url(source))
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert "still referenced" in response.json()["detail"]
-    assert Source.objects.filter(pk=source.pk).exists()
-
-
-def test_delete_uncited_source_is_204(editor_client, db):
-    unused = make_source(slug="unused")
-    assert editor_client.delete(detail_url(unused)).status_code == HTTPStatus.NO_CONTENT
+    response = editor_client.delete(detail_url(source), {"reason": "A forgery."}, format="json")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["publication_status"] == "retracted"
+    assert response.json()["citation_count"] == 1
+    assert Source.objects.get(pk=source.pk).retraction_reason == "A forgery."

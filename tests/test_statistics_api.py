@@ -91,7 +91,14 @@ def test_list_statistics_page_of_100_costs_at_most_four_queries(
 
 def test_list_statistics_limit_above_maximum_is_capped_at_500(api_client, source):
     Statistic.objects.bulk_create(
-        Statistic(slug=f"s{n}", metric="arrivals", value=n, unit="people", measure="flow")
+        Statistic(
+            slug=f"s{n}",
+            metric="arrivals",
+            value=n,
+            unit="people",
+            measure="flow",
+            publication_status="published",
+        )
         for n in range(501)
     )
     response = api_client.get(LIST_URL, {"limit": 1000000, "fields": "slug"})
@@ -298,12 +305,15 @@ def test_put_statistic_replaces_record(editor_client, source):
     assert (statistic.destination_id, statistic.value) == ("AM", 6000)
 
 
-def test_delete_statistic_by_editor_removes_it_and_its_citations(editor_client, source):
+def test_delete_statistic_by_reviewer_retracts_it_and_keeps_its_citations(editor_client, source):
     statistic = make_statistic(source)
-    response = editor_client.delete(detail_url(statistic))
-    assert response.status_code == HTTPStatus.NO_CONTENT
-    assert not Statistic.objects.exists()
-    assert not Citation.objects.exists()
+    response = editor_client.delete(detail_url(statistic), {"reason": "Miscounted."}, format="json")
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["publication_status"] == "retracted"
+    assert response.json()["retraction_reason"] == "Miscounted."
+    statistic.refresh_from_db()
+    assert statistic.publication_status == "retracted"
+    assert Citation.objects.filter(object_id=statistic.pk).count() == 1
 
 
 def test_delete_statistic_anonymously_is_401(api_client, source):

@@ -1,6 +1,7 @@
 """The domain model, split by subject; import models from here."""
 
 from .apikeys import ApiKey
+from .changes import Change
 from .citations import Citation, Source
 from .geography import Country
 from .groups import ExileGroup
@@ -13,6 +14,7 @@ from .statistics import Statistic
 __all__ = [
     "ApiKey",
     "AudienceFigure",
+    "Change",
     "Channel",
     "Citation",
     "Country",

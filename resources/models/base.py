@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from ..choices import Qualifier
+from ..choices import PublicationStatus, Qualifier
 
 # Names sort as people expect ("Åland Islands" next to "Albania"), not by byte value. The
 # ICU root collation ships with the PostgreSQL builds of Debian and of the official image.
@@ -56,6 +56,70 @@ class TimestampedModel(models.Model):
                         f"Must not be earlier than {constraint.start_field}."
                     )
         return errors
+
+
+class CuratedModel(models.Model):
+    """A record editors curate: it goes draft -> in review -> published -> retracted.
+
+    Only published and retracted records are public (``resources.workflow`` says who sees
+    what and who may move a record on). Retracted records are never deleted: they stay, with
+    the reason and date, so that whoever relied on them learns they were withdrawn.
+    Nested records (channels, locations, citations, ...) share their parent's status.
+    """
+
+    publication_status = models.CharField(
+        max_length=16,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.DRAFT,
+        db_index=True,
+        help_text="Editorial status: draft, in_review, published or retracted. Changed only "
+        "through the workflow actions (submit, return, publish, retract).",
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the record was first published."
+    )
+    retracted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the record was retracted, if it was."
+    )
+    retraction_reason = models.TextField(
+        blank=True, help_text="Why the record was retracted, if it was."
+    )
+
+    # Fields only editors see: never in anonymous JSON, CSV, history, the changes feed or
+    # the public dataset export.
+    SENSITIVE_FIELDS = ()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_public(self):
+        return self.publication_status in PUBLIC_STATUSES
+
+
+PUBLIC_STATUSES = (PublicationStatus.PUBLISHED, PublicationStatus.RETRACTED)
+
+
+def curated_constraints(model_name):
+    """The database's guard of the workflow: a retraction always has its reason and date."""
+    retracted = Q(publication_status=PublicationStatus.RETRACTED)
+    return [
+        models.CheckConstraint(
+            condition=~retracted | (Q(retracted_at__isnull=False) & ~Q(retraction_reason="")),
+            name=f"resources_{model_name}_retraction_explained",
+            violation_error_message="A retracted record needs a retraction reason and date.",
+        ),
+        models.CheckConstraint(
+            condition=Q(publication_status__in=PUBLIC_STATUSES) | Q(published_at__isnull=True),
+            name=f"resources_{model_name}_unpublished_undated",
+            violation_error_message="Only a published or retracted record has published_at.",
+        ),
+    ]
+
+
+def publish_permission(model_name, plural):
+    """The per-model right reviewers hold: publish, retract, and edit what is published."""
+    return (f"publish_{model_name}", f"Can publish, retract and edit published {plural}")
 
 
 class CitedModel(TimestampedModel):

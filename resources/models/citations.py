@@ -4,10 +4,17 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ..choices import SourceKind
-from .base import NAME_COLLATION, TimestampedModel, search_vector
+from .base import (
+    NAME_COLLATION,
+    CuratedModel,
+    TimestampedModel,
+    curated_constraints,
+    publish_permission,
+    search_vector,
+)
 
 
-class Source(TimestampedModel):
+class Source(CuratedModel, TimestampedModel):
     """A work the dataset draws on. Only what is known of it is recorded; nothing is invented."""
 
     slug = models.SlugField(max_length=100, unique=True, help_text="Stable key of the source.")
@@ -35,7 +42,9 @@ class Source(TimestampedModel):
             GinIndex(fields=["search_vector"], name="source_search_idx"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="source_title_trgm_idx"),
         ]
+        permissions = [publish_permission("source", "sources")]
         constraints = [
+            *curated_constraints("source"),
             models.CheckConstraint(
                 condition=models.Q(published_on__isnull=True)
                 | models.Q(year__isnull=True)

@@ -1,10 +1,17 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
-from .base import NAME_COLLATION, CitedModel, search_vector
+from .base import (
+    NAME_COLLATION,
+    CitedModel,
+    CuratedModel,
+    curated_constraints,
+    publish_permission,
+    search_vector,
+)
 
 
-class ExileGroup(CitedModel):
+class ExileGroup(CuratedModel, CitedModel):
     """One of the groups of exiles the sources distinguish (IT specialists, journalists, ...)."""
 
     slug = models.SlugField(
@@ -23,6 +30,8 @@ class ExileGroup(CitedModel):
     )
 
     class Meta:
+        permissions = [publish_permission("exilegroup", "exile groups")]
+        constraints = curated_constraints("exilegroup")
         ordering = ["name"]
         indexes = [
             GinIndex(fields=["search_vector"], name="exilegroup_search_idx"),

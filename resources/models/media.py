@@ -6,13 +6,16 @@ from ..choices import AudienceMetric, OutletKind, Platform, RecordStatus
 from .base import (
     NAME_COLLATION,
     CitedModel,
+    CuratedModel,
     ReportedQuantity,
+    curated_constraints,
     ordered_constraint,
+    publish_permission,
     search_vector,
 )
 
 
-class MediaOutlet(CitedModel):
+class MediaOutlet(CuratedModel, CitedModel):
     """An exile media outlet, or a kind of channel exiles publish on that the sources describe."""
 
     name = models.CharField(
@@ -54,6 +57,13 @@ class MediaOutlet(CitedModel):
         default=RecordStatus.UNKNOWN,
         help_text="Whether it operates, as of its most recent source.",
     )
+    contact_details = models.TextField(
+        blank=True,
+        help_text="How to reach it (people, addresses, channels). Editors only: never public.",
+    )
+    internal_notes = models.TextField(
+        blank=True, help_text="Editors' notes, e.g. on the safety of people named. Never public."
+    )
     search_vector = search_vector(
         ("name", "A"),
         ("name_ru", "A"),
@@ -70,6 +80,8 @@ class MediaOutlet(CitedModel):
         help_text="Organization it belongs to or was set up by (slug), if any.",
     )
 
+    SENSITIVE_FIELDS = ("contact_details", "internal_notes")
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [
@@ -77,7 +89,9 @@ class MediaOutlet(CitedModel):
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="mediaoutlet_name_trgm_idx"),
             GinIndex(fields=["city"], opclasses=["gin_trgm_ops"], name="mediaoutlet_city_trgm_idx"),
         ]
+        permissions = [publish_permission("mediaoutlet", "media outlets")]
         constraints = [
+            *curated_constraints("mediaoutlet"),
             ordered_constraint(
                 "active_from_year", "active_to_year", "resources_mediaoutlet_years_ordered"
             ),

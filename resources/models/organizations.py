@@ -2,10 +2,18 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ..choices import FigureRole, OrganizationKind, RecordStatus
-from .base import NAME_COLLATION, CitedModel, ordered_constraint, search_vector
+from .base import (
+    NAME_COLLATION,
+    CitedModel,
+    CuratedModel,
+    curated_constraints,
+    ordered_constraint,
+    publish_permission,
+    search_vector,
+)
 
 
-class Organization(CitedModel):
+class Organization(CuratedModel, CitedModel):
     """An NGO, exile organization, university in exile, funder, committee or institute."""
 
     name = models.CharField(
@@ -44,6 +52,13 @@ class Organization(CitedModel):
         help_text="Whether it operates, as of its most recent source.",
     )
     website = models.URLField(max_length=500, blank=True, help_text="Website, if known.")
+    contact_details = models.TextField(
+        blank=True,
+        help_text="How to reach it (people, addresses, channels). Editors only: never public.",
+    )
+    internal_notes = models.TextField(
+        blank=True, help_text="Editors' notes, e.g. on the safety of people named. Never public."
+    )
     search_vector = search_vector(
         ("name", "A"),
         ("name_ru", "A"),
@@ -58,6 +73,8 @@ class Organization(CitedModel):
         help_text="Groups of exiles it serves (slugs).",
     )
 
+    SENSITIVE_FIELDS = ("contact_details", "internal_notes")
+
     class Meta:
         ordering = ["name", "id"]
         indexes = [
@@ -69,7 +86,9 @@ class Organization(CitedModel):
                 fields=["city"], opclasses=["gin_trgm_ops"], name="organization_city_trgm_idx"
             ),
         ]
+        permissions = [publish_permission("organization", "organizations")]
         constraints = [
+            *curated_constraints("organization"),
             ordered_constraint(
                 "founded_year", "dissolved_year", "resources_organization_years_ordered"
             ),

@@ -4,7 +4,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..choices import PolicyStatus, PolicyTopic, Stance
-from .base import NAME_COLLATION, CitedModel, ordered_constraint, search_vector
+from .base import (
+    NAME_COLLATION,
+    CitedModel,
+    CuratedModel,
+    curated_constraints,
+    ordered_constraint,
+    publish_permission,
+    search_vector,
+)
 
 
 class HostPolicyQuerySet(models.QuerySet):
@@ -31,7 +39,7 @@ class HostPolicyQuerySet(models.QuerySet):
         return self.in_force_on(timezone.localdate())
 
 
-class HostPolicy(CitedModel):
+class HostPolicy(CuratedModel, CitedModel):
     """A country's policy or stance towards exiles from Russia, with its dates and status."""
 
     slug = models.SlugField(
@@ -108,7 +116,9 @@ class HostPolicy(CitedModel):
         ]
         verbose_name = "host policy"
         verbose_name_plural = "host policies"
+        permissions = [publish_permission("hostpolicy", "host policies")]
         constraints = [
+            *curated_constraints("hostpolicy"),
             ordered_constraint(
                 "effective_from", "effective_to", "resources_hostpolicy_effective_ordered"
             ),

@@ -3,10 +3,17 @@ from django.db import models
 from django.db.models.functions import Coalesce
 
 from ..choices import CountingMethod, Measure, Metric, Unit
-from .base import ReportedQuantity, ordered_constraint, search_vector
+from .base import (
+    CuratedModel,
+    ReportedQuantity,
+    curated_constraints,
+    ordered_constraint,
+    publish_permission,
+    search_vector,
+)
 
 
-class Statistic(ReportedQuantity):
+class Statistic(CuratedModel, ReportedQuantity):
     """One reported emigration figure, from one source, for one period.
 
     Reports of the same quantity by different sources stay separate records: they are
@@ -74,7 +81,9 @@ class Statistic(ReportedQuantity):
             models.F("period_start").desc(nulls_last=True),
             "id",
         ]
+        permissions = [publish_permission("statistic", "statistics")]
         constraints = [
+            *curated_constraints("statistic"),
             *ReportedQuantity.Meta.constraints,
             ordered_constraint("period_start", "period_end", "resources_statistic_period_ordered"),
         ]

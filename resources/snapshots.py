@@ -1,0 +1,86 @@
+"""A curated record in its write shape: what the API accepts, with related records by natural
+key (codes and slugs, never database ids) and nested lists in full.
+
+The dataset export writes records in it, and the change history keeps one snapshot per change
+in it, so that both read the same and an old version can be written back (a revert).
+"""
+
+from operator import attrgetter
+
+from rest_framework import serializers as drf_serializers
+
+from . import querysets
+from .models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
+from .serializers import (
+    ExileGroupSerializer,
+    HostPolicySerializer,
+    MediaOutletSerializer,
+    OrganizationSerializer,
+    SourceSerializer,
+    StatisticSerializer,
+)
+
+# Each curated model: its section in a dataset file (in loading order: a record may refer
+# only to earlier sections), its serializer and its read queryset (relations prefetched).
+SECTIONS = {
+    "sources": (Source, SourceSerializer, Source.objects.all),
+    "exile_groups": (ExileGroup, ExileGroupSerializer, querysets.exile_groups),
+    "organizations": (Organization, OrganizationSerializer, querysets.organizations),
+    "media_outlets": (MediaOutlet, MediaOutletSerializer, querysets.media_outlets),
+    "statistics": (Statistic, StatisticSerializer, querysets.statistics),
+    "policies": (HostPolicy, HostPolicySerializer, querysets.policies),
+}
+SERIALIZERS = {model: serializer for model, serializer, _ in SECTIONS.values()}
+READ_QUERYSETS = {model: queryset for model, _, queryset in SECTIONS.values()}
+
+# The workflow's own fields, kept in snapshots beside the write shape.
+WORKFLOW_FIELDS = ("publication_status", "retraction_reason")
+
+
+def writable_fields(serializer):
+    return {name: f for name, f in serializer.fields.items() if not f.read_only}
+
+
+def snapshot(record):
+    """``record`` (re-read with its relations) in its write shape, with its workflow status."""
+    model = type(record)
+    fresh = READ_QUERYSETS[model]().get(pk=record.pk)
+    data = write_shape(SERIALIZERS[model](), fresh)
+    return data | {name: getattr(fresh, name) for name in WORKFLOW_FIELDS}
+
+
+def write_shape(serializer, instance):
+    """``instance`` as the serializer would accept it back: each writable field, by name."""
+    return {
+        name: _write_value(serializer_field, serializer_field.get_attribute(instance))
+        for name, serializer_field in writable_fields(serializer).items()
+    }
+
+
+def _write_value(serializer_field, value):
+    """One field's value as written: related records by key, nested lists in creation order."""
+    if isinstance(serializer_field, drf_serializers.ListSerializer):
+        items = sorted(value.all(), key=attrgetter("pk"))  # creation order, from the prefetch
+        return [write_shape(serializer_field.child, item) for item in items]
+    if isinstance(serializer_field, drf_serializers.ManyRelatedField):
+        key = attrgetter(serializer_field.child_relation.slug_field)
+        return sorted(key(item) for item in value)
+    if value is None:
+        return None
+    if isinstance(serializer_field, drf_serializers.SlugRelatedField):
+        return getattr(value, serializer_field.slug_field)
+    return serializer_field.to_representation(value)
+
+
+def cited_source_keys(data):
+    """The slugs of every source cited anywhere in a write-shape ``data`` (nested lists too)."""
+    keys = set()
+    for name, value in data.items():
+        if not isinstance(value, list):
+            continue
+        for item in value:
+            if isinstance(item, dict):
+                if name == "citations":
+                    keys.add(item["source"])
+                keys |= cited_source_keys(item)
+    return keys

@@ -1,0 +1,137 @@
+"""The editorial workflow: who may move a record on (``resources.visibility``: who sees it).
+
+    draft --submit--> in_review --publish--> published --retract--> retracted
+      ^                  |
+      +-----return-------+
+
+Editors (``change`` permission) create drafts, edit drafts and records in review, submit them
+and return them to draft. Reviewers (``publish_<model>`` permission) publish, retract and edit
+published records. Retracted records are frozen: they stay public with their reason and date
+and cannot be edited, only hard-deleted by a superuser in the admin.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied, ValidationError
+
+from .choices import ChangeAction
+from .choices import PublicationStatus as Status
+from .errors import Conflict
+from .models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
+from .models.base import PUBLIC_STATUSES, CuratedModel
+from .snapshots import cited_source_keys, snapshot
+from .visibility import permission
+
+CURATED_MODELS = (Source, ExileGroup, Organization, MediaOutlet, Statistic, HostPolicy)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple
+    target: str
+    right: str  # the model permission it takes: change or publish
+    action: str  # what the change history calls it
+    summary: str
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition(
+            "submit",
+            (Status.DRAFT,),
+            Status.IN_REVIEW,
+            "change",
+            ChangeAction.SUBMITTED,
+            "Submit a draft for review",
+        ),
+        Transition(
+            "return",
+            (Status.IN_REVIEW,),
+            Status.DRAFT,
+            "change",
+            ChangeAction.RETURNED,
+            "Return a record in review to draft",
+        ),
+        Transition(
+            "publish",
+            (Status.IN_REVIEW,),
+            Status.PUBLISHED,
+            "publish",
+            ChangeAction.PUBLISHED,
+            "Publish a reviewed record",
+        ),
+        Transition(
+            "retract",
+            (Status.PUBLISHED,),
+            Status.RETRACTED,
+            "publish",
+            ChangeAction.RETRACTED,
+            "Retract a published record (it stays public, marked retracted)",
+        ),
+    )
+}
+
+
+def apply_transition(record, name, *, user, reason=""):
+    """Move ``record`` along transition ``name``; saves it. Raises a 403, 409 or 400."""
+    transition = TRANSITIONS[name]
+    if not user.has_perm(permission(type(record), transition.right)):
+        raise PermissionDenied(f"You may not {name} {type(record)._meta.verbose_name_plural}.")
+    if record.publication_status not in transition.sources:
+        allowed = " or ".join(str(Status(s).label) for s in transition.sources)
+        raise Conflict(
+            f"Only a record {allowed} can be {'returned' if name == 'return' else name + 'ed'}"
+            f"; this one is {Status(record.publication_status).label}."
+        )
+    reason = (reason or "").strip()
+    if name == "retract" and not reason:
+        raise ValidationError({"reason": ["Say why the record is retracted."]})
+    if transition.target == Status.PUBLISHED:
+        refuse_unpublished_references(record)
+    now = timezone.now()
+    record.publication_status = transition.target
+    if transition.target == Status.PUBLISHED and record.published_at is None:
+        record.published_at = now
+    if transition.target == Status.RETRACTED:
+        record.retracted_at, record.retraction_reason = now, reason
+    record.save()
+    return transition
+
+
+def check_editable(record, user):
+    """Editors edit drafts and records in review; published ones take a reviewer; retracted
+    ones are frozen."""
+    if record.publication_status == Status.RETRACTED:
+        raise Conflict("A retracted record cannot be edited.")
+    if record.publication_status == Status.PUBLISHED and not user.has_perm(
+        permission(type(record), "publish")
+    ):
+        raise PermissionDenied("Editing a published record takes a reviewer.")
+
+
+def refuse_unpublished_references(record):
+    """A public record may refer only to public records: a 400 naming each field that
+    refers to a draft (or a record in review), so that nothing unpublished leaks through it."""
+    errors = {}
+    for field in record._meta.get_fields():
+        related_model = getattr(field, "related_model", None)
+        if field.auto_created or not related_model or not issubclass(related_model, CuratedModel):
+            continue
+        if field.many_to_many:
+            related = list(getattr(record, field.name).all())
+        else:
+            related = [getattr(record, field.name)]
+        hidden = sorted(r.slug for r in related if r is not None and not r.is_public)
+        if hidden:
+            errors[field.name] = [f"Refers to unpublished {', '.join(hidden)}; publish it first."]
+    hidden_sources = Source.objects.filter(slug__in=cited_source_keys(snapshot(record))).exclude(
+        publication_status__in=PUBLIC_STATUSES
+    )
+    hidden = sorted(hidden_sources.values_list("slug", flat=True))
+    if hidden:
+        errors["citations"] = [f"Cites unpublished source {', '.join(hidden)}; publish it first."]
+    if errors:
+        raise ValidationError(errors)
