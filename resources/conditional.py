@@ -72,10 +72,16 @@ class ConditionalRequestsMixin:
         return response
 
     def dispatch(self, request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            with transaction.atomic():  # the row lock below lasts until the write commits
-                return super().dispatch(request, *args, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return super().dispatch(request, *args, **kwargs)
+        # One transaction per write: the row lock below lasts until the write commits, and
+        # an error answered after part of the write (a check after saving) undoes all of it:
+        # DRF turns exceptions into responses, so the block would otherwise commit.
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

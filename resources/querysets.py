@@ -16,7 +16,7 @@ from .models import (
     Organization,
     Statistic,
 )
-from .visibility import public_q
+from .visibility import public
 
 
 def with_citations(queryset):
@@ -51,7 +51,7 @@ def media_outlets():
 
 def organizations():
     # Its affiliated outlets: the public ones, for every reader (editors find drafts in lists).
-    outlets = MediaOutlet.objects.filter(public_q())
+    outlets = public(MediaOutlet.objects.all())
     return with_citations(Organization.objects.select_related("country")).prefetch_related(
         "exile_groups",
         Prefetch("media_outlets", queryset=outlets),

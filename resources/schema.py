@@ -102,7 +102,7 @@ def lookup_parameter(name, description):
 
 
 def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
-    """Operation summaries for a resource's standard actions.
+    """Operation summaries for a resource's standard and workflow actions.
 
     ``lookup`` documents the path parameter of detail routes (slug or code); ``examples``
     are request examples for create and update.
@@ -118,29 +118,34 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
             parameters=[*detail.get("parameters", []), *reads],
         ),
     }
-    if not read_only:
-        writes = {"examples": list(examples)} if examples else {}
-        docs |= {
-            "create": extend_schema(summary=f"Create {a_singular}", **writes),
-            "update": extend_schema(summary=f"Replace {a_singular}", **detail, **writes),
-            "partial_update": extend_schema(summary=f"Update part of {a_singular}", **detail),
-            "destroy": extend_schema(
-                summary=f"Retract {a_singular} (DELETE never deletes)",
-                description="Retracts the record: it stays public, marked retracted with the "
-                'reason (required: a JSON body {"reason": ...} or ?reason=) and date. Takes a '
-                "reviewer. Answers with the retracted record.",
-                parameters=[*detail.get("parameters", []), REASON_PARAMETER],
-                request=ReasonSerializer,
-            ),
-            "submit": extend_schema(summary=f"Submit {a_singular} for review", **detail),
-            "return_to_draft": extend_schema(
-                summary=f"Return {a_singular} in review to draft", **detail
-            ),
-            "publish": extend_schema(summary=f"Publish {a_singular} in review", **detail),
-            "retract": extend_schema(summary=f"Retract a published {singular}", **detail),
-            "history": extend_schema(summary=f"The change history of {a_singular}", **detail),
-        }
-    return extend_schema_view(**docs)
+
+    def decorate(viewset):
+        if not read_only:
+            writes = {"examples": list(examples)} if examples else {}
+            docs.update(
+                create=extend_schema(summary=f"Create {a_singular} (as a draft)", **writes),
+                update=extend_schema(summary=f"Replace {a_singular}", **detail, **writes),
+                partial_update=extend_schema(summary=f"Update part of {a_singular}", **detail),
+                destroy=extend_schema(
+                    summary=f"Retract {a_singular} (DELETE never deletes)",
+                    description="Retracts the record: it stays public, marked retracted with "
+                    'the reason (required, as ?reason= or a JSON body {"reason": ...}) and the '
+                    "date. Takes a reviewer. Answers with the retracted record.",
+                    parameters=[*detail.get("parameters", []), REASON_PARAMETER],
+                    request=ReasonSerializer,
+                    responses={200: viewset.serializer_class},
+                ),
+                submit=extend_schema(summary=f"Submit {a_singular} for review", **detail),
+                return_to_draft=extend_schema(
+                    summary=f"Return {a_singular} in review to draft", **detail
+                ),
+                publish=extend_schema(summary=f"Publish {a_singular} in review", **detail),
+                retract=extend_schema(summary=f"Retract a published {singular}", **detail),
+                history=extend_schema(summary=f"The change history of {a_singular}", **detail),
+            )
+        return extend_schema_view(**docs)(viewset)
+
+    return decorate
 
 
 def responses_promise_no_fields(result, generator, request, public):

@@ -200,7 +200,12 @@ def exile_groups_field(**kwargs):
 # Writing with model validation and nested lists ------------------------------------------
 
 
-class ValidatedModelSerializer(LocalizedModelSerializer):
+class RefuseUnknownFieldsMixin:
+    """A field the serializer does not know is a 400: a misspelt field would otherwise be
+    dropped without a word, and the write would succeed without what the client meant."""
+
+
+class ValidatedModelSerializer(RefuseUnknownFieldsMixin, LocalizedModelSerializer):
     """Runs the model's own validation (``full_clean``) so that the API and the admin agree.
 
     Subclasses list their nested, writable lists in ``Meta.nested``: each is replaced as a
@@ -210,15 +215,6 @@ class ValidatedModelSerializer(LocalizedModelSerializer):
     serializer_field_mapping = LocalizedModelSerializer.serializer_field_mapping | {
         models.DecimalField: FigureField
     }
-
-    def to_internal_value(self, data):
-        # A misspelt field would otherwise be dropped without a word, and the write would
-        # succeed without what the client meant to send.
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -793,7 +789,7 @@ class SearchResultsSerializer(serializers.Serializer):
 # The workflow, history and the changes feed ---------------------------------------------
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """The body of a workflow action: why (required to retract)."""
 
     reason = serializers.CharField(
@@ -802,13 +798,6 @@ class ReasonSerializer(serializers.Serializer):
         max_length=2000,
         help_text="Why: required to retract (shown publicly with the retracted record).",
     )
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
 
 
 class ChangeSerializer(serializers.Serializer):

@@ -11,12 +11,11 @@ that whoever relied on it learns it was withdrawn, but it no longer answers ques
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
 
 from .choices import ApiKeyScope
 from .choices import PublicationStatus as Status
 from .models import ApiKey
-from .models.base import PUBLIC_STATUSES, CuratedModel
+from .models.base import PUBLIC_STATUSES
 
 
 def permission(model, action):
@@ -38,20 +37,14 @@ def reads_drafts(request, model):
 
 def visible(queryset, request):
     """``queryset`` narrowed to the records the client may read."""
-    if reads_drafts(request, queryset.model):
-        return queryset
+    return queryset if reads_drafts(request, queryset.model) else public(queryset)
+
+
+def public(queryset):
+    """The published and retracted records: what anyone may read."""
     return queryset.filter(publication_status__in=PUBLIC_STATUSES)
 
 
 def published(queryset):
     """Only the published records: what answers questions (profiles, summaries, search)."""
     return queryset.filter(publication_status=Status.PUBLISHED)
-
-
-def public_q(prefix=""):
-    """A filter on records related through ``prefix`` (e.g. ``"media_outlets__"``)."""
-    return Q(**{f"{prefix}publication_status__in": PUBLIC_STATUSES})
-
-
-def is_curated(model):
-    return issubclass(model, CuratedModel)

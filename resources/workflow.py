@@ -34,7 +34,16 @@ class Transition:
     right: str  # the model permission it takes: change or publish
     action: str  # what the change history calls it
     summary: str
+    past: str  # "submitted", for messages
 
+
+# "Only a draft can be submitted": each status as the records in it are called.
+ONE_RECORD_IN = {
+    Status.DRAFT: "a draft",
+    Status.IN_REVIEW: "a record in review",
+    Status.PUBLISHED: "a published record",
+    Status.RETRACTED: "a retracted record",
+}
 
 TRANSITIONS = {
     t.name: t
@@ -46,6 +55,7 @@ TRANSITIONS = {
             "change",
             ChangeAction.SUBMITTED,
             "Submit a draft for review",
+            "submitted",
         ),
         Transition(
             "return",
@@ -54,6 +64,7 @@ TRANSITIONS = {
             "change",
             ChangeAction.RETURNED,
             "Return a record in review to draft",
+            "returned",
         ),
         Transition(
             "publish",
@@ -62,6 +73,7 @@ TRANSITIONS = {
             "publish",
             ChangeAction.PUBLISHED,
             "Publish a reviewed record",
+            "published",
         ),
         Transition(
             "retract",
@@ -70,6 +82,7 @@ TRANSITIONS = {
             "publish",
             ChangeAction.RETRACTED,
             "Retract a published record (it stays public, marked retracted)",
+            "retracted",
         ),
     )
 }
@@ -81,10 +94,10 @@ def apply_transition(record, name, *, user, reason=""):
     if not user.has_perm(permission(type(record), transition.right)):
         raise PermissionDenied(f"You may not {name} {type(record)._meta.verbose_name_plural}.")
     if record.publication_status not in transition.sources:
-        allowed = " or ".join(str(Status(s).label) for s in transition.sources)
+        allowed = " or ".join(ONE_RECORD_IN[status] for status in transition.sources)
         raise Conflict(
-            f"Only a record {allowed} can be {'returned' if name == 'return' else name + 'ed'}"
-            f"; this one is {Status(record.publication_status).label}."
+            f"Only {allowed} can be {transition.past}; this one is "
+            f"{Status(record.publication_status).label}."
         )
     reason = (reason or "").strip()
     if name == "retract" and not reason:
