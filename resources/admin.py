@@ -90,9 +90,22 @@ class RetractionForm(forms.Form):
     )
 
 
-class HistoryMixin:
-    """The "History" page lists the record's changes (``resources.history``), with a revert
-    button on each earlier version."""
+class SaveRefused(Exception):
+    """Raised while saving a change form: nothing of the save is kept, the page says why."""
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin of a record whose changes are kept (``resources.history``): its "History" page
+    lists them, with a revert button on each earlier version, and a save that the workflow
+    refuses is undone whole, with a message."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            # Django runs the form's save in a transaction: the exception rolls it all back.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SaveRefused as exc:
+            self.message_user(request, f"Not saved: {exc}", messages.ERROR)
+            return redirect(request.get_full_path())
 
     def get_urls(self):
         opts = self.model._meta
@@ -147,7 +160,7 @@ class HistoryMixin:
         return redirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
 
 
-class CuratedAdmin(HistoryMixin, admin.ModelAdmin):
+class CuratedAdmin(AuditedAdmin):
     """Admin of a curated record: its editorial status read-only (the list's actions move it),
     editing as ``resources.workflow`` allows, and hard deletion for superusers only."""
 
@@ -186,10 +199,7 @@ class CuratedAdmin(HistoryMixin, admin.ModelAdmin):
             try:
                 workflow.refuse_unpublished_references(record)
             except APIException as exc:
-                # Nothing of this save is kept: the page's transaction is rolled back.
-                transaction.set_rollback(True)
-                self.message_user(request, f"Not saved: {explain(exc)}", messages.ERROR)
-                return
+                raise SaveRefused(explain(exc)) from exc
         history.record_change(
             record,
             action=ChangeAction.UPDATED if change else ChangeAction.CREATED,
@@ -214,23 +224,27 @@ class CuratedAdmin(HistoryMixin, admin.ModelAdmin):
     def move(self, request, queryset, transition_name, reason=""):
         """Apply a workflow transition to each selected record; report each refusal."""
         moved = 0
-        for record in queryset.select_for_update():
-            try:
-                with transaction.atomic():
-                    done = workflow.apply_transition(
-                        record, transition_name, user=request.user, reason=reason
-                    )
-                    history.record_change(
-                        record,
-                        action=done.action,
-                        channel=ChangeChannel.ADMIN,
-                        user=request.user,
-                        reason=reason,
-                    )
-            except APIException as exc:
-                self.message_user(request, f"{record}: {explain(exc)}", messages.ERROR)
-            else:
-                moved += 1
+        selected = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            # A fresh queryset: the changelist's may join nullable relations or aggregate,
+            # which row locks refuse.
+            for record in self.model.objects.select_for_update().filter(pk__in=selected):
+                try:
+                    with transaction.atomic():  # a refused record undoes only itself
+                        done = workflow.apply_transition(
+                            record, transition_name, user=request.user, reason=reason
+                        )
+                        history.record_change(
+                            record,
+                            action=done.action,
+                            channel=ChangeChannel.ADMIN,
+                            user=request.user,
+                            reason=reason,
+                        )
+                except APIException as exc:
+                    self.message_user(request, f"{record}: {explain(exc)}", messages.ERROR)
+                else:
+                    moved += 1
         if moved:
             summary = workflow.TRANSITIONS[transition_name].summary
             self.message_user(request, f"{summary}: done for {moved}.", messages.SUCCESS)
@@ -271,7 +285,7 @@ class CitedAdmin(CuratedAdmin):
     readonly_fields = TIMESTAMPS
 
 
-class NestedRecordAdmin(HistoryMixin, admin.ModelAdmin):
+class NestedRecordAdmin(AuditedAdmin):
     """A record shown within a curated one (channel, location, citation, ...): editing it
     edits that record, so it follows that record's rules and history."""
 
@@ -295,9 +309,7 @@ class NestedRecordAdmin(HistoryMixin, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         record = self.history_record(form.instance)
         if not editable(request, record):  # e.g. a new channel added to a retracted outlet
-            transaction.set_rollback(True)
-            self.message_user(request, f"Not saved: {record} cannot be edited.", messages.ERROR)
-            return
+            raise SaveRefused(f"{record} cannot be edited.")
         self.record_owner_change(request, record)
 
     def delete_model(self, request, obj):

@@ -156,11 +156,23 @@ def _load_record(serializer_class, record, location, section, report):
     complete = _with_defaults(serializer, serializer.validated_data)
     if instance is None:
         workflow.setdefault("publication_status", report.context.status)
-    if instance is not None and not (
-        _differs(serializer, instance, complete) or _workflow_differs(instance, workflow)
+    elif instance.is_public and workflow.get("publication_status") not in (None, *PUBLIC_STATUSES):
+        # What was public stays public: a mirror must learn of its withdrawal (a retraction).
+        return [(f"{location}.publication_status", "a public record cannot go back; retract it")]
+    elif (
+        instance.publication_status == PublicationStatus.RETRACTED
+        and workflow.get("publication_status", PublicationStatus.RETRACTED)
+        != PublicationStatus.RETRACTED
     ):
+        return [(f"{location}.publication_status", "a retracted record stays retracted")]
+    changed = instance is None or (
+        _differs(serializer, instance, complete) or _workflow_differs(instance, workflow)
+    )
+    if not changed:
         report.count("unchanged", section)
         return []
+    if instance is not None and instance.publication_status == PublicationStatus.RETRACTED:
+        return [(location, "a retracted record cannot be edited")]
     try:
         with transaction.atomic():
             # A new record is created as validated; an existing one gets every field the

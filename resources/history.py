@@ -7,8 +7,9 @@ shape, ``resources.snapshots``) and the fields that differ from the previous sna
 
 What readers see of it (``visible_changes`` and ``public_view``): clients who read drafts see
 everything; everyone else sees only changes made while the record was public, never the
-sensitive fields, never who made a change (editors may be at risk too), and a publication as
-the record published, not as its difference from the draft before it.
+sensitive fields, never who made a change (editors may be at risk too), and a publication (by
+the workflow or an import) as the record published, not as its difference from the draft
+before it.
 """
 
 from django.contrib.contenttypes.models import ContentType
@@ -86,8 +87,8 @@ def public_view(change, *, reads_drafts):
         hidden = set(model.SENSITIVE_FIELDS)
         if snapshot_data is not None:
             snapshot_data = {k: v for k, v in snapshot_data.items() if k not in hidden}
-        if change.action == ChangeAction.PUBLISHED:
-            changes = {}  # the difference from a draft the reader never saw
+        if changes.get("publication_status", {}).get("old") not in (None, *PUBLIC_STATUSES):
+            changes = {}  # a publication: the difference from a draft the reader never saw
         changes = {k: v for k, v in changes.items() if k not in hidden}
         username = None
     return {"record": snapshot_data, "changes": changes, "user": username}

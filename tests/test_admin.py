@@ -16,8 +16,8 @@ from django.urls import reverse
 from resources import history
 from resources.models import (
     ApiKey,
-    Change,
     AudienceFigure,
+    Change,
     Channel,
     Citation,
     Country,
