@@ -200,12 +200,34 @@ def exile_groups_field(**kwargs):
 # Writing with model validation and nested lists ------------------------------------------
 
 
-class RefuseUnknownFieldsMixin:
-    """A field the serializer does not know is a 400: a misspelt field would otherwise be
-    dropped without a word, and the write would succeed without what the client meant."""
+class StrictInputMixin:
+    """Input taken as the client meant it, or a 400 naming the field:
+
+    - a field the serializer does not know is refused: a misspelt field would otherwise be
+      dropped without a word, and the write would succeed without what the client meant;
+    - an item of a nested list is complete, even in a PATCH of its record (which makes DRF
+      skip required fields): the list replaces the record's whole set.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            if isinstance(self.parent, serializers.ListSerializer):
+                missing = [
+                    name
+                    for name, field in self.fields.items()
+                    if field.required and not field.read_only and name not in data
+                ]
+                if missing:
+                    raise serializers.ValidationError(
+                        {name: ["This field is required."] for name in missing}
+                    )
+        return super().to_internal_value(data)
 
 
-class ValidatedModelSerializer(RefuseUnknownFieldsMixin, LocalizedModelSerializer):
+class ValidatedModelSerializer(StrictInputMixin, LocalizedModelSerializer):
     """Runs the model's own validation (``full_clean``) so that the API and the admin agree.
 
     Subclasses list their nested, writable lists in ``Meta.nested``: each is replaced as a
@@ -289,7 +311,7 @@ class CuratedSerializerMixin:
         return fields
 
 
-class CitationSerializer(serializers.ModelSerializer):
+class CitationSerializer(StrictInputMixin, serializers.ModelSerializer):
     source = KeyRelatedField(
         SourceBriefSerializer,
         slug_field="slug",
@@ -789,7 +811,7 @@ class SearchResultsSerializer(serializers.Serializer):
 # The workflow, history and the changes feed ---------------------------------------------
 
 
-class ReasonSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
+class ReasonSerializer(StrictInputMixin, serializers.Serializer):
     """The body of a workflow action: why (required to retract)."""
 
     reason = serializers.CharField(

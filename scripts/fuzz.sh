@@ -10,21 +10,34 @@
 #   1. Creates a dedicated database, exile_fuzz (FUZZ_DB_NAME), afresh on the server of
 #      DATABASE_URL (by default the local cluster of scripts/devdb.sh, which must be running),
 #      then migrates and seeds it. With FUZZ_DATABASE_URL it uses that database as it is.
-#   2. Serves the app with gunicorn on 127.0.0.1 at a free port, DEBUG off.
-#   3. Runs schemathesis over every operation: reads anonymously, and writes anonymously too,
-#      which must all be refused (there are no API keys yet).
-#   4. Stops the server, whatever happens, and exits non-zero on any failure: a 5xx, a server
-#      traceback, a response that does not match the schema (body, content type, status), an
-#      error that is not JSON, a write accepted without credentials, or the time limit reached.
+#   2. Creates the fuzzer's identity there: fuzz-reviewer, a staff user (not a superuser, no
+#      usable password) in the reviewers group, with two API keys expiring tomorrow: one with
+#      the write and read-drafts scopes, one with read-drafts only. The keys are kept in the
+#      logs directory only (deleted with it when the run passes), never printed.
+#   3. Serves the app with gunicorn on 127.0.0.1 at a free port, DEBUG off.
+#   4. Runs schemathesis in three passes. Reads (GET, HEAD, OPTIONS) are always anonymous;
+#      writes (POST, PUT, PATCH, DELETE) carry the pass's key, if any (hooks.py adds it):
+#        keyed       every operation: reads anonymously, writes with the write key
+#        anonymous   every write operation, without credentials: each must be refused (4xx)
+#        unscoped    every write operation, with the read-drafts-only key: each must be
+#                    refused (403), the key lacking the write scope
+#   5. Stops the server, whatever happens, and exits non-zero on any failure of any pass: a
+#      5xx, a server traceback, a response that does not match the schema (body, content type,
+#      status), an error that is not JSON, a write accepted without the right key, or the time
+#      limit reached.
 #
 # Settings (environment), with their defaults:
 #   FUZZ_MAX_EXAMPLES  test cases per operation and phase (25)
-#   FUZZ_TIME_LIMIT    seconds the schemathesis run may take; past them it fails (600)
+#   FUZZ_TIME_LIMIT    seconds all passes together may take; past them the run fails (600)
 #   FUZZ_WORKERS       concurrent schemathesis workers (2)
-#   FUZZ_PHASES        schemathesis phases (examples,coverage,fuzzing)
-#   FUZZ_SEED          a seed, to replay a run (the output prints each run's seed)
+#   FUZZ_PHASES        schemathesis phases of the keyed pass (examples,coverage,fuzzing)
+#   FUZZ_REFUSAL_PHASES  phases of the anonymous and unscoped passes (examples,fuzzing): a
+#                      refusal depends on the credentials, not on the body; coverage would
+#                      triple the run's length for little
+#   FUZZ_SEED          a seed, to replay a run (the output prints each pass's seed)
 #   FUZZ_DB_NAME       name of the dedicated database (exile_fuzz)
-#   FUZZ_DATABASE_URL  use this database as it is (no creation, migration or seeding)
+#   FUZZ_DATABASE_URL  use this database as it is (no creation, migration or seeding; the
+#                      fuzzer's user and keys are still added, and the keyed pass writes to it)
 #   FUZZ_KEEP_LOGS     1: keep the logs directory even when the run passes
 #   VENV_BIN           where python, gunicorn and st are (.venv/bin)
 set -euo pipefail
@@ -37,6 +50,7 @@ MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-25}
 TIME_LIMIT=${FUZZ_TIME_LIMIT:-600}
 WORKERS=${FUZZ_WORKERS:-2}
 PHASES=${FUZZ_PHASES:-examples,coverage,fuzzing}
+REFUSAL_PHASES=${FUZZ_REFUSAL_PHASES:-examples,fuzzing}
 DB_NAME=${FUZZ_DB_NAME:-exile_fuzz}
 HOST=127.0.0.1
 
@@ -71,7 +85,8 @@ on_exit() {
   if [ "$STATUS" -eq 0 ] && [ "${FUZZ_KEEP_LOGS:-0}" != 1 ]; then
     rm -rf "$LOGS"
   else
-    say "logs kept in $LOGS (server.log: server errors, access.log: every request, st.log)"
+    say "logs kept in $LOGS (server.log: server errors, access.log: every request," \
+      "st-<pass>.log: each schemathesis pass, *.key: the fuzzer's API keys)"
   fi
 }
 trap on_exit EXIT
@@ -118,7 +133,38 @@ PY
     || { cat "$LOGS/seed.log" >&2; die "load_seed failed"; }
 fi
 
-# 2. The server, on a free loopback port.
+# 2. The fuzzer's identity: a reviewer (staff, not a superuser, no usable password) and its
+# keys. Created in any case, so that FUZZ_DATABASE_URL gets them too; the keys expire tomorrow
+# (UTC), so that one left behind in a kept database does not stay valid.
+DATABASE_URL=$FUZZ_DB_URL "$BIN/python" manage.py shell -c '
+from django.contrib.auth.models import Group, User
+
+user, _ = User.objects.get_or_create(username="fuzz-reviewer")
+user.is_staff, user.is_superuser, user.is_active = True, False, True
+user.set_unusable_password()
+user.save()
+user.groups.set([Group.objects.get(name="reviewers")])
+user.user_permissions.clear()
+' >"$LOGS/identity.log" 2>&1 \
+  || { cat "$LOGS/identity.log" >&2; die "could not create the fuzzer's user"; }
+EXPIRES=$("$BIN/python" -c 'import datetime as d
+print(d.datetime.now(d.UTC).date() + d.timedelta(days=1))')
+# create_key FILE NAME SCOPE...: the key's secret into FILE (mode 600), and nowhere else.
+create_key() {
+  local file=$1 name=$2 scope
+  shift 2
+  local args=(--name "$name" --owner fuzz-reviewer --expires "$EXPIRES")
+  for scope in "$@"; do args+=(--scope "$scope"); done
+  (umask 077 && DATABASE_URL=$FUZZ_DB_URL "$BIN/python" manage.py create_api_key "${args[@]}" \
+    >"$file" 2>>"$LOGS/identity.log") \
+    || { cat "$LOGS/identity.log" >&2; die "could not create the key $name"; }
+  [ -s "$file" ] || die "create_api_key printed no key for $name"
+}
+create_key "$LOGS/write.key" "fuzz: writes" write read-drafts
+create_key "$LOGS/unscoped.key" "fuzz: read-drafts only" read-drafts
+say "user fuzz-reviewer (reviewers) with a write key and a read-drafts-only key"
+
+# 3. The server, on a free loopback port.
 PORT=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
 BASE=http://$HOST:$PORT
@@ -144,11 +190,14 @@ for _ in $(seq 300); do
 done
 healthy || { cat "$LOGS/server.log" >&2; die "the server did not become healthy"; }
 
-# 3. The checks schemathesis lacks, as a hooks file.
+# 4. The checks schemathesis lacks, and the keys of writes, as a hooks file.
 cat >"$LOGS/hooks.py" <<'PY'
-"""Checks of the API's own contract, on top of schemathesis' built-in ones."""
+"""Checks of the API's own contract, on top of schemathesis' built-in ones, and the key of
+each pass (FUZZ_KEY_FILE): sent with writes only, reads stay anonymous."""
 
 import json
+import os
+from pathlib import Path
 
 import schemathesis
 
@@ -158,16 +207,60 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # purpose (406 for an Accept it cannot meet, 412 for a stale If-Match, 414 for a query string
 # too long, 429 over a rate limit).
 GENERIC_ERRORS = {400, 401, 403, 404, 405, 406, 409, 412, 413, 414, 415, 429}
+# Refusals the API gives before it looks at the key's scopes: a path no route matches (404),
+# a body or query string too long (413, 414, by middleware), an Accept it cannot meet (406).
+REFUSED_BEFORE_PERMISSIONS = {404, 406, 413, 414}
+# The 400s given before the permission check: an unknown ?lang= (LanguageMixin.initial), a
+# malformed Content-Length (middleware). Any other 400 means the view read the body.
+LANGUAGE_ERROR = {"lang"}
+CONTENT_LENGTH_ERROR = {"detail": "Invalid Content-Length header."}
+KEY_FILE = os.environ.get("FUZZ_KEY_FILE")
+KEY = Path(KEY_FILE).read_text().strip() if KEY_FILE else None
+
+
+def is_write(response):
+    return response.request.method.upper() in WRITES
+
+
+def refused_before_permissions(response):
+    if response.status_code in REFUSED_BEFORE_PERMISSIONS:
+        return True
+    if response.status_code != 400:
+        return False
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return False
+    return isinstance(body, dict) and (set(body) == LANGUAGE_ERROR or body == CONTENT_LENGTH_ERROR)
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    """Writes carry the pass's key, if it has one; reads are always anonymous."""
+    if KEY and case.method.upper() in WRITES:
+        case.headers = {**(case.headers or {}), "Authorization": f"Api-Key {KEY}"}
 
 
 @schemathesis.check
 def anonymous_write_refused(ctx, response, case):
     """No credentials are sent, so every write must be refused, with a 4xx."""
-    method = response.request.method.upper()
-    if method in WRITES and not 400 <= response.status_code < 500:
+    if is_write(response) and not 400 <= response.status_code < 500:
         raise AssertionError(
-            f"{method} without credentials was answered {response.status_code}: "
-            "a write must be refused (4xx) without the right key"
+            f"{response.request.method} without credentials was answered "
+            f"{response.status_code}: a write must be refused (4xx) without the right key"
+        )
+
+
+@schemathesis.check
+def unscoped_key_write_refused(ctx, response, case):
+    """The key sent lacks the write scope, so every write must be refused before the view
+    reads it: 403, or one of the refusals given before the permission check."""
+    if not is_write(response) or response.status_code == 403:
+        return
+    if not refused_before_permissions(response):
+        raise AssertionError(
+            f"{response.request.method} with a key without the write scope was answered "
+            f"{response.status_code}: a write must be refused (403) without the write scope"
         )
 
 
@@ -212,47 +305,79 @@ def errors_are_json(ctx, response, case):
         )
 PY
 
-# 4. The run. The stateful phase is left out by default: it chains writes to reads, and every
-# write is refused while there are no API keys.
+# 5. The passes. The stateful phase is left out by default (FUZZ_PHASES may add it): the
+# schema has no links for it to follow, and it would take most of the time limit.
 CHECKS=not_a_server_error,response_schema_conformance,content_type_conformance
-CHECKS+=,status_code_documented_or_generic_error,anonymous_write_refused,errors_are_json
+CHECKS+=,status_code_documented_or_generic_error,errors_are_json
 # Every warning but two expected ones: missing_auth (writes without credentials get 401) and
 # missing_deserializer (schemathesis cannot read CSV bodies).
 WARNINGS=base_url_mismatch,missing_test_data,validation_mismatch,unused_openapi_auth
 WARNINGS+=,unsupported_regex,method_not_allowed,unmatched_filter,unresolvable_reference
 WARNINGS+=,low_valid_rate,rate_limited
-st_args=(
-  run "$BASE/api/schema/?format=json" --url "$BASE"
-  --phases "$PHASES" --max-examples "$MAX_EXAMPLES" --workers "$WORKERS"
-  --checks "$CHECKS" --continue-on-failure --request-timeout 20 --warnings "$WARNINGS"
-  --generation-database none --output-sanitize false --no-color
-  --report junit --report-junit-path "$LOGS/junit.xml"
+WRITE_METHODS='^(POST|PUT|PATCH|DELETE)$'
+# name|what it is|key file of writes (empty: none)|phases|checks added|methods (a regex;
+# empty: every operation)
+PASSES=(
+  "keyed|reads anonymously, writes with the write key|$LOGS/write.key|$PHASES||"
+  "anonymous|writes without credentials||$REFUSAL_PHASES|anonymous_write_refused|$WRITE_METHODS"
+  "unscoped|writes with a key without the write scope|$LOGS/unscoped.key|$REFUSAL_PHASES"\
+"|unscoped_key_write_refused|$WRITE_METHODS"
 )
-[ -n "${FUZZ_SEED:-}" ] && st_args+=(--seed "$FUZZ_SEED")
+DEADLINE=$(($(date +%s) + TIME_LIMIT))
+failures=()
 
-say "schemathesis: $MAX_EXAMPLES examples per operation, phases $PHASES, at most ${TIME_LIMIT}s"
-# In the background, so that a signal to this script is handled at once (bash runs traps only
-# between foreground commands); from the logs directory, where schemathesis keeps its replay
-# cache (.schemathesis/); --foreground keeps it in this script's process group.
-(cd "$LOGS" && SCHEMATHESIS_HOOKS="$LOGS/hooks.py" exec timeout --foreground --kill-after=10 \
-  "$TIME_LIMIT" "$BIN/st" "${st_args[@]}") </dev/null >"$LOGS/st.log" 2>&1 &
-ST_PID=$!
-tail -n +1 -f --pid="$ST_PID" "$LOGS/st.log" &
-TAIL_PID=$!
-ST_STATUS=0
-wait "$ST_PID" || ST_STATUS=$?
-ST_PID=
-wait "$TAIL_PID" || true
-TAIL_PID=
+run_pass() {  # run_pass NAME KEY_FILE PHASES EXTRA_CHECKS METHOD_REGEX; sets PASS_STATUS
+  local name=$1 key_file=$2 phases=$3 extra_checks=$4 methods=$5
+  local checks=$CHECKS${extra_checks:+,$extra_checks}
+  local left=$((DEADLINE - $(date +%s)))
+  if [ "$left" -le 0 ]; then
+    PASS_STATUS=124
+    echo "(not run: no time left)" >"$LOGS/st-$name.log"
+    return
+  fi
+  local args=(
+    run "$BASE/api/schema/?format=json" --url "$BASE"
+    --phases "$phases" --max-examples "$MAX_EXAMPLES" --workers "$WORKERS"
+    --checks "$checks" --continue-on-failure --request-timeout 20 --warnings "$WARNINGS"
+    --generation-database none --no-color
+    # The key stays out of the output (curl commands show [Filtered]: it is in the logs).
+    --output-sanitize "$([ -n "$key_file" ] && echo true || echo false)"
+    --report junit,json --report-junit-path "$LOGS/junit-$name.xml"
+    --report-json-path "$LOGS/report-$name.json"
+  )
+  [ -n "$methods" ] && args+=(--include-method-regex "$methods")
+  [ -n "${FUZZ_SEED:-}" ] && args+=(--seed "$FUZZ_SEED")
+  wc -l <"$LOGS/access.log" >"$LOGS/access-$name.start"
+  say "pass $name: $MAX_EXAMPLES examples per operation, phases $phases, at most ${left}s left"
+  # In the background, so that a signal to this script is handled at once (bash runs traps
+  # only between foreground commands); from the logs directory, where schemathesis keeps its
+  # replay cache (.schemathesis/); --foreground keeps it in this script's process group.
+  (cd "$LOGS" && SCHEMATHESIS_HOOKS="$LOGS/hooks.py" FUZZ_KEY_FILE="$key_file" \
+    exec timeout --foreground --kill-after=10 "$left" "$BIN/st" "${args[@]}") \
+    </dev/null >"$LOGS/st-$name.log" 2>&1 &
+  ST_PID=$!
+  tail -n +1 -f --pid="$ST_PID" "$LOGS/st-$name.log" &
+  TAIL_PID=$!
+  PASS_STATUS=0
+  wait "$ST_PID" || PASS_STATUS=$?
+  ST_PID=
+  wait "$TAIL_PID" || true
+  TAIL_PID=
+  wc -l <"$LOGS/access.log" >"$LOGS/access-$name.end"
+}
+
+for pass in "${PASSES[@]}"; do
+  IFS='|' read -r name what key_file phases extra_checks methods <<<"$pass"
+  run_pass "$name" "$key_file" "$phases" "$extra_checks" "$methods"
+  if [ "$PASS_STATUS" -eq 124 ] || [ "$PASS_STATUS" -eq 137 ]; then
+    failures+=("pass $name ($what) hit the time limit of ${TIME_LIMIT}s (FUZZ_TIME_LIMIT)")
+  elif [ "$PASS_STATUS" -ne 0 ]; then
+    failures+=("pass $name ($what): schemathesis reported failures or errors (exit $PASS_STATUS)")
+  fi
+done
 stop_server
 
-# 5. The verdict.
-failures=()
-if [ "$ST_STATUS" -eq 124 ] || [ "$ST_STATUS" -eq 137 ]; then
-  failures+=("the run hit the time limit of ${TIME_LIMIT}s (FUZZ_TIME_LIMIT) before it finished")
-elif [ "$ST_STATUS" -ne 0 ]; then
-  failures+=("schemathesis reported failures or errors (exit $ST_STATUS; see above)")
-fi
+# 6. The verdict.
 # Django logs each 5xx with its traceback; gunicorn logs crashed and timed-out workers.
 server_errors() {
   grep -q -E 'Traceback|^Internal Server Error|\[(ERROR|CRITICAL)\]' "$LOGS/server.log"
@@ -285,19 +410,52 @@ print_server_errors() {
     }' "$LOGS/server.log"
 }
 
+# One pass's figures from its JSON report ("?" where the pass did not finish).
+pass_figures() {
+  "$BIN/python" - "$LOGS/report-$1.json" <<'PY'
+import json
+import sys
+
+try:
+    with open(sys.argv[1], encoding="utf-8") as file:
+        report = json.load(file)
+except (OSError, ValueError):
+    report = {}
+operations = (report.get("operations") or {}).get("tested", "?")
+cases = report.get("test_cases") or {}
+errors = sum(group.get("count", 0) for group in report.get("errors") or []) if report else "?"
+print(
+    f"operations: {operations} tested, test cases: {cases.get('generated', '?')} generated, "
+    f"failures: {cases.get('unique_failures', '?')} unique, errors: {errors}"
+)
+PY
+}
+
+# The statuses the server answered during one pass, from its slice of access.log.
+pass_statuses() {
+  local start end
+  start=$(cat "$LOGS/access-$1.start" 2>/dev/null || echo 0)
+  end=$(cat "$LOGS/access-$1.end" 2>/dev/null || echo 0)
+  sed -n "$((start + 1)),${end}p" "$LOGS/access.log" | awk '{print $1}' | sort | uniq -c |
+    awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}'
+}
+
 echo
 say "summary"
-echo "  operations: $(grep -m1 -oP 'Tested: \K[0-9]+' "$LOGS/st.log" || echo '?') tested"
-echo "  test cases: $(grep -m1 -oP '[0-9]+(?= generated)' "$LOGS/st.log" || echo '?') generated"
-echo "  requests by status: $(awk '{print $1}' "$LOGS/access.log" | sort | uniq -c |
-  awk '{printf "%s%s x%s", sep, $2, $1; sep=", "}')"
-echo "  failures: $(grep -m1 -oP '[0-9]+(?= unique failures)' "$LOGS/st.log" || echo 0) unique"
+for pass in "${PASSES[@]}"; do
+  IFS='|' read -r name what _ <<<"$pass"
+  echo "  pass $name ($what):"
+  echo "    $(pass_figures "$name")"
+  echo "    requests by status: $(pass_statuses "$name")"
+done
 if [ "${#failures[@]}" -gt 0 ]; then
   for failure in "${failures[@]}"; do say "FAILED: $failure"; done
   server_errors && print_server_errors
   say "to reproduce: serve the same data on the same port, then send a request shown above:"
   say "  DATABASE_URL=$FUZZ_DB_URL $BIN/gunicorn exile_api.wsgi -b $HOST:$PORT"
-  say "or rerun the same examples: FUZZ_SEED=<the seed above> $0"
+  say "  with 'Authorization: Api-Key <key>' where a request shows [Filtered]: the keys are"
+  say "  in $LOGS/write.key and $LOGS/unscoped.key"
+  say "or rerun the same examples: FUZZ_SEED=<the seed of the pass above> $0"
   STATUS=1
   exit 1
 fi

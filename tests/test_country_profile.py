@@ -484,3 +484,12 @@ def test_profile_of_20_records_of_each_kind_costs_at_most_27_queries(
     with django_assert_max_num_queries(27):
         response = api_client.get(profile_url("GE"))
     assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_write_to_profile_is_405_for_anonymous_and_editor(api_client, editor_client, method):
+    # A method the route does not offer is a 405 for everyone, not a 401 or 403.
+    for client in (api_client, editor_client):
+        response = getattr(client, method)(profile_url("GE"), {}, format="json")
+
+        assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED

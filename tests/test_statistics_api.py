@@ -360,3 +360,27 @@ def test_retrieve_statistic_ignores_list_filters_in_the_query(api_client, source
     statistic = make_statistic(source)
     response = api_client.get(detail_url(statistic), {"destination": "AM", "q": "nothing"})
     assert response.status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize(
+    ("item", "missing"),
+    [
+        ({"locator": "para 2", "claim": "A claim."}, ["source"]),
+        ({"source": "essay"}, ["claim", "locator"]),
+    ],
+)
+def test_patch_with_incomplete_citation_is_400_naming_the_missing_fields(
+    editor_client, source, item, missing
+):
+    statistic = make_statistic(source)
+
+    response = editor_client.patch(detail_url(statistic), {"citations": [item]}, format="json")
+
+    # A PATCH leaves out whole fields, never parts of a nested list's item: the list replaces
+    # the record's citations, so each item must be complete.
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    # (DRF reports a partial update's list errors by item index.)
+    assert response.json() == {
+        "citations": {"0": {name: ["This field is required."] for name in missing}}
+    }
+    assert list(statistic.citations.values_list("locator", flat=True)) == ["para 1"]
