@@ -26,6 +26,7 @@ help:
 	@echo "make run    set up everything (venv, PostgreSQL, migrations, seed data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up the same and run the whole test suite"
 	@echo "make lint   ruff lint and format check"
+	@echo "make replica-test  reads on a streaming replica, writes on the primary (own clusters)"
 	@echo "make fuzz   fuzz every API operation with schemathesis against a local server"
 	@echo "make stop   stop the local PostgreSQL cluster"
 
@@ -55,6 +56,12 @@ run: seed
 
 test: venv db
 	$(BIN)/python -m pytest
+
+# A throw-away primary and streaming standby of its own (scripts/replica_test.sh); the local
+# cluster and DATABASE_URL are not used.
+.PHONY: replica-test
+replica-test: venv
+	scripts/replica_test.sh
 
 # Examples per operation and phase; tests/test_fuzz.py runs a smaller bound within `make test`.
 FUZZ_MAX_EXAMPLES ?= 25

@@ -1,9 +1,17 @@
-"""Project-wide middleware: request guards that run before any view reads the request, and
-the HTTP caching headers of API responses."""
+"""Project-wide middleware: request guards that run before any view reads the request, the
+HTTP caching headers of API responses, and pinning a client's reads to the primary database
+after its own writes."""
+
+import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from rest_framework.throttling import BaseThrottle
+
+from exile_api.db_routers import pinned_to_primary
 
 
 class RequestLimitsMiddleware:
@@ -81,3 +89,72 @@ def is_anonymous(request):
     # its own authentication found on the underlying request, so this sees that one too.
     user = getattr(request, "user", None)
     return user is None or not user.is_authenticated
+
+
+class ReplicaPinningMiddleware:
+    """Send writes, and a client's reads for REPLICA_PIN_SECONDS after its own write, to the
+    primary database; every other read goes to a replica (exile_api/db_routers.py).
+
+    A replica lags the primary by a moment: without the pin, a client that has just created a
+    record could read the list without it. The pin lives in the shared cache, so it holds
+    whichever app server the load balancer picks next. A client is its Authorization header,
+    else its session cookie, else its address (hashed: the cache never holds a credential).
+    Without DATABASE_REPLICA_URLS there is nothing to pin and the middleware is left out.
+    """
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response):
+        if not settings.DATABASE_REPLICA_URLS:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        writes = request.method not in self.SAFE_METHODS
+        key = pin_cache_key(request)
+        pinned = writes or cache.get(key) is not None
+        token = pinned_to_primary.set(pinned)
+        try:
+            response = self.get_response(request)
+        finally:
+            pinned_to_primary.reset(token)
+        if pinned and response.streaming:
+            # A streamed body (CSV) runs its queries after this returns: keep them pinned.
+            response.streaming_content = pinned_stream(response.streaming_content)
+        if writes and response.status_code < 400 and settings.REPLICA_PIN_SECONDS:
+            cache.set(key, True, settings.REPLICA_PIN_SECONDS)
+            # A login sets a new session cookie: the client's next requests carry that one.
+            cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
+            if cookie is not None and cookie.value:
+                session_key = client_pin_key(f"session:{cookie.value}")
+                cache.set(session_key, True, settings.REPLICA_PIN_SECONDS)
+        return response
+
+
+def pin_cache_key(request):
+    """The cache key that pins this request's client to the primary."""
+    if "Authorization" in request.headers:
+        return client_pin_key(f"authorization:{request.headers['Authorization']}")
+    session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if session:
+        return client_pin_key(f"session:{session}")
+    # The client address as the rate limits see it (NUM_PROXIES decides whom to believe).
+    return client_pin_key(f"address:{BaseThrottle().get_ident(request)}")
+
+
+def client_pin_key(identity):
+    return "replica-pin:" + hashlib.sha256(identity.encode()).hexdigest()
+
+
+def pinned_stream(content):
+    """Iterate ``content`` with the database pinned to the primary while each chunk is made."""
+    iterator = iter(content)
+    while True:
+        token = pinned_to_primary.set(True)
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return
+        finally:
+            pinned_to_primary.reset(token)
+        yield chunk

@@ -77,6 +77,9 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "exile_api.middleware.ApiCacheHeadersMiddleware",
     "exile_api.middleware.RequestLimitsMiddleware",
+    # Before anything reads the database: decides whether this request reads the primary.
+    # Left out unless DATABASE_REPLICA_URLS is set.
+    "exile_api.middleware.ReplicaPinningMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,6 +142,26 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+
+# Streaming replicas of that primary (comma-separated URLs): reads go to them, writes and a
+# client's reads for REPLICA_PIN_SECONDS after its own write go to the primary
+# (exile_api/db_routers.py, exile_api/middleware.py).
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+for number, url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    replica = dj_database_url.parse(
+        url,
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    if not replica["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL replicas.")
+    # Tests never create a replica database: the alias reads the test database of default.
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{number}"] = replica
+DATABASE_ROUTERS = ["exile_api.db_routers.PrimaryReplicaRouter"] if DATABASE_REPLICA_URLS else []
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+if REPLICA_PIN_SECONDS < 0:
+    raise ImproperlyConfigured("REPLICA_PIN_SECONDS must be a number of seconds, 0 or more.")
 
 # Repeated failed logins (the admin) lock the username from that address out for a while:
 # credential stuffing meets a wall (django-axes). The check runs before any password hashing.
