@@ -28,6 +28,7 @@ help:
 	@echo "make lint   ruff lint and format check"
 	@echo "make replica-test  reads on a streaming replica, writes on the primary (own clusters)"
 	@echo "make fuzz   fuzz every API operation with schemathesis against a local server"
+	@echo "make bench  throughput and latency of the API against a no-framework floor (own databases)"
 	@echo "make stop   stop the local PostgreSQL cluster"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -62,6 +63,17 @@ test: venv db
 .PHONY: replica-test
 replica-test: venv
 	scripts/replica_test.sh
+
+# Benchmark (scripts/bench/bench.py): synthetic data at two scales in databases of its own
+# (exile_bench_small, exile_bench_large, reused when built), the API under gunicorn with
+# production settings against a no-framework floor, driven by wrk. BENCH_SCALES=small,
+# BENCH_SECONDS (default 10) and BENCH_WARMUP (default 5) shorten it. Results: bench/results/.
+.PHONY: bench
+bench: venv db
+	@command -v wrk >/dev/null || { [ "$$(id -u)" -eq 0 ] && \
+	  { apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }; }; } || \
+	  { echo "bench: needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python scripts/bench/bench.py
 
 # Examples per operation and phase; tests/test_fuzz.py runs a smaller bound within `make test`.
 FUZZ_MAX_EXAMPLES ?= 25

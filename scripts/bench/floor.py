@@ -1,0 +1,219 @@
+"""The benchmark's floor: the fastest this machine can answer two statistics requests with
+the same JSON as the API, with no framework at all. A plain WSGI app on psycopg2, served by
+gunicorn with the API's own settings (``-c python:exile_api.gunicorn_conf``):
+
+    GET /api/v1/statistics/?destination=XX&period_after=YYYY-MM-DD[&limit=N][&offset=N]
+    GET /api/v1/statistics/<id>/
+
+Each request is ONE prepared SQL statement that builds the whole response in PostgreSQL
+(json_build_object / json_agg): the page of records with their nested origin, destination,
+exile group and citations (with their source), and the count/next/previous envelope. The
+destination is resolved by a scalar subquery, so the (destination, period_start) index
+narrows the rows. One connection per worker, opened on its first request and kept.
+
+Environment: FLOOR_DATABASE_URL (or DATABASE_URL).
+"""
+
+import json
+import os
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import psycopg2
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+DETAIL = re.compile(r"^/api/v1/statistics/(\d{1,18})/$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CODE = re.compile(r"^[A-Za-z]{2}$")
+
+
+def ts(column):
+    """A timestamptz as DRF writes it: ISO 8601 in UTC with 'Z', microseconds only if any."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL ELSE to_char({column} AT TIME ZONE 'UTC', "
+        f"CASE WHEN extract(microseconds FROM {column})::bigint % 1000000 = 0 "
+        """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END) END"""
+    )
+
+
+def country(alias, base):
+    return (
+        f"json_build_object('code', {alias}.code, 'name', {alias}.name, "
+        f"'url', {base} || '/api/v1/countries/' || {alias}.code || '/')"
+    )
+
+
+def statistic_json(s, base):
+    """The StatisticSerializer representation of row ``s`` (joined o, d, g), field by field."""
+    return f"""json_build_object(
+        'id', {s}.id,
+        'slug', {s}.slug,
+        'url', {base} || '/api/v1/statistics/' || {s}.id || '/',
+        'origin', {country("o", base)},
+        'destination', CASE WHEN d.code IS NULL THEN NULL ELSE {country("d", base)} END,
+        'exile_group', CASE WHEN g.id IS NULL THEN NULL ELSE json_build_object(
+            'id', g.id, 'slug', g.slug, 'name', g.name,
+            'url', {base} || '/api/v1/exile-groups/' || g.slug || '/') END,
+        'metric', {s}.metric,
+        'value', trim_scale({s}.value),
+        'value_low', trim_scale({s}.value_low),
+        'value_high', trim_scale({s}.value_high),
+        'qualifier', {s}.qualifier,
+        'unit', {s}.unit,
+        'measure', {s}.measure,
+        'counting_method', {s}.counting_method,
+        'period_start', {s}.period_start,
+        'period_end', {s}.period_end,
+        'is_historical', {s}.is_historical,
+        'notes', {s}.notes,
+        'citations', COALESCE((
+            SELECT json_agg(json_build_object(
+                'source', json_build_object('id', src.id, 'slug', src.slug, 'title', src.title,
+                    'url', {base} || '/api/v1/sources/' || src.id || '/'),
+                'locator', c.locator,
+                'claim', c.claim) ORDER BY c.id)
+            FROM resources_citation c JOIN resources_source src ON src.id = c.source_id
+            WHERE c.content_type_id = (SELECT id FROM django_content_type
+                                       WHERE app_label = 'resources' AND model = 'statistic')
+              AND c.object_id = {s}.id), '[]'::json),
+        'publication_status', {s}.publication_status,
+        'published_at', {ts(f"{s}.published_at")},
+        'retracted_at', {ts(f"{s}.retracted_at")},
+        'retraction_reason', {s}.retraction_reason,
+        'created_at', {ts(f"{s}.created_at")},
+        'updated_at', {ts(f"{s}.updated_at")})"""
+
+
+JOINS = """JOIN resources_country o ON o.code = s.origin_id
+        LEFT JOIN resources_country d ON d.code = s.destination_id
+        LEFT JOIN resources_exilegroup g ON g.id = s.exile_group_id"""
+
+# $1 destination code, $2 period_after, $3 limit, $4 offset, $5 base URL (scheme://host),
+# $6 next URL, $7 previous URL (chosen here, once the count is known).
+LIST_SQL = f"""
+WITH matching AS (
+    SELECT s.id, s.period_start, s.period_end FROM resources_statistic s
+    WHERE s.destination_id = (SELECT code FROM resources_country WHERE code = $1)
+      AND s.period_start >= $2 AND s.publication_status = 'published'
+), page AS (
+    SELECT id, row_number() OVER () AS n FROM (
+        SELECT id FROM matching
+        ORDER BY COALESCE(period_end, period_start) DESC NULLS LAST,
+                 period_start DESC NULLS LAST, id
+        LIMIT $3 OFFSET $4) AS p
+), total AS (SELECT count(*) AS n FROM matching)
+SELECT json_build_object(
+    'count', total.n,
+    'next', CASE WHEN $4 + $3 < total.n THEN $6 END,
+    'previous', CASE WHEN $4 > 0 THEN $7 END,
+    'results', COALESCE((
+        SELECT json_agg({statistic_json("s", "$5")} ORDER BY page.n)
+        FROM page JOIN resources_statistic s ON s.id = page.id
+        {JOINS}), '[]'::json))::text
+FROM total
+"""
+
+# $1 id, $2 base URL
+DETAIL_SQL = f"""
+SELECT {statistic_json("s", "$2")}::text
+FROM resources_statistic s {JOINS}
+WHERE s.id = $1 AND s.publication_status IN ('published', 'retracted')
+"""
+
+PREPARE = [
+    f"PREPARE floor_list(text, date, bigint, bigint, text, text, text) AS {LIST_SQL}",
+    f"PREPARE floor_detail(bigint, text) AS {DETAIL_SQL}",
+]
+
+_connection = None
+
+
+def cursor():
+    """A cursor on this worker's connection, opened (with the statements prepared) once."""
+    global _connection
+    if _connection is None or _connection.closed:
+        url = os.environ.get("FLOOR_DATABASE_URL") or os.environ["DATABASE_URL"]
+        _connection = psycopg2.connect(url)
+        _connection.autocommit = True
+        with _connection.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'")
+            for statement in PREPARE:
+                cur.execute(statement)
+    return _connection.cursor()
+
+
+def replace_query_param(url, key, value):
+    """DRF's rest_framework.utils.urls.replace_query_param."""
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    query_dict = parse_qs(query, keep_blank_values=True)
+    query_dict[key] = [str(value)]
+    return urlunsplit(
+        (scheme, netloc, path, urlencode(sorted(query_dict.items()), doseq=True), fragment)
+    )
+
+
+def remove_query_param(url, key):
+    scheme, netloc, path, query, fragment = urlsplit(url)
+    query_dict = parse_qs(query, keep_blank_values=True)
+    query_dict.pop(key, None)
+    return urlunsplit(
+        (scheme, netloc, path, urlencode(sorted(query_dict.items()), doseq=True), fragment)
+    )
+
+
+def respond(start_response, status, body):
+    data = body.encode() if isinstance(body, str) else body
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def error(start_response, status, detail):
+    return respond(start_response, status, json.dumps({"detail": detail}))
+
+
+def application(environ, start_response):
+    if environ["REQUEST_METHOD"] != "GET":
+        return error(start_response, "405 Method Not Allowed", "Method not allowed.")
+    path = environ.get("PATH_INFO", "")
+    base = f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST') or environ['SERVER_NAME']}"
+    detail = DETAIL.match(path)
+    if detail:
+        with cursor() as cur:
+            cur.execute("EXECUTE floor_detail(%s, %s)", (int(detail.group(1)), base))
+            row = cur.fetchone()
+        if row is None:
+            return error(start_response, "404 Not Found", "Not found.")
+        return respond(start_response, "200 OK", row[0])
+    if path != "/api/v1/statistics/":
+        return error(start_response, "404 Not Found", "Not found.")
+    query_string = environ.get("QUERY_STRING", "")
+    params = parse_qs(query_string)
+    destination = params.get("destination", [""])[0]
+    after = params.get("period_after", [""])[0]
+    try:
+        limit = min(int(params.get("limit", [DEFAULT_LIMIT])[0]), MAX_LIMIT)
+        offset = int(params.get("offset", [0])[0])
+    except ValueError:
+        return error(start_response, "400 Bad Request", "limit and offset are whole numbers.")
+    if not CODE.match(destination) or not DATE.match(after) or limit < 1 or offset < 0:
+        return error(start_response, "400 Bad Request", "destination=XX&period_after=YYYY-MM-DD")
+    url = f"{base}{path}?{query_string}" if query_string else f"{base}{path}"
+    with_limit = replace_query_param(url, "limit", limit)
+    next_url = replace_query_param(with_limit, "offset", offset + limit)
+    if offset - limit <= 0:
+        previous_url = remove_query_param(with_limit, "offset")
+    else:
+        previous_url = replace_query_param(with_limit, "offset", offset - limit)
+    with cursor() as cur:
+        cur.execute(
+            "EXECUTE floor_list(%s, %s, %s, %s, %s, %s, %s)",
+            (destination.upper(), after, limit, offset, base, next_url, previous_url),
+        )
+        body = cur.fetchone()[0]
+    return respond(start_response, "200 OK", body)
+
+
+app = application
