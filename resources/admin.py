@@ -327,15 +327,8 @@ class NestedRecordAdmin(AuditedAdmin):
         )
 
 
-@admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
-    """Countries come from pycountry (a data migration); editors look them up, never edit."""
-
-    list_display = ("code", "alpha3", "name", "region")
-    list_filter = ("region",)
-    readonly_fields = TIMESTAMPS
-    search_fields = ("code", "alpha3", "name")
-    ordering = ("name",)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that are looked up here, never added, edited or deleted."""
 
     def has_add_permission(self, request):
         return False
@@ -345,6 +338,17 @@ class CountryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Country)
+class CountryAdmin(ReadOnlyAdmin):
+    """Countries come from pycountry (a data migration); editors look them up, never edit."""
+
+    list_display = ("code", "alpha3", "name", "region")
+    list_filter = ("region",)
+    readonly_fields = TIMESTAMPS
+    search_fields = ("code", "alpha3", "name")
+    ordering = ("name",)
 
 
 @admin.register(ExileGroup)
@@ -540,7 +544,7 @@ class HostPolicyAdmin(CitedAdmin):
 
 
 @admin.register(Change)
-class ChangeAdmin(admin.ModelAdmin):
+class ChangeAdmin(ReadOnlyAdmin):
     """Every change to every curated record, newest first: the audit trail. Read-only."""
 
     list_display = ("id", "at", "action", "content_type", "record_key", "username", "channel")
@@ -559,15 +563,6 @@ class ChangeAdmin(admin.ModelAdmin):
             args=[change.object_id],
         )
         return format_html('<a href="{}">{} (history)</a>', url, change.record_key)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # The library's own key model is unused: keys here have an owner and scopes.
