@@ -167,6 +167,13 @@ class KeysFilter(filters.ModelMultipleChoiceFilter):
         # django-filter compares the relation with the natural key; compare primary keys.
         return {self.field_name: value.pk}
 
+    def filter(self, qs, value):
+        # Only a many-to-many relation can match one record twice: elsewhere DISTINCT would
+        # only make PostgreSQL sort every match, over every column, before the page.
+        relation = qs.model._meta.get_field(self.field_name.split("__")[0])
+        self.distinct = relation.many_to_many or relation.one_to_many
+        return super().filter(qs, value)
+
 
 class CountryCodeFilter(KeysFilter):
     """Countries by alpha-2 code, case-insensitive."""

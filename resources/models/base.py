@@ -117,6 +117,18 @@ def curated_constraints(model_name):
     ]
 
 
+def curated_indexes(model_name):
+    """The newest retraction, read by every list's Last-Modified, from an index of the few
+    retracted records rather than a scan of the table."""
+    return [
+        models.Index(
+            fields=["-retracted_at"],
+            condition=Q(retracted_at__isnull=False),
+            name=f"{model_name}_retracted_idx",
+        )
+    ]
+
+
 def publish_permission(model_name, plural):
     """The per-model right reviewers hold: publish, retract, and edit what is published."""
     return (f"publish_{model_name}", f"Can publish, retract and edit published {plural}")

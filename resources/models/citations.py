@@ -9,6 +9,7 @@ from .base import (
     CuratedModel,
     TimestampedModel,
     curated_constraints,
+    curated_indexes,
     publish_permission,
     search_vector,
 )
@@ -39,6 +40,7 @@ class Source(CuratedModel, TimestampedModel):
     class Meta:
         ordering = ["title", "id"]
         indexes = [
+            *curated_indexes("source"),
             GinIndex(fields=["search_vector"], name="source_search_idx"),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="source_title_trgm_idx"),
         ]

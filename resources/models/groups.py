@@ -6,6 +6,7 @@ from .base import (
     CitedModel,
     CuratedModel,
     curated_constraints,
+    curated_indexes,
     publish_permission,
     search_vector,
 )
@@ -34,6 +35,7 @@ class ExileGroup(CuratedModel, CitedModel):
         constraints = curated_constraints("exilegroup")
         ordering = ["name"]
         indexes = [
+            *curated_indexes("exilegroup"),
             GinIndex(fields=["search_vector"], name="exilegroup_search_idx"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="exilegroup_name_trgm_idx"),
         ]

@@ -9,6 +9,7 @@ from .base import (
     CuratedModel,
     ReportedQuantity,
     curated_constraints,
+    curated_indexes,
     ordered_constraint,
     publish_permission,
     search_vector,
@@ -85,6 +86,7 @@ class MediaOutlet(CuratedModel, CitedModel):
     class Meta:
         ordering = ["name", "id"]
         indexes = [
+            *curated_indexes("mediaoutlet"),
             GinIndex(fields=["search_vector"], name="mediaoutlet_search_idx"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="mediaoutlet_name_trgm_idx"),
             GinIndex(fields=["city"], opclasses=["gin_trgm_ops"], name="mediaoutlet_city_trgm_idx"),

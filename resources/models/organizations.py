@@ -7,6 +7,7 @@ from .base import (
     CitedModel,
     CuratedModel,
     curated_constraints,
+    curated_indexes,
     ordered_constraint,
     publish_permission,
     search_vector,
@@ -78,6 +79,7 @@ class Organization(CuratedModel, CitedModel):
     class Meta:
         ordering = ["name", "id"]
         indexes = [
+            *curated_indexes("organization"),
             GinIndex(fields=["search_vector"], name="organization_search_idx"),
             GinIndex(
                 fields=["name"], opclasses=["gin_trgm_ops"], name="organization_name_trgm_idx"

@@ -9,6 +9,7 @@ from .base import (
     CitedModel,
     CuratedModel,
     curated_constraints,
+    curated_indexes,
     ordered_constraint,
     publish_permission,
     search_vector,
@@ -109,6 +110,7 @@ class HostPolicy(CuratedModel, CitedModel):
     class Meta:
         ordering = ["country_id", "title", "id"]
         indexes = [
+            *curated_indexes("hostpolicy"),
             GinIndex(fields=["search_vector"], name="hostpolicy_search_idx"),
             GinIndex(
                 fields=["title"], opclasses=["gin_trgm_ops"], name="hostpolicy_title_trgm_idx"

@@ -7,6 +7,7 @@ from .base import (
     CuratedModel,
     ReportedQuantity,
     curated_constraints,
+    curated_indexes,
     ordered_constraint,
     publish_permission,
     search_vector,
@@ -88,6 +89,7 @@ class Statistic(CuratedModel, ReportedQuantity):
             ordered_constraint("period_start", "period_end", "resources_statistic_period_ordered"),
         ]
         indexes = [
+            *curated_indexes("statistic"),
             models.Index(fields=["destination", "period_start"], name="statistic_dest_period_idx"),
             models.Index(fields=["metric"], name="statistic_metric_idx"),
             GinIndex(fields=["search_vector"], name="statistic_search_idx"),
