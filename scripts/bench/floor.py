@@ -9,7 +9,7 @@ Each request is ONE prepared SQL statement that builds the whole response in Pos
 (json_build_object / json_agg): the page of records with their nested origin, destination,
 exile group and citations (with their source), and the count/next/previous envelope. The
 destination is resolved by a scalar subquery, so the (destination, period_start) index
-narrows the rows. One connection per worker, opened on its first request and kept.
+narrows the rows. One connection per worker thread, opened on its first request and kept.
 
 Environment: FLOOR_DATABASE_URL (or DATABASE_URL).
 """
@@ -17,6 +17,7 @@ Environment: FLOOR_DATABASE_URL (or DATABASE_URL).
 import json
 import os
 import re
+import threading
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import psycopg2
@@ -126,21 +127,23 @@ PREPARE = [
     f"PREPARE floor_detail(bigint, text) AS {DETAIL_SQL}",
 ]
 
-_connection = None
+# One connection per thread of a worker (gunicorn's gthread workers serve requests in
+# threads, as the API's do): a shared connection would run their queries one at a time.
+_local = threading.local()
 
 
 def cursor():
-    """A cursor on this worker's connection, opened (with the statements prepared) once."""
-    global _connection
-    if _connection is None or _connection.closed:
+    """A cursor on this thread's connection, opened (with the statements prepared) once."""
+    connection = getattr(_local, "connection", None)
+    if connection is None or connection.closed:
         url = os.environ.get("FLOOR_DATABASE_URL") or os.environ["DATABASE_URL"]
-        _connection = psycopg2.connect(url)
-        _connection.autocommit = True
-        with _connection.cursor() as cur:
+        connection = _local.connection = psycopg2.connect(url)
+        connection.autocommit = True
+        with connection.cursor() as cur:
             cur.execute("SET TIME ZONE 'UTC'")
             for statement in PREPARE:
                 cur.execute(statement)
-    return _connection.cursor()
+    return connection.cursor()
 
 
 def replace_query_param(url, key, value):
