@@ -39,6 +39,7 @@ from .models import (
     Source,
     Statistic,
 )
+from .models.base import WORKFLOW_FIELDS
 from .routes import owning_record
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -164,13 +165,12 @@ class CuratedAdmin(AuditedAdmin):
     """Admin of a curated record: its editorial status read-only (the list's actions move it),
     editing as ``resources.workflow`` allows, and hard deletion for superusers only."""
 
-    WORKFLOW_FIELDS = ("publication_status", "published_at", "retracted_at", "retraction_reason")
     actions = ["submit", "return_to_draft", "publish", "retract"]
     formfield_overrides = URL_FORM_FIELDS
     list_per_page = 50
 
     def get_readonly_fields(self, request, obj=None):
-        return (*super().get_readonly_fields(request, obj), *self.WORKFLOW_FIELDS)
+        return (*super().get_readonly_fields(request, obj), *WORKFLOW_FIELDS)
 
     def get_list_display(self, request):
         return (*super().get_list_display(request), "publication_status")
@@ -181,7 +181,7 @@ class CuratedAdmin(AuditedAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if self.fieldsets:  # declared ones do not list the workflow's fields
-            fieldsets = (*fieldsets, ("Editorial status", {"fields": self.WORKFLOW_FIELDS}))
+            fieldsets = (*fieldsets, ("Editorial status", {"fields": WORKFLOW_FIELDS}))
         return fieldsets
 
     def has_change_permission(self, request, obj=None):

@@ -26,7 +26,7 @@ from rest_framework import serializers as drf_serializers
 
 from . import history
 from .choices import ChangeAction, ChangeChannel, PublicationStatus
-from .models.base import PUBLIC_STATUSES
+from .models.base import PUBLIC_STATUSES, WORKFLOW_FIELDS
 from .snapshots import SECTIONS as CURATED_SECTIONS
 from .snapshots import writable_fields, write_shape
 
@@ -35,8 +35,6 @@ SEED_FILE = Path(__file__).resolve().parent / "data" / "seed.yaml"
 # Top-level lists of a dataset, in loading order (a record may refer only to earlier ones).
 SECTIONS = {section: serializer for section, (_, serializer, _) in CURATED_SECTIONS.items()}
 NATURAL_KEY = "slug"
-# A full export's workflow state of each record; a public export has none of it.
-WORKFLOW_KEYS = ("publication_status", "published_at", "retracted_at", "retraction_reason")
 
 
 class DatasetError(Exception):
@@ -194,7 +192,7 @@ def _load_record(serializer_class, record, location, section, report):
 
 def _read_workflow(record, location):
     """Take the workflow keys (a full export's) out of ``record``: (their values, errors)."""
-    workflow = {name: record.pop(name) for name in WORKFLOW_KEYS if name in record}
+    workflow = {name: record.pop(name) for name in WORKFLOW_FIELDS if name in record}
     status = workflow.get("publication_status")
     if status is not None and status not in PublicationStatus.values:
         choices = ", ".join(PublicationStatus.values)
@@ -354,7 +352,7 @@ def _export_section(model, serializer, records, *, full):
     for record in sorted(records, key=attrgetter(NATURAL_KEY)):
         data = write_shape(serializer, record)
         if full:
-            data |= {name: _workflow_value(getattr(record, name)) for name in WORKFLOW_KEYS}
+            data |= {name: _workflow_value(getattr(record, name)) for name in WORKFLOW_FIELDS}
         else:
             for name in model.SENSITIVE_FIELDS:
                 data.pop(name)

@@ -19,7 +19,8 @@ from rest_framework.exceptions import ValidationError
 from .choices import ChangeAction
 from .models import Change
 from .models.base import PUBLIC_STATUSES
-from .snapshots import SERIALIZERS, WORKFLOW_FIELDS, snapshot
+from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS, snapshot
+from .visibility import public
 from .workflow import refuse_unpublished_references
 
 # Any constant: the key of the advisory lock that numbers changes in commit order.
@@ -74,9 +75,7 @@ def difference(before, after):
 
 def visible_changes(queryset, *, reads_drafts):
     """The changes a reader may see: all of them, or those made while the record was public."""
-    if reads_drafts:
-        return queryset
-    return queryset.filter(publication_status__in=PUBLIC_STATUSES)
+    return queryset if reads_drafts else public(queryset)
 
 
 def public_view(change, *, reads_drafts):
@@ -101,7 +100,7 @@ def revert(record, change, *, user, channel):
         raise ValidationError({"change": ["This change belongs to another record."]})
     if change.snapshot is None:
         raise ValidationError({"change": ["This change deleted the record: nothing to restore."]})
-    data = {k: v for k, v in change.snapshot.items() if k not in WORKFLOW_FIELDS}
+    data = {k: v for k, v in change.snapshot.items() if k not in SNAPSHOT_WORKFLOW_FIELDS}
     serializer = SERIALIZERS[type(record)](record, data=data)
     serializer.is_valid(raise_exception=True)
     with transaction.atomic():

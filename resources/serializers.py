@@ -35,14 +35,12 @@ from .models import (
     Source,
     Statistic,
 )
+from .models.base import WORKFLOW_FIELDS
 from .routes import detail_url, owning_record
 from .summaries import GROUPINGS, RELATED_GROUPINGS
 from .visibility import reads_drafts
 
 TIMESTAMPS = ("created_at", "updated_at")
-# A curated record's place in the editorial workflow: shown, never written (the workflow's
-# actions change it).
-WORKFLOW = ("publication_status", "published_at", "retracted_at", "retraction_reason")
 
 
 class KeyRelatedField(serializers.SlugRelatedField):
@@ -300,7 +298,7 @@ class CuratedSerializerMixin:
 
     def get_fields(self):
         fields = super().get_fields()
-        for name in WORKFLOW:
+        for name in WORKFLOW_FIELDS:
             if name in fields:
                 fields[name].read_only = True
         schema = getattr(self.context.get("view"), "swagger_fake_view", False)
@@ -382,7 +380,7 @@ class ExileGroupSerializer(CuratedSerializerMixin, CitedSerializer):
             "description",
             "description_ru",
             "citations",
-            *WORKFLOW,
+            *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]
 
@@ -408,7 +406,7 @@ class SourceSerializer(CuratedSerializerMixin, ValidatedModelSerializer):
             "kind",
             "notes",
             "citation_count",
-            *WORKFLOW,
+            *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]
 
@@ -495,7 +493,7 @@ class StatisticSerializer(CuratedSerializerMixin, CitedSerializer):
             "is_historical",
             "notes",
             "citations",
-            *WORKFLOW,
+            *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]
 
@@ -603,7 +601,7 @@ class MediaOutletSerializer(CuratedSerializerMixin, CitedSerializer):
             "citations",
             "contact_details",
             "internal_notes",
-            *WORKFLOW,
+            *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]
 
@@ -656,7 +654,7 @@ class OrganizationSerializer(CuratedSerializerMixin, CitedSerializer):
             "citations",
             "contact_details",
             "internal_notes",
-            *WORKFLOW,
+            *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]
 
@@ -697,7 +695,7 @@ class HostPolicySerializer(CuratedSerializerMixin, CitedSerializer):
             "effective_to",
             "is_historical",
             "citations",
-            *WORKFLOW,
+            *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]
 

@@ -34,7 +34,7 @@ SERIALIZERS = {model: serializer for model, serializer, _ in SECTIONS.values()}
 READ_QUERYSETS = {model: queryset for model, _, queryset in SECTIONS.values()}
 
 # The workflow's own fields, kept in snapshots beside the write shape.
-WORKFLOW_FIELDS = ("publication_status", "retraction_reason")
+SNAPSHOT_WORKFLOW_FIELDS = ("publication_status", "retraction_reason")
 
 
 def writable_fields(serializer):
@@ -46,7 +46,7 @@ def snapshot(record):
     model = type(record)
     fresh = READ_QUERYSETS[model]().get(pk=record.pk)
     data = write_shape(SERIALIZERS[model](), fresh)
-    return data | {name: getattr(fresh, name) for name in WORKFLOW_FIELDS}
+    return data | {name: getattr(fresh, name) for name in SNAPSHOT_WORKFLOW_FIELDS}
 
 
 def write_shape(serializer, instance):

@@ -18,12 +18,12 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from .choices import ChangeAction
 from .choices import PublicationStatus as Status
 from .errors import Conflict
-from .models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
+from .models import Source
 from .models.base import PUBLIC_STATUSES, CuratedModel
-from .snapshots import cited_source_keys, snapshot
+from .snapshots import SERIALIZERS, cited_source_keys, snapshot
 from .visibility import permission
 
-CURATED_MODELS = (Source, ExileGroup, Organization, MediaOutlet, Statistic, HostPolicy)
+CURATED_MODELS = tuple(SERIALIZERS)  # in the dataset's loading order
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,9 @@ class CuratedModel(models.Model):
 
 
 PUBLIC_STATUSES = (PublicationStatus.PUBLISHED, PublicationStatus.RETRACTED)
+# A curated record's place in the workflow: shown by the API and the admin, kept by a full
+# export, changed only by the workflow's actions.
+WORKFLOW_FIELDS = ("publication_status", "published_at", "retracted_at", "retraction_reason")
 
 
 def curated_constraints(model_name):
