@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import orjson
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -267,7 +268,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "resources.pagination.LimitOffsetPagination",
@@ -279,6 +280,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "resources.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
+    # DRF keys nested-list errors by item index: {"citations": {0: {...}}}.
+    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
 }
 
 SPECTACULAR_SETTINGS = {

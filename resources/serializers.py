@@ -5,6 +5,8 @@ Related records are read as brief objects and written by their natural key (``"G
 written as a whole: sending one replaces the record's set, leaving it out keeps it.
 """
 
+import functools
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.utils import translation
@@ -59,7 +61,13 @@ class KeyRelatedField(serializers.SlugRelatedField):
         return False
 
     def to_representation(self, obj):
-        return self.brief_serializer(obj, context=self.context).data
+        return self.brief.to_representation(obj)
+
+    @functools.cached_property
+    def brief(self):
+        """One brief serializer for every related record this field shows: building a
+        serializer's fields costs far more than using them."""
+        return self.brief_serializer(context=self.context)
 
 
 class SelfLinkField(serializers.HyperlinkedIdentityField):
