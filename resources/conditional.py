@@ -19,8 +19,9 @@ ETag cannot both succeed.
 import hashlib
 
 from django.db import transaction
-from django.db.models import Max, Subquery
+from django.db.models import Count, Max, Subquery
 from django.db.models.functions import Greatest
+from django.utils.functional import cached_property
 from django.utils.http import http_date, parse_etags
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -59,17 +60,26 @@ class ConditionalRequestsMixin:
     for a viewset whose model has ``updated_at``."""
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
         # Without its ordering (by search rank, say): an aggregate has no use for it.
-        queryset = self.filter_queryset(self.get_queryset()).order_by()
+        queryset = self.listed.order_by()
         latest = Max("updated_at")
         if hasattr(queryset.model, "retracted_at"):
             # A retracted record leaves the list, which changes it: any retraction counts.
             retractions = queryset.model.objects.filter(retracted_at__isnull=False)
             newest = retractions.order_by("-retracted_at").values("retracted_at")[:1]
             latest = Greatest(latest, Subquery(newest))  # PostgreSQL's GREATEST skips nulls
-        set_last_modified(response, queryset.aggregate(latest=latest)["latest"])
+        # One pass over the matching rows gives the page's count and the list's version.
+        totals = queryset.aggregate(count=Count("*"), latest=latest)
+        if self.paginator is not None:
+            self.paginator.known_count = totals["count"]
+        response = super().list(request, *args, **kwargs)
+        set_last_modified(response, totals["latest"])
         return response
+
+    @cached_property
+    def listed(self):
+        """This request's list, filtered once: filters check their values in the database."""
+        return self.filter_queryset(self.get_queryset())
 
     def dispatch(self, request, *args, **kwargs):
         if request.method in ("GET", "HEAD", "OPTIONS"):

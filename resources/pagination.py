@@ -11,6 +11,14 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
+    # The number of matching records, when the view counted them already (with the list's
+    # Last-Modified, in one query): no second count.
+    known_count = None
+
+    def get_count(self, queryset):
+        if self.known_count is not None:
+            return self.known_count
+        return super().get_count(queryset)
 
     def get_limit(self, request):
         if self.limit_query_param in request.query_params:

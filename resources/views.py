@@ -1,5 +1,6 @@
 """One ViewSet per resource. Their docstrings are the public API documentation."""
 
+import orjson
 from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -51,6 +52,7 @@ from .serializers import (
     StatisticSerializer,
     StatisticsSummarySerializer,
 )
+from .sql_json import record_json
 from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
 from .visibility import reads_drafts, visible
 from .workflow import (
@@ -232,6 +234,56 @@ def change_data(change, request, *, reads_drafts):
         "publication_status": change.publication_status,
         **public_view(change, reads_drafts=reads_drafts),
     }
+
+
+class JSONBuiltInDatabaseMixin:
+    """The list and detail answered with each record's JSON as PostgreSQL builds it
+    (``resources.sql_json``): one query for a page, one for a record, no model instance per
+    record. Only where it equals the serializer's answer: JSON with every field (no
+    ``fields=``, ``omit=`` or ``brief=``); anything else goes to the serializer.
+
+    Goes last among a viewset's mixins, just before the DRF viewset: it stands in for DRF's
+    own list and retrieve, under the language, conditional-request and CSV mixins.
+    """
+
+    def builds_json_in_database(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return (
+            renderer is not None
+            and renderer.format == "json"
+            and self.request.method in ("GET", "HEAD")
+            and not {"fields", "omit", "brief"} & set(self.request.query_params)
+        )
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve" and self.builds_json_in_database():
+            # The record's version (for ETag and Last-Modified) and its JSON, in one query.
+            queryset = (
+                queryset.select_related(None)
+                .prefetch_related(None)
+                .only("pk", "updated_at")
+                .annotate(document=record_json(queryset.model, self.request))
+            )
+        return queryset
+
+    def list(self, request, *args, **kwargs):
+        if not self.builds_json_in_database():
+            return super().list(request, *args, **kwargs)
+        # The page's ids first, from the filters' index alone; then the JSON of those
+        # records only (joining every match to build JSON, then sorting, costs far more).
+        ids = self.paginate_queryset(self.listed.values_list("pk", flat=True))
+        documents = dict(
+            self.listed.model.objects.filter(pk__in=ids)
+            .annotate(document=record_json(self.listed.model, request))
+            .values_list("pk", "document")
+        )
+        return self.get_paginated_response([orjson.loads(documents[pk]) for pk in ids])
+
+    def retrieve(self, request, *args, **kwargs):
+        if not self.builds_json_in_database():
+            return super().retrieve(request, *args, **kwargs)
+        return Response(orjson.loads(self.get_object().document))
 
 
 class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMixin):
@@ -430,7 +482,9 @@ class SourceViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet)
 
 
 @crud_docs("statistic", "statistics", examples=[STATISTIC_EXAMPLE])
-class StatisticViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
+class StatisticViewSet(
+    EditorialMixin, ResourceViewSetMixin, JSONBuiltInDatabaseMixin, viewsets.ModelViewSet
+):
     """Emigration statistics: one record per figure as one source reports it.
 
     Figures are never merged or added up: two sources reporting the same quantity are two

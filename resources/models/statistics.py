@@ -90,7 +90,13 @@ class Statistic(CuratedModel, ReportedQuantity):
         ]
         indexes = [
             *curated_indexes("statistic"),
-            models.Index(fields=["destination", "period_start"], name="statistic_dest_period_idx"),
+            # Covering: a filtered list's count, Last-Modified and page of ids are read from
+            # the index alone (index-only scans), without visiting every matching row.
+            models.Index(
+                fields=["destination", "period_start"],
+                include=["id", "period_end", "publication_status", "updated_at"],
+                name="statistic_dest_period_idx",
+            ),
             models.Index(fields=["metric"], name="statistic_metric_idx"),
             GinIndex(fields=["search_vector"], name="statistic_search_idx"),
         ]

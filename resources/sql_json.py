@@ -1,0 +1,176 @@
+"""Representations that PostgreSQL builds, for the hottest read path: statistics.
+
+Apps and bots poll the statistics list and detail more than anything else. For them, the
+query that selects the page also builds each record's JSON (``json_build_object``), nested
+country, group and citations included, so no model instance, serializer field or URL
+reversal runs per record. The document is the serializer's representation, key for key and
+value for value: ``StatisticSerializer`` stays the definition, and
+tests/test_sql_json.py compares the two on every kind of record. Where the serializer does
+something this module does not (``fields=``, ``omit=``, ``brief=``, CSV, the browsable
+API), the view uses the serializer.
+"""
+
+import functools
+from itertools import chain
+
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    F,
+    Func,
+    JSONField,
+    OuterRef,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.urls import reverse
+from django.utils import translation
+
+from .models import Citation, Country, ExileGroup, Statistic
+from .routes import DETAIL_ROUTES
+
+
+class JSONBuildObject(Func):
+    """``json_build_object(key, value, ...)``: a JSON object whose keys keep their order.
+    (Django's JSONObject builds jsonb on PostgreSQL < 16, which reorders keys.)"""
+
+    function = "JSON_BUILD_OBJECT"
+    output_field = JSONField()
+
+    def __init__(self, **fields):
+        keys = (Value(key, output_field=TextField()) for key in fields)
+        super().__init__(*chain.from_iterable(zip(keys, fields.values(), strict=True)))
+
+
+class JSONAgg(OrderableAggMixin, Aggregate):
+    """``json_agg``: a JSON array, in the order asked for (jsonb_agg would reorder keys)."""
+
+    function = "JSON_AGG"
+    output_field = JSONField()
+
+
+class TrimScale(Func):
+    """A decimal as a JSON number without trailing zeros (25000, not 25000.00), as
+    ``FigureField`` writes it."""
+
+    function = "TRIM_SCALE"
+
+
+class UTCTimestamp(Func):
+    """A timestamp as DRF writes it: ISO 8601 in UTC with "Z", microseconds only if any."""
+
+    template = (
+        "CASE WHEN %(expressions)s IS NULL THEN NULL ELSE to_char(%(expressions)s AT TIME ZONE "
+        "'UTC', CASE WHEN mod(extract(microseconds FROM %(expressions)s)::bigint, 1000000) = 0 "
+        """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END) END"""
+    )
+    output_field = TextField()
+
+
+def localized(field):
+    """``field``, or its Russian text ``<field>_ru`` when Russian is asked for and the record
+    has one (as ``LocalizedModelSerializer`` does)."""
+    if translation.get_language() == "ru":
+        return Coalesce(NullIf(F(f"{field}_ru"), Value("")), F(field))
+    return F(field)
+
+
+def url_of(basename, key, origin):
+    """A record's absolute URL: its resource's list URL, its key and a slash."""
+    list_url = origin + reverse(f"{basename}-list")
+    return Concat(Value(list_url), Cast(key, TextField()), Value("/"), output_field=TextField())
+
+
+def brief_json(model, key, origin, **lookup):
+    """The related ``model`` record found by ``lookup``, as its brief serializer shows it
+    (a scalar subquery: null when there is none)."""
+    if model is Country:
+        fields = {"code": F("code"), "name": localized("name")}
+    else:
+        fields = {"id": F("id"), "slug": F("slug"), "name": localized("name")}
+    document = JSONBuildObject(**fields, url=url_of(DETAIL_BASENAMES[model], key, origin))
+    return Subquery(model.objects.filter(**lookup).values(document=document)[:1])
+
+
+def citations_json(model, origin):
+    """The citations of the outer ``model`` record, as ``CitationSerializer`` shows them, in
+    their default order; [] when none."""
+    citation = JSONBuildObject(
+        source=JSONBuildObject(
+            id=F("source__id"),
+            slug=F("source__slug"),
+            title=F("source__title"),
+            url=url_of("source", "source__id", origin),
+        ),
+        locator=F("locator"),
+        claim=F("claim"),
+    )
+    content_type = ContentType.objects.get_for_model(model)
+    per_record = (
+        Citation.objects.filter(content_type_id=content_type.pk, object_id=OuterRef("pk"))
+        .order_by()
+        .values("object_id")
+        .annotate(items=JSONAgg(citation, order_by=Citation._meta.ordering))
+        .values("items")
+    )
+    return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
+
+
+def statistic_json(origin):
+    """A statistic as ``StatisticSerializer`` shows it, as JSON text; URLs start with
+    ``origin`` (scheme://host)."""
+    document = JSONBuildObject(
+        id=F("id"),
+        slug=F("slug"),
+        url=url_of("statistic", "id", origin),
+        origin=brief_json(Country, "code", origin, code=OuterRef("origin_id")),
+        destination=brief_json(Country, "code", origin, code=OuterRef("destination_id")),
+        exile_group=brief_json(ExileGroup, "slug", origin, pk=OuterRef("exile_group_id")),
+        metric=F("metric"),
+        value=TrimScale("value"),
+        value_low=TrimScale("value_low"),
+        value_high=TrimScale("value_high"),
+        qualifier=F("qualifier"),
+        unit=F("unit"),
+        measure=F("measure"),
+        counting_method=F("counting_method"),
+        period_start=F("period_start"),
+        period_end=F("period_end"),
+        is_historical=F("is_historical"),
+        notes=F("notes"),
+        citations=citations_json(Statistic, origin),
+        publication_status=F("publication_status"),
+        published_at=UTCTimestamp("published_at"),
+        retracted_at=UTCTimestamp("retracted_at"),
+        retraction_reason=F("retraction_reason"),
+        created_at=UTCTimestamp("created_at"),
+        updated_at=UTCTimestamp("updated_at"),
+    )
+    return Cast(document, TextField())
+
+
+DOCUMENTS = {Statistic: statistic_json}
+DETAIL_BASENAMES = {model: basename for model, (basename, _lookup) in DETAIL_ROUTES.items()}
+
+
+def record_json(model, request):
+    """An annotation giving each ``model`` record's JSON text, for this request's host and
+    language. Compiled to SQL once per host and language: building and compiling the
+    expression costs more than running it."""
+    origin = request.build_absolute_uri("/").rstrip("/")
+    sql, params = compiled_document(model, origin, translation.get_language())
+    return RawSQL(sql, params, output_field=TextField())
+
+
+@functools.lru_cache(maxsize=64)
+def compiled_document(model, origin, language):
+    with translation.override(language):
+        query = model.objects.annotate(document=DOCUMENTS[model](origin)).query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.compile(query.annotations["document"])
+    return sql, tuple(params)

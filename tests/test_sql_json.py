@@ -1,0 +1,162 @@
+"""The statistics list and detail, whose JSON PostgreSQL builds (resources/sql_json.py), say
+exactly what StatisticSerializer says: every key, every value, in the same order.
+
+``fields=`` with every field sends the same request through the serializer, so each test
+compares the two answers to one question.
+"""
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from resources.models import Country, Source, Statistic
+from resources.serializers import StatisticSerializer
+from tests.factories import cite, make_exile_group, make_source, make_statistic
+
+ALL_FIELDS = ",".join(StatisticSerializer.Meta.fields)
+
+
+def both_ways(client, url, **headers):
+    """The parsed answers of the database-built path and of the serializer, and the first's
+    raw body."""
+    separator = "&" if "?" in url else "?"
+    built = client.get(url, **headers)
+    serialized = client.get(f"{url}{separator}fields={ALL_FIELDS}", **headers)
+    assert built.status_code == serialized.status_code == 200, built.content
+    return built.json(), serialized.json()
+
+
+def assert_same_document(built, serialized):
+    if "results" in built:  # a page: its links differ by the fields= parameter alone
+        assert built["count"] == serialized["count"]
+        built, serialized = built["results"], serialized["results"]
+    assert built == serialized
+    # Same keys in the same order, nested objects included.
+    assert json.dumps(built) == json.dumps(serialized)
+
+
+@pytest.fixture
+def varied(source):
+    """Statistics with every kind of value the representation has to get right."""
+    group = make_exile_group(source, slug="it-specialists", name="IT", name_ru="Айтишники")
+    second = make_source(slug="second", title="Second source")
+    abroad = make_statistic(source, slug="abroad", destination=None, exile_group=group)
+    cite(abroad, second, locator="p. 2", claim='Another claim, with "quotes" and ü.')
+    make_statistic(
+        source,
+        slug="range",
+        value=Decimal("15.50"),
+        value_low=Decimal("10.25"),
+        value_high=Decimal("20"),
+        qualifier="range",
+        period_end=None,
+        notes="Line one\nline two\ttab \\ backslash",
+    )
+    make_statistic(source, slug="big", value=Decimal("12345678901234.56"))
+    retracted = make_statistic(source, slug="retracted", destination_id="AM")
+    retracted.publication_status = "retracted"
+    retracted.retracted_at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    retracted.retraction_reason = "Withdrawn by the source."
+    retracted.save()
+    whole_second = make_statistic(source, slug="whole-second", destination_id="LT")
+    Statistic.objects.filter(pk=whole_second.pk).update(
+        published_at=datetime(2025, 5, 6, 7, 8, 9, tzinfo=UTC)
+    )
+    return Statistic.objects.all()
+
+
+def test_list_equals_the_serializer(api_client, varied):
+    built, serialized = both_ways(
+        api_client, "/api/v1/statistics/?publication_status=published,retracted"
+    )
+    assert built["count"] == 5
+    assert_same_document(built, serialized)
+
+
+def test_every_detail_equals_the_serializer(api_client, varied):
+    for statistic in varied:
+        built, serialized = both_ways(api_client, f"/api/v1/statistics/{statistic.pk}/")
+        assert_same_document(built, serialized)
+
+
+def test_russian_names_equal_the_serializer(api_client, varied):
+    Country.objects.filter(code="GE").update(name_ru="Грузия")
+    for url in (
+        "/api/v1/statistics/?lang=ru",
+        f"/api/v1/statistics/{varied.get(slug='abroad').pk}/",
+    ):
+        built, serialized = both_ways(api_client, url, HTTP_ACCEPT_LANGUAGE="ru")
+        assert_same_document(built, serialized)
+    assert built["exile_group"]["name"] == "Айтишники"
+
+
+def test_an_empty_russian_name_falls_back_to_english(api_client, source):
+    group = make_exile_group(source, slug="journalists", name="Journalists", name_ru="")
+    statistic = make_statistic(source, exile_group=group)
+    built, serialized = both_ways(api_client, f"/api/v1/statistics/{statistic.pk}/?lang=ru")
+    assert_same_document(built, serialized)
+    assert built["exile_group"]["name"] == "Journalists"
+
+
+def test_the_whole_seed_equals_the_serializer(api_client, db):
+    call_command("load_seed", verbosity=0)
+    built, serialized = both_ways(api_client, "/api/v1/statistics/?limit=500")
+    assert built["count"] == Statistic.objects.filter(publication_status="published").count() > 0
+    assert_same_document(built, serialized)
+
+
+def test_drafts_stay_hidden_and_editors_see_them_built_the_same(api_client, editor_client, source):
+    draft = make_statistic(source, slug="draft", publication_status="draft", published_at=None)
+    assert api_client.get(f"/api/v1/statistics/{draft.pk}/").status_code == 404
+    assert api_client.get("/api/v1/statistics/?publication_status=draft").json()["count"] == 0
+    built, serialized = both_ways(editor_client, f"/api/v1/statistics/{draft.pk}/")
+    assert_same_document(built, serialized)
+    assert built["publication_status"] == "draft"
+
+
+def test_pages_keep_the_list_order_and_links(api_client, source):
+    for day in range(1, 8):
+        make_statistic(
+            source,
+            slug=f"day-{day}",
+            period_start=None,
+            period_end=timezone.datetime(2022, 3, day).date(),
+        )
+    built, serialized = both_ways(api_client, "/api/v1/statistics/?limit=3&offset=2")
+    assert_same_document(built, serialized)
+    assert [s["slug"] for s in built["results"]] == ["day-5", "day-4", "day-3"]
+    assert built["next"].endswith("limit=3&offset=5")
+
+
+def test_a_change_to_a_related_record_shows_at_once(api_client, source):
+    statistic = make_statistic(source, destination_id="AM")
+    Country.objects.filter(code="AM").update(name="Armenia (renamed)")
+    Source.objects.filter(pk=source.pk).update(title="Retitled")
+    document = api_client.get(f"/api/v1/statistics/{statistic.pk}/").json()
+    assert document["destination"]["name"] == "Armenia (renamed)"
+    assert document["citations"][0]["source"]["title"] == "Retitled"
+
+
+@pytest.mark.parametrize("limit", [1, 100])
+def test_list_queries_do_not_grow_with_the_page(
+    api_client, source, django_assert_max_num_queries, limit
+):
+    for number in range(100):
+        make_statistic(source, slug=f"s{number}")
+    # The destination filter's check, the count with Last-Modified, the page's ids, their JSON.
+    with django_assert_max_num_queries(4):
+        response = api_client.get(f"/api/v1/statistics/?destination=GE&limit={limit}")
+    assert len(response.json()["results"]) == limit
+
+
+def test_detail_is_one_query(api_client, source, django_assert_max_num_queries):
+    statistic = make_statistic(source)
+    with django_assert_max_num_queries(1):
+        response = api_client.get(f"/api/v1/statistics/{statistic.pk}/")
+    assert response.status_code == 200
+    assert response["ETag"]
+    assert response["Last-Modified"]
