@@ -414,10 +414,16 @@ class CountryViewSet(ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def profile(self, request, code=None):
         """Policies in force (on `as_of`, default today), historical policies, media outlets
         and organizations based in the country, the statistics with it as destination (latest
-        first), and every source behind all of it."""
+        first), and every source behind the records shown.
+
+        Each list is capped: it holds its first records only (the outlets and organizations
+        by name, the policies by title). `totals` gives how many published records each list
+        has in all, and `complete_lists` the URL of each whole list: the resource's own list,
+        paginated, filtered to exactly those records (the policies in force on the same
+        `as_of`)."""
         country = self.get_object()
         as_of = date_param(request, "as_of") or timezone.localdate()
-        profile = country_profile(country=country, as_of=as_of)
+        profile = country_profile(country=country, as_of=as_of, request=request)
         context = self.get_serializer_context()
         return Response(CountryProfileSerializer(profile, context=context).data)
 

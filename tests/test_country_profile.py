@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from http import HTTPStatus
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from resources.models import Channel
+from resources.profiles import PROFILE_LIMIT
 from tests.factories import (
     cite,
     make_exile_group,
@@ -39,6 +41,15 @@ def brief_source(source):
 
 def slugs(rows):
     return [row["slug"] for row in rows]
+
+
+SECTIONS = (
+    "policies_in_force",
+    "historical_policies",
+    "media_outlets",
+    "organizations",
+    "statistics",
+)
 
 
 @pytest.fixture
@@ -189,6 +200,8 @@ def test_profile_on_as_of_returns_the_country_and_as_of(api_client, georgia):
         "organizations",
         "statistics",
         "sources",
+        "totals",
+        "complete_lists",
     ]
     assert body["as_of"] == "2023-06-01"
     country = {k: v for k, v in body["country"].items() if k not in ("created_at", "updated_at")}
@@ -278,18 +291,41 @@ def test_profile_of_a_country_without_records_has_empty_lists(api_client, georgi
     body = api_client.get(profile_url("KZ"), {"as_of": AS_OF.isoformat()}).json()
 
     assert body["country"]["code"] == "KZ"
-    for name in (
-        "policies_in_force",
-        "historical_policies",
-        "media_outlets",
-        "organizations",
-        "statistics",
-        "sources",
-    ):
+    for name in (*SECTIONS, "sources"):
         assert body[name] == [], name
+    assert body["totals"] == dict.fromkeys(SECTIONS, 0)
 
 
-@pytest.mark.parametrize(
+def test_profile_totals_count_the_records_of_each_list(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
+
+    assert body["totals"] == {
+        "policies_in_force": 3,
+        "historical_policies": 2,
+        "media_outlets": 1,
+        "organizations": 1,
+        "statistics": 4,
+    }
+
+
+def test_profile_complete_lists_are_the_lists_filtered_to_the_same_records(api_client, georgia):
+    body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
+
+    assert body["complete_lists"] == {
+        "policies_in_force": "http://testserver/api/v1/policies/"
+        "?country=GE&is_historical=false&in_force_on=2023-06-01",
+        "historical_policies": "http://testserver/api/v1/policies/?country=GE&is_historical=true",
+        "media_outlets": "http://testserver/api/v1/media-outlets/?country=GE",
+        "organizations": "http://testserver/api/v1/organizations/?country=GE",
+        "statistics": "http://testserver/api/v1/statistics/?destination=GE",
+    }
+    for name, url in body["complete_lists"].items():
+        page = api_client.get(url).json()
+        assert page["count"] == body["totals"][name], name
+        assert page["results"] == body[name], name
+
+
+AS_OF_CASES = pytest.mark.parametrize(
     ("as_of", "expected"),
     [
         # Before any dated policy: only the undated current one.
@@ -310,6 +346,9 @@ def test_profile_of_a_country_without_records_has_empty_lists(api_client, georgi
         ("2023-07-01", ["ge-not-yet-in-force", "ge-undated-current", "ge-dated-in-force"]),
     ],
 )
+
+
+@AS_OF_CASES
 def test_profile_as_of_changes_which_dated_policies_are_in_force(
     api_client, georgia, as_of, expected
 ):
@@ -318,6 +357,19 @@ def test_profile_as_of_changes_which_dated_policies_are_in_force(
     assert body["as_of"] == as_of
     assert slugs(body["policies_in_force"]) == expected
     assert slugs(body["historical_policies"]) == ["ge-cold-war-stance", "ge-refuge-1920s"]
+
+
+@AS_OF_CASES
+def test_profile_complete_list_of_policies_in_force_is_for_the_same_as_of(
+    api_client, georgia, as_of, expected
+):
+    body = api_client.get(profile_url("GE"), {"as_of": as_of}).json()
+
+    url = body["complete_lists"]["policies_in_force"]
+    assert parse_qs(urlsplit(url).query)["in_force_on"] == [as_of]
+    page = api_client.get(url).json()
+    assert page["count"] == body["totals"]["policies_in_force"] == len(expected)
+    assert slugs(page["results"]) == expected
 
 
 def test_profile_as_of_changes_the_sources_with_the_policies(api_client, georgia):
@@ -348,6 +400,8 @@ def test_profile_without_as_of_is_given_for_today(api_client, source):
         body = api_client.get(profile_url("GE"), params).json()
         assert body["as_of"] == today.isoformat()
         assert slugs(body["policies_in_force"]) == ["in-force"]
+        url = body["complete_lists"]["policies_in_force"]
+        assert parse_qs(urlsplit(url).query)["in_force_on"] == [today.isoformat()]
 
 
 @pytest.mark.parametrize(
@@ -417,6 +471,24 @@ def test_profile_with_lang_ru_gives_russian_names(api_client, source):
     assert russian["policies_in_force"][0]["country"]["name"] == "Грузия"
 
 
+def test_profile_with_lang_ru_links_the_complete_lists_in_russian(api_client, source):
+    make_policy(
+        source,
+        slug="ge-residence",
+        country_id="GE",
+        title="Residence permits",
+        title_ru="Вид на жительство",
+    )
+
+    body = api_client.get(profile_url("GE"), {"lang": "ru"}).json()
+
+    for name, url in body["complete_lists"].items():
+        assert parse_qs(urlsplit(url).query)["lang"] == ["ru"], name
+    page = api_client.get(body["complete_lists"]["policies_in_force"]).json()
+    assert page["results"] == body["policies_in_force"]
+    assert page["results"][0]["title"] == "Вид на жительство"
+
+
 def test_profile_with_unknown_lang_is_400_naming_lang(api_client, db):
     response = api_client.get(profile_url("GE"), {"lang": "xx"})
 
@@ -426,62 +498,144 @@ def test_profile_with_unknown_lang_is_400_naming_lang(api_client, db):
 
 def add_records_of_each_kind(source, start, count):
     """``count`` records of every kind the profile of Georgia shows, each with every relation
-    and nested record its representation shows, and each with a source of its own."""
+    and nested record its representation shows, and each with a source of its own.
+
+    Numbered from ``start``, zero-padded (names sort as numbers do); the figures of higher
+    numbers are the later ones."""
     group = make_exile_group(source, slug=f"group-{start}")
     for number in range(start, start + count):
-        own = make_source(slug=f"own-{number}", title=f"Source {number}")
-        policy = make_policy(own, slug=f"in-force-{number}", country_id="GE")
+        own = make_source(slug=f"own-{number:02}", title=f"Source {number:02}")
+        policy = make_policy(own, slug=f"in-force-{number:02}", country_id="GE")
         policy.exile_groups.add(group)
         policy.nationalities.add("RU")
         historical = make_policy(
-            own, slug=f"historical-{number}", country_id="GE", is_historical=True
+            own, slug=f"historical-{number:02}", country_id="GE", is_historical=True
         )
         historical.exile_groups.add(group)
         historical.nationalities.add("RU")
-        organization = make_organization(own, slug=f"org-{number}", country_id="GE")
+        organization = make_organization(own, slug=f"org-{number:02}", country_id="GE")
         organization.exile_groups.add(group)
         cite(organization.notable_figures.create(name="Someone", role="founder"), own)
         cite(organization.locations.create(country_id="GE", city="Tbilisi"), own)
         outlet = make_media_outlet(
-            own, slug=f"outlet-{number}", country_id="GE", affiliated_organization=organization
+            own, slug=f"outlet-{number:02}", country_id="GE", affiliated_organization=organization
         )
         cite(outlet.locations.create(country_id="LV", city="Riga"), own)
-        make_statistic(own, slug=f"statistic-{number}", exile_group=group)
+        period_start = date(2022, 3, 1) + timedelta(days=number)
+        make_statistic(
+            own,
+            slug=f"statistic-{number:02}",
+            exile_group=group,
+            period_start=period_start,
+            period_end=period_start + timedelta(days=6),
+        )
 
 
-def test_profile_query_count_is_the_same_for_1_and_20_records_of_each_kind(api_client, source):
+MORE_THAN_THE_LIMIT = 2 * PROFILE_LIMIT + 1
+
+
+@pytest.fixture
+def crowded_georgia(source):
+    """MORE_THAN_THE_LIMIT published records of each kind in Georgia's profile; a draft of
+    each kind, and published records the lists leave out (not in force, not Georgia's), each
+    of which would come first if it were listed."""
+    add_records_of_each_kind(source, 0, MORE_THAN_THE_LIMIT)
+    other = make_source(slug="unlisted", title="A source of records no list of Georgia shows")
+    draft = {"publication_status": "draft"}
+    make_policy(other, slug="draft-in-force", country_id="GE", title="A draft", **draft)
+    make_policy(
+        other, slug="draft-historical", country_id="GE", title="A", is_historical=True, **draft
+    )
+    make_media_outlet(other, slug="draft-outlet", name="A draft", country_id="GE", **draft)
+    make_organization(other, slug="draft-org", name="A draft", country_id="GE", **draft)
+    latest = {"period_start": date(2030, 1, 1), "period_end": date(2030, 1, 2)}
+    make_statistic(other, slug="draft-statistic", **latest, **draft)
+    make_policy(
+        other,
+        slug="not-yet-in-force",
+        country_id="GE",
+        title="A future policy",
+        status="announced",
+        effective_from=date(2999, 1, 1),
+    )
+    make_policy(other, slug="am-policy", country_id="AM", title="A")
+    make_media_outlet(other, slug="am-outlet", name="A", country_id="AM")
+    make_organization(other, slug="am-org", name="A", country_id="AM")
+    make_statistic(other, slug="from-georgia", origin_id="GE", destination_id="AM", **latest)
+    make_statistic(other, slug="abroad", destination=None, **latest)
+
+
+def test_profile_lists_hold_the_first_records_up_to_the_limit(api_client, crowded_georgia):
+    body = api_client.get(profile_url("GE")).json()
+
+    first = range(PROFILE_LIMIT)
+    assert slugs(body["policies_in_force"]) == [f"in-force-{n:02}" for n in first]
+    assert slugs(body["historical_policies"]) == [f"historical-{n:02}" for n in first]
+    assert slugs(body["media_outlets"]) == [f"outlet-{n:02}" for n in first]
+    assert slugs(body["organizations"]) == [f"org-{n:02}" for n in first]
+    # The latest figures: the highest numbers, latest first.
+    latest = range(MORE_THAN_THE_LIMIT - 1, MORE_THAN_THE_LIMIT - 1 - PROFILE_LIMIT, -1)
+    assert slugs(body["statistics"]) == [f"statistic-{n:02}" for n in latest]
+
+
+def test_profile_totals_count_every_published_record_not_drafts(api_client, crowded_georgia):
+    body = api_client.get(profile_url("GE")).json()
+
+    assert body["totals"] == dict.fromkeys(SECTIONS, MORE_THAN_THE_LIMIT)
+
+
+@pytest.mark.parametrize("client_fixture", ["api_client", "editor_client"])
+def test_profile_complete_lists_give_the_counted_records_in_the_same_order(
+    request, crowded_georgia, client_fixture
+):
+    client = request.getfixturevalue(client_fixture)
+    body = client.get(profile_url("GE")).json()
+
+    assert set(body["complete_lists"]) == set(SECTIONS)
+    for name, url in body["complete_lists"].items():
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.OK, name
+        page = response.json()
+        assert page["count"] == body["totals"][name] == MORE_THAN_THE_LIMIT, name
+        assert page["results"][:PROFILE_LIMIT] == body[name], name
+
+
+def test_profile_sources_are_those_of_the_shown_records_only(api_client, crowded_georgia):
+    body = api_client.get(profile_url("GE")).json()
+
+    # Record number PROFILE_LIMIT of each kind is beyond the limit (the first ones are shown,
+    # and the latest figures), and alone cites its source; the essay cites the exile group.
+    expected = {f"own-{n:02}" for n in range(MORE_THAN_THE_LIMIT) if n != PROFILE_LIMIT}
+    assert {source["slug"] for source in body["sources"]} == expected
+
+
+def test_profile_query_count_is_the_same_for_1_and_more_records_than_the_limit(api_client, source):
     counts = []
-    for start, count in ((0, 1), (1, 19)):
+    for start, count in ((0, 1), (1, 2 * PROFILE_LIMIT)):
         add_records_of_each_kind(source, start, count)
         with CaptureQueriesContext(connection) as queries:
             response = api_client.get(profile_url("GE"))
         body = response.json()
         total = start + count
-        for name in (
-            "policies_in_force",
-            "historical_policies",
-            "media_outlets",
-            "organizations",
-            "statistics",
-        ):
-            assert len(body[name]) == total, name
-        assert len(body["sources"]) == total  # their own; the exile group's essay is not shown
+        for name in SECTIONS:
+            assert len(body[name]) == min(total, PROFILE_LIMIT), name
+        assert body["totals"] == dict.fromkeys(SECTIONS, total)
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
 
 
-def test_profile_of_20_records_of_each_kind_costs_at_most_27_queries(
+def test_profile_of_more_records_than_the_limit_costs_at_most_32_queries(
     api_client, source, django_assert_max_num_queries
 ):
-    add_records_of_each_kind(source, 0, 20)
+    add_records_of_each_kind(source, 0, MORE_THAN_THE_LIMIT)
 
     # The country; policies in force and historical ones, each with citations, exile groups
     # and nationalities (4 + 4); outlets with citations, channels, their citations, audience
     # figures, their citations, locations, their citations (8); organizations with
     # citations, exile groups, outlets, notable figures, their citations, locations, their
-    # citations (8); statistics with citations (2).
-    with django_assert_max_num_queries(27):
+    # citations (8); statistics with citations (2); the total of each of the 5 lists (5).
+    with django_assert_max_num_queries(32):
         response = api_client.get(profile_url("GE"))
     assert response.status_code == HTTPStatus.OK
 
