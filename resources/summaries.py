@@ -56,6 +56,11 @@ def summarize_statistics(queryset, *, group_by=DEFAULT_GROUP_BY):
 
 
 def _first_per_group(queryset, keys, *ordering):
-    """{group key: first record of the group by ``ordering``}, in one DISTINCT ON query."""
-    records = queryset.order_by(*keys, *ordering, "pk").distinct(*keys)
+    """{group key: first record of the group by ``ordering``}, in one DISTINCT ON query.
+
+    DISTINCT ON sorts every matching row: it sorts their ids and keys only, and the whole
+    records (with their joined relations) are read for the few firsts it keeps.
+    """
+    firsts = queryset.order_by(*keys, *ordering, "pk").distinct(*keys).values("pk")
+    records = queryset.filter(pk__in=firsts).order_by()
     return {tuple(getattr(record, k) for k in keys): record for record in records}
