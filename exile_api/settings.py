@@ -27,6 +27,20 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_whole_number(name, default):
+    """The whole number, 0 or more, in environment variable ``name``; ``default`` if unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must be a whole number, 0 or more.")
+    return number
+
+
 DJANGO_ENV = os.environ.get("DJANGO_ENV", "development").strip().lower()
 if DJANGO_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
@@ -76,6 +90,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the Cache-Control middleware: the ETag and 304 see its no-store, and keep its headers.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Inside ConditionalGetMiddleware, so that a hit still answers If-None-Match with a 304;
+    # outside everything that makes a response, so that a hit carries all their headers.
+    "exile_api.read_cache.ReadCacheMiddleware",
     "exile_api.middleware.ApiCacheHeadersMiddleware",
     "exile_api.middleware.RequestLimitsMiddleware",
     # Before anything reads the database: decides whether this request reads the primary.
@@ -230,7 +247,7 @@ CORS_ALLOW_CREDENTIALS = False
 # Cross-origin scripts may read the ETag, to revalidate with If-None-Match themselves.
 CORS_EXPOSE_HEADERS = ("ETag",)
 
-# The shared cache: throttle counters must be the same for every
+# The shared cache: throttle counters and the read cache must be the same for every
 # gunicorn worker and every app server, so never the per-process memory cache.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
@@ -240,9 +257,19 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "exile_api_cache",
+            # The read cache keeps one entry per distinct read: Django's 300 would cull a
+            # third of the table every few misses. At most this many entries of at most
+            # READ_CACHE_MAX_BYTES each.
+            "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     )
 }
+
+# Anonymous API reads served from the shared cache (exile_api/read_cache.py) for at most this
+# many seconds; every recorded change invalidates them at once, so this is only a backstop.
+# 0 turns the read cache off. Larger responses are not stored.
+READ_CACHE_SECONDS = env_whole_number("READ_CACHE_SECONDS", 300)
+READ_CACHE_MAX_BYTES = env_whole_number("READ_CACHE_MAX_BYTES", 1024 * 1024)
 
 # Requests per client per period (s, min, hour, day); over it: 429 with Retry-After.
 API_THROTTLE_RATES = {

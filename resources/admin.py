@@ -218,8 +218,11 @@ class CuratedAdmin(AuditedAdmin):
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        # The "delete selected" action runs outside a transaction: each deletion and its
+        # history must be kept together, and the read cache invalidated after both.
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
     def move(self, request, queryset, transition_name, reason=""):
         """Apply a workflow transition to each selected record; report each refusal."""
@@ -318,8 +321,11 @@ class NestedRecordAdmin(AuditedAdmin):
         self.record_owner_change(request, record)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        # The "delete selected" action runs outside a transaction: each deletion and its
+        # history must be kept together, and the read cache invalidated after both.
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
     def record_owner_change(self, request, record):
         history.record_change(

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+from exile_api import read_cache
 
 
 class ResourcesConfig(AppConfig):
@@ -9,3 +12,11 @@ class ResourcesConfig(AppConfig):
 
     def ready(self):
         from . import schema  # noqa: F401  registers the OpenAPI field extensions
+
+        post_migrate.connect(invalidate_read_cache, sender=self)
+
+
+def invalidate_read_cache(**kwargs):
+    """After `migrate` (data migrations, and every deploy, which runs it), no anonymous read
+    comes from the read cache as it was."""
+    read_cache.invalidate()

@@ -16,6 +16,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from rest_framework.exceptions import ValidationError
 
+from exile_api import read_cache
+
 from .choices import ChangeAction
 from .models import Change
 from .models.base import PUBLIC_STATUSES
@@ -32,6 +34,9 @@ def record_change(record, *, action, channel, user=None, reason="", deleted=Fals
 
     An update that changed nothing is not recorded. Returns the change, or None.
     """
+    # Once the write commits (and only then), no anonymous read may come from the read cache
+    # as it was. Even an update that changed nothing moved the record's updated_at (its ETag).
+    transaction.on_commit(read_cache.invalidate)
     with transaction.atomic():
         # Held to the end of the transaction: changes get their ids (the feed's cursor) in
         # commit order, so no reader ever sees change n+1 before change n.

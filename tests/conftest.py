@@ -12,6 +12,13 @@ def no_rate_limits(settings):
     settings.API_THROTTLE_RATES = {"anon": None, "user": None}
 
 
+@pytest.fixture(autouse=True)
+def no_read_cache(settings):
+    """The read cache off: most tests write through the ORM, which invalidates nothing, and
+    then read through the API; tests/test_read_cache.py turns it on."""
+    settings.READ_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def api_client():
     """An anonymous API client."""

@@ -71,6 +71,17 @@ def test_non_postgresql_database_url_is_refused():
     assert "must point at PostgreSQL" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("READ_CACHE_SECONDS", "-1"), ("READ_CACHE_SECONDS", "5min"), ("READ_CACHE_MAX_BYTES", "1.5")],
+)
+def test_read_cache_setting_not_a_whole_number_is_refused(name, value):
+    result = run_manage("check", **{name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name} must be a whole number, 0 or more." in result.stderr
+
+
 def test_development_defaults_are_safe(settings):
     assert settings.DEBUG is False
     assert set(settings.ALLOWED_HOSTS) >= {"127.0.0.1", "localhost"}
@@ -80,7 +91,7 @@ def test_development_defaults_are_safe(settings):
 def settings_variables():
     """Names of the environment variables settings.py reads."""
     source = (REPO / "exile_api" / "settings.py").read_text()
-    pattern = r'(?:os\.environ\.get|env_bool|env_list)\(\s*"([A-Z_]+)"'
+    pattern = r'(?:os\.environ\.get|env_bool|env_list|env_whole_number)\(\s*"([A-Z_]+)"'
     return set(re.findall(pattern, source))
 
 

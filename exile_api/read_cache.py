@@ -1,0 +1,155 @@
+"""The read cache: anonymous API reads answered from the shared cache, invalidated by every
+recorded change.
+
+A GET (or HEAD) under /api/ without credentials (no Authorization header, no session cookie)
+is looked up in the shared cache (CACHES: the database cache, or Redis with REDIS_URL), which
+every worker and every app server sees. The key is everything that picks the response: scheme
+and host (bodies hold absolute URLs), path, the whole query string, Accept, Accept-Language,
+the language cookie, and today's date (``current=true`` and the country profile depend on it).
+
+Correctness is by version, not by deleting entries. One key holds the current version: a new
+unique value set on commit of every recorded change (``resources.history.record_change``, the
+one function every write path calls) and after every ``migrate`` (a deploy). Each entry holds
+the version it was computed under, read before computing it, so a write that commits meanwhile
+makes it useless. A lookup is one round trip: the version and the entry together. A lost
+version (evicted) is replaced by a new one. READ_CACHE_SECONDS bounds an entry's life only as a
+backstop; 0 turns the cache off.
+
+Only what is the same for everyone is stored: a GET's 200, not streamed (CSV), no cookies,
+marked ``public`` by ApiCacheHeadersMiddleware (so never what an authenticated client read),
+varying only on what the key holds, at most READ_CACHE_MAX_BYTES. A stored response is
+replayed with the headers it had (ETag, Last-Modified, Cache-Control, Vary, Content-Language,
+Content-Security-Policy...); the middleware outside it (ConditionalGetMiddleware: 304 for
+If-None-Match; CORS; security headers) runs on a hit as on a miss. ``X-Cache: hit`` or ``miss``
+says which it was.
+
+A hit never reaches the view, so DRF's rate limits do not count it: like a CDN in front of the
+app, a hit costs one cache read, and only misses are throttled. With read replicas, a miss may
+read a replica that has not yet replayed the latest write: for REPLICA_PIN_SECONDS after a
+change (the time the replica pinning allows a replica to catch up), responses are not stored.
+"""
+
+import hashlib
+import json
+import time
+import uuid
+from functools import cache as memoize
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import cc_delim_re
+
+VERSION_KEY = "read-cache:version"
+ENTRY_PREFIX = "read-cache:entry:"
+# A stored response may vary only on what the key holds, or on credentials (never cached).
+KEYED_VARY = frozenset({"accept", "accept-language", "authorization", "cookie"})
+NOT_SHARED = frozenset({"private", "no-cache", "no-store"})
+
+
+def invalidate():
+    """Make every stored read stale at once: set a new version."""
+    cache.set(VERSION_KEY, new_version(), timeout=None)
+
+
+def new_version():
+    """A value never used before (never an increment: on the database cache, two writers
+    incrementing at once can lose one), starting with its time for the replica rule."""
+    return f"{time.time_ns()}-{uuid.uuid4().hex}"
+
+
+@memoize
+def never_cached_paths():
+    """Paths never looked up: the health check must reach the database each time."""
+    return frozenset({reverse("health")})
+
+
+class ReadCacheMiddleware:
+    """Answer anonymous API reads from the shared cache; see the module's docstring."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Read per request, so that tests (and a settings override) can turn it on and off.
+        key = entry_key(request) if settings.READ_CACHE_SECONDS else None
+        if key is None:
+            return self.get_response(request)
+        found = cache.get_many([VERSION_KEY, key])
+        version, entry = found.get(VERSION_KEY), found.get(key)
+        if version is not None and entry is not None and entry[0] == version:
+            return replay(entry)
+        if version is None:
+            # Never set, or evicted: start one (add: a writer's new version wins). This
+            # response is not stored; the next one is.
+            cache.add(VERSION_KEY, new_version(), timeout=None)
+        response = self.get_response(request)
+        if version is not None and request.method == "GET" and storable(response, version):
+            entry = (version, list(response.items()), response.content)
+            cache.set(key, entry, settings.READ_CACHE_SECONDS)
+        response["X-Cache"] = "miss"
+        return response
+
+
+def entry_key(request):
+    """The cache key of the response to ``request``, or None if it may not be cached."""
+    if (
+        request.method not in ("GET", "HEAD")
+        or not request.path_info.startswith("/api/")
+        or request.path_info in never_cached_paths()
+        or "Authorization" in request.headers
+        or settings.SESSION_COOKIE_NAME in request.COOKIES
+        # RequestLimitsMiddleware, inside, refuses oversized bodies: let it see any body.
+        or request.META.get("CONTENT_LENGTH", "") not in ("", "0")
+    ):
+        return None
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None  # CommonMiddleware answers it
+    selects = [
+        request.scheme,
+        host,
+        request.path,
+        request.META.get("QUERY_STRING", ""),
+        request.headers.get("Accept", ""),
+        request.headers.get("Accept-Language", ""),
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+        timezone.localdate().isoformat(),
+    ]
+    return ENTRY_PREFIX + hashlib.sha256(json.dumps(selects).encode()).hexdigest()
+
+
+def storable(response, version):
+    """Whether ``response``, computed under ``version``, may be served to every anonymous
+    client who asks the same."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    directives = {
+        directive.split("=", 1)[0].strip().lower()
+        for directive in cc_delim_re.split(response.get("Cache-Control", ""))
+    }
+    if "public" not in directives or directives & NOT_SHARED:
+        return False
+    vary = {name.lower() for name in cc_delim_re.split(response.get("Vary", "")) if name}
+    if not vary <= KEYED_VARY:
+        return False
+    if settings.DATABASE_REPLICA_URLS and replica_may_lag(version):
+        return False
+    return len(response.content) <= settings.READ_CACHE_MAX_BYTES
+
+
+def replica_may_lag(version):
+    """Whether the change that set ``version`` is recent enough that a replica may lack it."""
+    changed_at = int(version.split("-", 1)[0])
+    return time.time_ns() - changed_at < settings.REPLICA_PIN_SECONDS * 1_000_000_000
+
+
+def replay(entry):
+    _version, headers, content = entry
+    response = HttpResponse(content, headers=headers)
+    response["X-Cache"] = "hit"
+    return response
