@@ -238,9 +238,10 @@ def change_data(change, request, *, reads_drafts):
 
 class JSONBuiltInDatabaseMixin:
     """The list and detail answered with each record's JSON as PostgreSQL builds it
-    (``resources.sql_json``): one query for a page, one for a record, no model instance per
-    record. Only where it equals the serializer's answer: JSON with every field (no
-    ``fields=``, ``omit=`` or ``brief=``); anything else goes to the serializer.
+    (``resources.sql_json``): two queries for a page (its ids, then their JSON), one for a
+    record, no model instance per record. Only where it equals the serializer's answer:
+    JSON with every field (no ``fields=``, ``omit=`` or ``brief=``); anything else goes to
+    the serializer.
 
     Goes last among a viewset's mixins, just before the DRF viewset: it stands in for DRF's
     own list and retrieve, under the language, conditional-request and CSV mixins.
@@ -278,7 +279,9 @@ class JSONBuiltInDatabaseMixin:
             .annotate(document=record_json(self.listed.model, request))
             .values_list("pk", "document")
         )
-        return self.get_paginated_response([orjson.loads(documents[pk]) for pk in ids])
+        # A record hard-deleted between the two queries is left out of the page.
+        page = [orjson.loads(documents[pk]) for pk in ids if pk in documents]
+        return self.get_paginated_response(page)
 
     def retrieve(self, request, *args, **kwargs):
         if not self.builds_json_in_database():
