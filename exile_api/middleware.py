@@ -7,11 +7,11 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.http import JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework.throttling import BaseThrottle
 
 from exile_api.db_routers import pinned_to_primary
+from resources.errors import problem_response
 
 
 class RequestLimitsMiddleware:
@@ -30,20 +30,20 @@ class RequestLimitsMiddleware:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return JsonResponse({"detail": "Invalid Content-Length header."}, status=400)
+            return problem_response(request, "parse-error", detail="Invalid Content-Length header.")
         if length > limit:
-            return JsonResponse(
-                {"detail": f"Request body too large: {length} bytes, the limit is {limit}."},
-                status=413,
+            return problem_response(
+                request,
+                "payload-too-large",
+                detail=f"Request body too large: {length} bytes, the limit is {limit}.",
             )
         query_length = len(request.META.get("QUERY_STRING", ""))
         if query_length > settings.MAX_QUERY_STRING_BYTES:
-            return JsonResponse(
-                {
-                    "detail": f"Query string too long: {query_length} bytes, the limit is "
-                    f"{settings.MAX_QUERY_STRING_BYTES}."
-                },
-                status=414,
+            return problem_response(
+                request,
+                "uri-too-long",
+                detail=f"Query string too long: {query_length} bytes, the limit is "
+                f"{settings.MAX_QUERY_STRING_BYTES}.",
             )
         return self.get_response(request)
 
@@ -78,6 +78,26 @@ class ApiCacheHeadersMiddleware:
             patch_cache_control(response, public=True, max_age=settings.API_CACHE_MAX_AGE)
         else:
             patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+
+class RateLimitHeadersMiddleware:
+    """X-RateLimit-Limit, -Remaining and -Reset on every response the rate limits counted
+    (resources.throttling leaves the figures on the request). X-RateLimit-* rather than the
+    IETF draft's RateLimit fields: the draft's syntax changed between revisions, and these
+    are what GitHub sends and client libraries read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        standing = getattr(request, "rate_limit", None)
+        if standing is not None:
+            limit, remaining, reset = standing
+            response["X-RateLimit-Limit"] = str(limit)
+            response["X-RateLimit-Remaining"] = str(remaining)
+            response["X-RateLimit-Reset"] = str(reset)
         return response
 
 

@@ -88,6 +88,9 @@ MIDDLEWARE = [
     # those answers carry CORS headers too; below SecurityMiddleware, so preflights get its headers.
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the read cache (a stored response must not replay one client's standing) and
+    # the 304s (which keep only the caching headers).
+    "exile_api.middleware.RateLimitHeadersMiddleware",
     # Outside the Cache-Control middleware: the ETag and 304 see its no-store, and keep its headers.
     "django.middleware.http.ConditionalGetMiddleware",
     # Inside ConditionalGetMiddleware, so that a hit still answers If-None-Match with a 304;
@@ -244,8 +247,18 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
 CORS_ALLOW_CREDENTIALS = False
-# Cross-origin scripts may read the ETag, to revalidate with If-None-Match themselves.
-CORS_EXPOSE_HEADERS = ("ETag",)
+# Cross-origin scripts may read the headers the OpenAPI description documents: the ETag (to
+# revalidate with If-None-Match), the pages' Link, and where they stand with the rate limits.
+CORS_EXPOSE_HEADERS = (
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Retry-After",
+    "X-Cache",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
 
 # The shared cache: throttle counters and the read cache must be the same for every
 # gunicorn worker and every app server, so never the per-process memory cache.
@@ -299,12 +312,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PAGINATION_CLASS": "resources.pagination.LimitOffsetPagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "resources.exports.StrictContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "resources.search.FullTextSearchFilter",
         "resources.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "resources.schema.AutoSchema",
     "EXCEPTION_HANDLER": "resources.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     # DRF keys nested-list errors by item index: {"citations": {0: {...}}}.
@@ -324,13 +338,19 @@ SPECTACULAR_SETTINGS = {
         "most 500) and `offset`."
     ),
     "VERSION": "1.0.0",
+    # 3.1: nullable fields as JSON Schema's `type: [..., "null"]`, which strict validators and
+    # the generators accept (3.0's `nullable` beside `allOf` cannot be null at all).
+    "OAS_VERSION": "3.1.0",
+    # Relative: the API is served wherever the schema is.
+    "SERVERS": [{"url": "/", "description": "The server this description was fetched from"}],
     "SERVE_INCLUDE_SCHEMA": False,
     # Tag each operation by its resource (countries, statistics, ...), not by "v1".
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "resources.schema.responses_promise_no_fields",
+        "resources.schema.typed_changes",
+        "resources.schema.drop_unused_components",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -7,8 +7,13 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from resources.views import ProblemTypeView
+
 urlpatterns = [
     path("api/v1/", include("resources.urls")),
+    # The documents that problem details' `type` URIs name (resources.errors).
+    path("api/problems/", ProblemTypeView.as_view(), name="problem-types"),
+    path("api/problems/<slug:name>", ProblemTypeView.as_view(), name="problem-type"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the
     # Content-Security-Policy can forbid them.
@@ -21,6 +26,6 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
-handler400 = "rest_framework.exceptions.bad_request"
+handler400 = "resources.errors.bad_request"
 handler404 = "resources.errors.not_found"
-handler500 = "rest_framework.exceptions.server_error"
+handler500 = "resources.errors.server_error"

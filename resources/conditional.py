@@ -24,7 +24,7 @@ from django.db.models.functions import Greatest
 from django.utils.functional import cached_property
 from django.utils.http import http_date, parse_etags
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 
 WRITES = {"PUT", "PATCH", "DELETE"}
 # Actions whose response is the record itself, with its validators.
@@ -139,8 +139,10 @@ def check_if_match(request, instance):
     header = request.META.get("HTTP_IF_MATCH")
     if header is None or header.strip() == "*":
         return
-    current = record_version(instance)
-    if current not in {etag_version(tag) for tag in parse_etags(header)}:
+    etags = parse_etags(header)
+    if not etags:
+        raise ValidationError({"If-Match": ['Give "*" or the ETag of your read, in quotes.']})
+    if record_version(instance) not in {etag_version(tag) for tag in etags}:
         raise PreconditionFailed()
 
 

@@ -1,14 +1,125 @@
-"""One JSON error shape for every failure: DRF's, with field names where there are fields."""
+"""Every failure as RFC 9457 problem details (``application/problem+json``), in one shape.
 
+The one place that maps an error to its HTTP answer: DRF's exceptions (through
+``exception_handler``), the database's refusals, Django's own 404 and 500 pages for URLs
+under /api/, and the early refusals of the request guards (``problem_response``).
+
+A problem is ``{"type", "title", "status", "detail", "instance"}``, plus ``errors`` on a 400:
+one entry per invalid field or parameter, with its path (``citations.0.locator``; null for
+an error of the request as a whole), a stable machine-readable ``code`` and a message. A
+client that accepts only ``application/json`` gets the same body.
+
+drf-standardized-errors was weighed and not taken: its body is not RFC 9457 (no ``title``,
+``status`` or ``instance``; ``type`` is a category, not a URI), and its schema generator
+documents that body, so both its formatter and its schema would have to be overridden.
+"""
+
+import sys
+
+import orjson
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+# Where the problem types are described (resources.views.ProblemTypeView); ``type`` is this
+# prefix and the type's name, a URI reference relative to the API's host.
+PROBLEM_TYPE_PREFIX = "/api/problems/"
+# Seconds a client should wait before retrying when the database is unavailable.
+UNAVAILABLE_RETRY_AFTER = 5
+
+# name: (status, title, what it means). The names are stable: clients may branch on them.
+PROBLEM_TYPES = {
+    "validation-error": (
+        400,
+        "Invalid input",
+        "A parameter or a body field is invalid: `errors` lists each, with its path and code.",
+    ),
+    "parse-error": (400, "Malformed request", "The body or a header could not be read."),
+    "not-authenticated": (
+        401,
+        "Authentication required",
+        "This operation needs credentials: an API key (`Authorization: Api-Key <key>`) or a "
+        "session.",
+    ),
+    "authentication-failed": (
+        401,
+        "Invalid credentials",
+        "The API key is malformed, unknown, revoked or expired, or its owner is inactive.",
+    ),
+    "permission-denied": (
+        403,
+        "Not allowed",
+        "The credentials are valid but lack the permission or the key scope this needs.",
+    ),
+    "not-found": (404, "Not found", "No such record or URL, or none you may see."),
+    "method-not-allowed": (
+        405,
+        "Method not allowed",
+        "The URL does not offer this method; the Allow header lists those it does.",
+    ),
+    "not-acceptable": (
+        406,
+        "Not acceptable",
+        "None of the media types in Accept can be served: ask for application/json (or "
+        "text/csv where a list offers it).",
+    ),
+    "conflict": (
+        409,
+        "Conflict",
+        "The record's state does not allow this (a workflow step from the wrong status, an "
+        "edit of a retracted record, a record still referenced, a duplicate key).",
+    ),
+    "precondition-failed": (
+        412,
+        "Precondition failed",
+        "The record changed since you read it: If-Match does not match its current ETag.",
+    ),
+    "payload-too-large": (413, "Request body too large", "The body is over the size limit."),
+    "uri-too-long": (414, "Query string too long", "The query string is over the size limit."),
+    "unsupported-media-type": (
+        415,
+        "Unsupported media type",
+        "Send request bodies as application/json.",
+    ),
+    "throttled": (
+        429,
+        "Too many requests",
+        "Over the rate limit: wait the seconds Retry-After gives, then retry.",
+    ),
+    "server-error": (500, "Internal server error", "An unexpected error; it has been logged."),
+    "unavailable": (
+        503,
+        "Service unavailable",
+        "The database cannot be reached for now: retry after the seconds Retry-After gives.",
+    ),
+}
+
+# DRF's exception codes, and the problem type of each.
+TYPE_OF_CODE = {
+    "invalid": "validation-error",
+    "parse_error": "parse-error",
+    "not_authenticated": "not-authenticated",
+    "authentication_failed": "authentication-failed",
+    "permission_denied": "permission-denied",
+    "not_found": "not-found",
+    "method_not_allowed": "method-not-allowed",
+    "not_acceptable": "not-acceptable",
+    "conflict": "conflict",
+    "precondition_failed": "precondition-failed",
+    "unsupported_media_type": "unsupported-media-type",
+    "throttled": "throttled",
+}
+TYPE_OF_STATUS = {status: name for name, (status, _title, _about) in PROBLEM_TYPES.items()}
+TYPE_OF_STATUS[400] = "validation-error"
 
 
 class Conflict(exceptions.APIException):
@@ -17,38 +128,173 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable. Retry shortly."
+    default_code = "unavailable"
+
+
+def problem(name, *, detail, instance, errors=None, **extensions):
+    """The body of a problem of type ``name`` (a key of PROBLEM_TYPES)."""
+    status_code, title, _about = PROBLEM_TYPES[name]
+    body = {
+        "type": PROBLEM_TYPE_PREFIX + name,
+        "title": title,
+        "status": status_code,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body | extensions
+
+
+def problem_response(request, name, *, detail, status_code=None, headers=None, **extras):
+    """A problem as a plain Django response: for middleware and Django's error handlers,
+    which run outside DRF's content negotiation."""
+    body = problem(name, detail=detail, instance=request.path, **extras)
+    if status_code is not None:
+        body["status"] = status_code
+    response = HttpResponse(
+        orjson.dumps(body), status=body["status"], content_type=PROBLEM_CONTENT_TYPE
+    )
+    for header, value in (headers or {}).items():
+        response[header] = value
+    return response
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus the database's refusals turned into client errors.
+    """DRF's handler with every error answered as a problem, and the database's refusals
+    turned into client errors.
 
     A model ValidationError (from ``full_clean`` in a serializer or service) is a 400 with
-    field-level messages; deleting a record that others still cite (PROTECT) and any
-    remaining integrity violation are a 409, never a 500.
+    field-level errors; deleting a record that others still cite (PROTECT) and any remaining
+    integrity violation are a 409, never a 500; a lost database connection is a 503 with
+    Retry-After.
     """
-    if isinstance(exc, DjangoValidationError):
+    extensions = {}
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_field_errors(exc))
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         blocking = getattr(exc, "protected_objects", None) or exc.restricted_objects
-        blockers = sorted({f"{obj._meta.verbose_name}: {obj}" for obj in blocking})
+        extensions["referenced_by"] = sorted(
+            {f"{obj._meta.verbose_name}: {obj}" for obj in blocking}
+        )[:20]
         exc = Conflict(
-            {
-                "detail": "This record is still referenced by other records; "
-                "remove those references first.",
-                "referenced_by": blockers[:20],
-            }
+            "This record is still referenced by other records; remove those references first."
         )
     elif isinstance(exc, IntegrityError):
-        exc = Conflict({"detail": "The change violates a data constraint and was not saved."})
-    return drf_exception_handler(exc, context)
+        exc = Conflict("The change violates a data constraint and was not saved.")
+    elif isinstance(exc, (OperationalError, InterfaceError)):
+        exc = ServiceUnavailable()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's 500 handler answers (server_error below)
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    request = context["request"]
+    body = problem_body(exc, instance=request.path, **extensions)
+    answer = HttpResponse(
+        orjson.dumps(body), status=response.status_code, content_type=PROBLEM_CONTENT_TYPE
+    )
+    for header in ("WWW-Authenticate", "Retry-After", "Allow"):
+        if response.has_header(header):
+            answer[header] = response[header]
+    return answer
+
+
+def problem_body(exc, *, instance, **extensions):
+    """The problem that DRF exception ``exc`` stands for."""
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.get_full_details())
+        count = len(errors)
+        if count == 1:
+            field = errors[0]["field"]
+            detail = f"{field}: {errors[0]['detail']}" if field else errors[0]["detail"]
+        else:
+            detail = f"{count} errors: see `errors`."
+        return problem(
+            "validation-error", detail=detail, instance=instance, errors=errors, **extensions
+        )
+    name = TYPE_OF_CODE.get(exc.default_code) or TYPE_OF_STATUS.get(exc.status_code)
+    if name is None:
+        name = "server-error" if exc.status_code >= 500 else "validation-error"
+    body = problem(name, detail=plain_text(exc.detail), instance=instance, **extensions)
+    body["status"] = exc.status_code
+    return body
+
+
+def flatten_errors(details, path=()):
+    """DRF's nested error details as a flat list: ``{"field", "code", "detail"}`` each, the
+    field a dotted path (``citations.0.locator``), null for errors of the whole request."""
+    if isinstance(details, dict) and set(details) == {"message", "code"}:
+        field = ".".join(path) or None
+        code = details["code"] or "invalid"
+        return [{"field": field, "code": code, "detail": str(details["message"])}]
+    if isinstance(details, dict):
+        flat = []
+        for key, value in details.items():
+            whole = str(key) in (api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS)
+            flat += flatten_errors(value, path if whole else (*path, str(key)))
+        return flat
+    if isinstance(details, list):
+        # A list of messages for one field, or one entry per item of a list field.
+        if all(isinstance(item, dict) and set(item) == {"message", "code"} for item in details):
+            return [error for item in details for error in flatten_errors(item, path)]
+        return [
+            error
+            for index, item in enumerate(details)
+            for error in flatten_errors(item, (*path, str(index)))
+        ]
+    return [{"field": ".".join(path) or None, "code": "invalid", "detail": str(details)}]
+
+
+def plain_text(detail):
+    """One message from an exception's detail (a string, or DRF's list or dict of them)."""
+    if isinstance(detail, dict):
+        detail = detail.get("detail") or next(iter(detail.values()), "")
+    if isinstance(detail, list):
+        detail = " ".join(str(item) for item in detail)
+    return str(detail)
 
 
 def not_found(request, exception=None):
-    """JSON 404 for URLs no route matches."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+    """The problem for URLs no route matches."""
+    return problem_response(request, "not-found", detail="No route matches this URL.")
+
+
+def server_error(request, *args, **kwargs):
+    """The problem for an unexpected error: no traceback, no internals. A lost database
+    connection outside a DRF view (in a middleware, say) is a 503 here too."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return problem_response(
+            request,
+            "unavailable",
+            detail=ServiceUnavailable.default_detail,
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+    return problem_response(
+        request, "server-error", detail="An unexpected error occurred; it has been logged."
+    )
+
+
+def bad_request(request, exception, *args, **kwargs):
+    """The problem for a request Django itself refused (a malformed header, say)."""
+    return problem_response(request, "parse-error", detail="The request could not be read.")
 
 
 def as_field_errors(exc):
     """A Django ValidationError as DRF's error dict, cross-field errors under non_field_errors."""
     detail = as_serializer_error(exc)
     if NON_FIELD_ERRORS in detail:
-        detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
+        # A model's own checks and constraints over several fields: "inconsistent", unless
+        # they said otherwise.
+        detail[api_settings.NON_FIELD_ERRORS_KEY] = [
+            error if error.code not in (None, "invalid") else ErrorDetail(error, "inconsistent")
+            for error in detail.pop(NON_FIELD_ERRORS)
+        ]
     return detail

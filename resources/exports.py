@@ -3,14 +3,14 @@
 Ask with ``?format=csv`` or ``Accept: text/csv``. A list export holds every record matching
 the request's filters, ``q`` search and ``ordering``, not one page: ``limit`` and ``offset``
 do not apply. It is streamed, a chunk of records at a time, so a large export never sits in
-memory. Errors stay JSON (DRF's error shape) whatever format was asked for.
+memory. Errors stay problem details (JSON) whatever format was asked for.
 
 Columns are the JSON representation's field names, in the same order (``fields``, ``omit``
 and ``brief`` pick them as they pick the JSON fields). Each cell is one JSON value flattened to
 text:
 
 - ``null`` -> empty; booleans -> ``true`` / ``false``; numbers as they are; text as it is,
-  including the ``url`` column.
+  including the ``url`` column, the record's plain URL (no ``?format=csv``).
 - A related record (a brief object such as ``{"code", "name", "url"}``) -> its key: the
   ``code`` if it has one, else its ``slug``, else its ``id`` (``GE``, ``it-specialists``).
 - A list of related records or of plain values (``exile_groups``, ``nationalities``,
@@ -39,11 +39,14 @@ injection advises; pure numbers such as ``-5`` are left as they are.
 import csv
 import re
 from decimal import Decimal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -198,7 +201,22 @@ def neutralized(text):
 
 def csv_row(record, columns):
     """A serialized record as the cells of one CSV row, in ``columns`` order."""
-    return [neutralized(flatten_value(record.get(name), name)) for name in columns]
+    return [
+        neutralized(
+            plain_url(record.get(name)) if name == "url" else flatten_value(record.get(name), name)
+        )
+        for name in columns
+    ]
+
+
+def plain_url(url):
+    """A record's URL without the ``format`` that DRF carries over from the request: the cell
+    names the record, not this export of it."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "format"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 class Echo:
@@ -299,3 +317,25 @@ class CSVExportMixin:
                 request.accepted_renderer = json_renderer
                 request.accepted_media_type = json_renderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class StrictContentNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, but an unknown ``?format=`` is a 400 naming the parameter (DRF
+    answers 404, as if the record were missing), and a method the route does not offer is left
+    for the 405 it deserves rather than refused for its format."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        if view is not None and getattr(view, request.method.lower(), None) is None:
+            return renderers[0], renderers[0].media_type
+        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
+            raise ValidationError(
+                {self.settings.URL_FORMAT_OVERRIDE: ["Give a format, or leave the parameter out."]}
+            )
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:
+            offered = ", ".join(sorted({renderer.format for renderer in renderers}))
+            raise ValidationError(
+                {self.settings.URL_FORMAT_OVERRIDE: [f"Unknown format; choose from {offered}."]}
+            ) from None

@@ -138,7 +138,7 @@ class DateRangeField(forms.Field):
             raise forms.ValidationError("Give two dates: START,END (YYYY-MM-DD).", code="invalid")
         start, end = (IsoDateField().clean(part) for part in parts)
         if end < start:
-            raise forms.ValidationError("END must not be before START.", code="invalid")
+            raise forms.ValidationError("END must not be before START.", code="inconsistent")
         return start, end
 
 
@@ -224,14 +224,23 @@ def active_in_year(queryset, start_field, end_field, year):
 
 
 class StrictFilterSet(filters.FilterSet):
-    """A parameter that takes one value given twice is an error: which one would count?"""
+    """A parameter that takes one value given twice is an error (which one would count?), and
+    so is a parameter given without a value."""
 
     def is_valid(self):
         valid = super().is_valid()
         for name, declared in self.filters.items():
             several = isinstance(declared.field.widget, SeveralValuesWidget)
-            if not several and len(self.data.getlist(name)) > 1:
+            values = self.data.getlist(name)
+            if not several and len(values) > 1:
                 self.form.add_error(name, "Give this parameter once.")
+                valid = False
+            elif values and not any(value.strip(" ,") for value in values):
+                # ?destination= is not "every destination": the client meant a value.
+                self.form.add_error(
+                    name,
+                    forms.ValidationError("Give a value, or leave the parameter out.", "blank"),
+                )
                 valid = False
         return valid
 

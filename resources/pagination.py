@@ -20,6 +20,17 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             return self.known_count
         return super().get_count(queryset)
 
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        links = [
+            f'<{url}>; rel="{rel}"'
+            for url, rel in ((self.get_next_link(), "next"), (self.get_previous_link(), "prev"))
+            if url
+        ]
+        if links:
+            response["Link"] = ", ".join(links)
+        return response
+
     def get_limit(self, request):
         if self.limit_query_param in request.query_params:
             limit = whole_number(request, self.limit_query_param, minimum=1)
@@ -34,14 +45,20 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_paginated_response_schema(self, schema):
         envelope = super().get_paginated_response_schema(schema)
         properties = envelope["properties"]
+        # Every member is always there; the links are null at either end, said the OpenAPI
+        # 3.1 way (DRF writes 3.0's `nullable`).
+        envelope["required"] = list(properties)
+        for link in ("next", "previous"):
+            properties[link].pop("nullable", None)
+            properties[link]["type"] = ["string", "null"]
         properties["count"] |= {"description": "Number of records matching the request."}
         properties["next"] |= {
             "description": "URL of the next page; null on the last page.",
-            "example": "http://127.0.0.1:8000/api/v1/statistics/?limit=50&offset=100",
+            "example": "https://api.example.org/api/v1/statistics/?limit=50&offset=100",
         }
         properties["previous"] |= {
             "description": "URL of the previous page; null on the first page.",
-            "example": "http://127.0.0.1:8000/api/v1/statistics/?limit=50&offset=0",
+            "example": "https://api.example.org/api/v1/statistics/?limit=50&offset=0",
         }
         properties["results"]["description"] = "The records of this page."
         return envelope

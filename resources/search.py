@@ -172,7 +172,7 @@ def search_everything(text, *, types, limit, request):
         hits += [
             {
                 "type": type_name,
-                "id": str(record.pk),
+                "id": None if isinstance(record, Country) else record.pk,
                 "key": getattr(record, "slug", None) or record.pk,
                 "name": hit_name(record, spec),
                 "snippet": highlighted(record.snippet, start, stop),

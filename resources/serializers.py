@@ -54,7 +54,9 @@ class KeyRelatedField(serializers.SlugRelatedField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        if self.slug_field == "code" and isinstance(data, str):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        if self.slug_field == "code":
             data = data.upper()
         return super().to_internal_value(data)
 
@@ -213,14 +215,32 @@ class StrictInputMixin:
     - a field the serializer does not know is refused: a misspelt field would otherwise be
       dropped without a word, and the write would succeed without what the client meant;
     - an item of a nested list is complete, even in a PATCH of its record (which makes DRF
-      skip required fields): the list replaces the record's whole set.
+      skip required fields): the list replaces the record's whole set;
+    - text is a JSON string: DRF's CharField would take ``0`` or ``true`` as "0" and "True",
+      which the OpenAPI description (``type: string``) does not allow.
     """
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+                unknown_field = serializers.ErrorDetail("Unknown field.", "unknown_field")
+                raise serializers.ValidationError({name: [unknown_field] for name in unknown})
+            not_text = [
+                name
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and not field.read_only
+                and data.get(name) is not None
+                and not isinstance(data[name], str)
+            ]
+            if not_text:
+                raise serializers.ValidationError(
+                    {
+                        name: [serializers.ErrorDetail("Not a string.", "invalid")]
+                        for name in not_text
+                    }
+                )
             if isinstance(self.parent, serializers.ListSerializer):
                 missing = [
                     name
@@ -228,9 +248,8 @@ class StrictInputMixin:
                     if field.required and not field.read_only and name not in data
                 ]
                 if missing:
-                    raise serializers.ValidationError(
-                        {name: ["This field is required."] for name in missing}
-                    )
+                    required = serializers.ErrorDetail("This field is required.", "required")
+                    raise serializers.ValidationError({name: [required] for name in missing})
         return super().to_internal_value(data)
 
 
@@ -807,6 +826,9 @@ class StatisticGroupSerializer(serializers.Serializer):
     """Reports of one metric, unit and measure, historical or recent, for one grouping key;
     never summed."""
 
+    # Present when the summary is grouped by them (group_by).
+    optional_response_fields = tuple(RELATED_GROUPINGS)
+
     destination = CountryBriefSerializer(
         allow_null=True,
         required=False,
@@ -844,7 +866,9 @@ class StatisticsSummarySerializer(serializers.Serializer):
 
 class SearchHitSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="Kind of record, e.g. organization.")
-    id = serializers.CharField(help_text="Its id (the code, for a country).")
+    id = serializers.IntegerField(
+        allow_null=True, help_text="Its id; null for a country, whose key is its code."
+    )
     key = serializers.CharField(help_text="Its natural key: slug, or code for a country.")
     name = serializers.CharField(help_text="Its name or title.")
     snippet = serializers.CharField(
@@ -876,8 +900,18 @@ class ReasonSerializer(StrictInputMixin, serializers.Serializer):
     )
 
 
+class RetractionSerializer(ReasonSerializer):
+    """The body of a retraction: why the record is withdrawn."""
+
+    reason = serializers.CharField(
+        max_length=2000,
+        help_text="Why the record is retracted (shown publicly with the retracted record).",
+    )
+
+
 class ChangeSerializer(serializers.Serializer):
-    """One change to one record, as ``history.public_view`` lets the reader see it."""
+    """One change to one record, as the reader may see it: without the author and sensitive
+    fields for readers who cannot see drafts."""
 
     id = serializers.IntegerField(
         help_text="The change's number, increasing in commit order: the feed's cursor."
@@ -927,3 +961,46 @@ class ChangeHistorySerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="URL of the next page, or null.")
     previous = serializers.URLField(allow_null=True, help_text="URL of the previous page, or null.")
     results = ChangeSerializer(many=True, help_text="The changes of this page, oldest first.")
+
+
+# Problems (resources.errors) ----------------------------------------------------------------
+
+
+class ProblemErrorSerializer(serializers.Serializer):
+    """One invalid field or parameter."""
+
+    field = serializers.CharField(
+        allow_null=True,
+        help_text="Path of the invalid body field (`citations.0.locator`) or the name of the "
+        "query parameter; null for an error of the request as a whole.",
+    )
+    code = serializers.CharField(
+        help_text="Stable, machine-readable: required, invalid, null, blank, max_length, "
+        "min_length, max_value, min_value, invalid_choice, unique, does_not_exist, "
+        "too_many, not_a_list, empty, date, ..."
+    )
+    detail = serializers.CharField(help_text="What is wrong, for a person.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    """An error, as RFC 9457 problem details (`application/problem+json`)."""
+
+    # Present only on some problems: errors on a 400, referenced_by on a 409 for a record that
+    # is still cited.
+    optional_response_fields = ("errors", "referenced_by")
+
+    type = serializers.CharField(
+        help_text="URI reference naming the kind of problem, e.g. "
+        "`/api/problems/validation-error`; GET it for its description. Stable: branch on it."
+    )
+    title = serializers.CharField(help_text="Short summary of the kind of problem.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong with this request.")
+    instance = serializers.CharField(help_text="The path of the request.")
+    errors = ProblemErrorSerializer(
+        many=True, help_text="On a 400: each invalid field or parameter."
+    )
+    referenced_by = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="On a 409 for deleting a record still cited: the first records citing it.",
+    )

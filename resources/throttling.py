@@ -3,8 +3,12 @@ server sees the same counts (the database cache by default, Redis when REDIS_URL
 
 Rates come from settings.API_THROTTLE_RATES (environment variables THROTTLE_ANON_RATE and
 THROTTLE_USER_RATE) and are read on each request, so they can be changed without a code edit.
-Over the limit the API answers 429 with Retry-After.
+Over the limit the API answers 429 with Retry-After. Every counted response tells the client
+where it stands, in X-RateLimit-Limit, -Remaining and -Reset (set by
+exile_api.middleware.RateLimitHeadersMiddleware from what the throttle leaves on the request).
 """
+
+import math
 
 from django.conf import settings
 from rest_framework import throttling
@@ -14,6 +18,25 @@ class SettingsRateMixin:
     def get_rate(self):
         # An empty rate turns the limit off (no cache access at all).
         return settings.API_THROTTLE_RATES.get(self.scope) or None
+
+    def allow_request(self, request, view):
+        allowed = super().allow_request(request, view)
+        if self.rate is not None and getattr(self, "key", None) is not None:
+            record_rate_limit(request, self)
+        return allowed
+
+
+def record_rate_limit(request, throttle):
+    """Leave the client's standing on the request, for the X-RateLimit-* headers; with several
+    throttles, the one with the fewest requests left."""
+    history = throttle.history
+    remaining = max(0, throttle.num_requests - len(history))
+    reset = history[-1] + throttle.duration - throttle.now if history else 0
+    standing = (throttle.num_requests, remaining, max(0, math.ceil(reset)))
+    django_request = request._request
+    current = getattr(django_request, "rate_limit", None)
+    if current is None or standing[1] < current[1]:
+        django_request.rate_limit = standing
 
 
 class AnonymousRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):

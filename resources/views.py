@@ -16,13 +16,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import filters, querysets
 from .choices import ChangeAction, ChangeChannel, HealthState
 from .conditional import ConditionalRequestsMixin
+from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES
 from .exports import CSVExportMixin
 from .filters import IsoDateField
 from .history import public_view, record_change, visible_changes
@@ -63,6 +64,8 @@ from .workflow import (
 )
 
 MAX_SEARCH_HITS = 100
+# A misspelt or unsupported query parameter: refused, never ignored.
+UNKNOWN_PARAMETER = ErrorDetail("Unknown parameter.", "unknown_parameter")
 SUMMARY_NOTE = (
     "Each group holds figures of one metric, unit and measure, all historical or all recent, as "
     "different sources reported "
@@ -181,7 +184,12 @@ class EditorialMixin:
         return Response(self.get_serializer(record).data)
 
     def reason_from_body(self):
-        serializer = ReasonSerializer(data=self.request.data or {})
+        data = self.request.data
+        if not isinstance(data, dict):  # JSON null, a list, a string: not the object asked for
+            raise ValidationError(
+                {"non_field_errors": [ErrorDetail("Send a JSON object, or no body.", "invalid")]}
+            )
+        serializer = ReasonSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data.get("reason", "")
 
@@ -202,7 +210,7 @@ class EditorialMixin:
         records see its public life: from its publication on."""
         unknown = sorted(set(request.query_params) - {"limit", "offset", "lang", "format"})
         if unknown:
-            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
         record = self.get_object()
         model = type(record)
         changes = Change.objects.filter(
@@ -307,30 +315,59 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
         self.refuse_unknown_parameters(request)
         return super().list(request, *args, **kwargs)
 
-    def refuse_unknown_parameters(self, request):
+    def refuse_unknown_parameters(self, request, allowed=LIST_PARAMETERS):
         """A misspelt filter (destinaton=GE) is a 400, not a list of everything."""
-        known = self.LIST_PARAMETERS | {"format"} | set(self.filterset_class.base_filters)
+        known = set(allowed) | {"format"} | set(self.filterset_class.base_filters)
         unknown = sorted(set(request.query_params) - known)
         if unknown:
-            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+
+    brief = None  # whether the brief form was asked for; None: read it from the request
 
     def get_serializer_class(self):
-        if self.action in ("list", "retrieve") and self._flag("brief"):
+        brief = self.brief
+        if brief is None:
+            brief = self.action in ("list", "retrieve") and self._flag("brief")
+        if brief:
             return BRIEF_SERIALIZERS[self.get_queryset().model]
         return super().get_serializer_class()
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
-        if self.request.method in ("GET", "HEAD"):
+        reads = self.request.method in ("GET", "HEAD")
+        keep, drop = (self._names("fields"), self._names("omit")) if reads else ((), ())
+        if keep or drop:
+            # brief, fields and omit each narrow the record: fields and omit name fields of
+            # the full form, and one the brief form lacks is simply not there.
+            brief = self.action in ("list", "retrieve") and self._flag("brief")
+            model = self.get_queryset().model
+            hidden = getattr(model, "SENSITIVE_FIELDS", ())
             select_fields(
                 getattr(serializer, "child", serializer),
-                keep=self._names("fields"),
-                drop=self._names("omit"),
+                keep=keep,
+                drop=drop,
+                known=self.full_field_names() if brief else None,
+                hidden=() if reads_drafts(self.request, model) else hidden,
             )
         return serializer
 
+    def full_field_names(self):
+        """The fields of the full form, for this reader, whatever ``brief`` asks for."""
+        self.brief = False
+        try:
+            full = self.get_serializer_class()(context=self.get_serializer_context())
+        finally:
+            self.brief = None
+        return list(full.fields)
+
     def _names(self, param):
-        return [n.strip() for n in self.request.query_params.get(param, "").split(",") if n.strip()]
+        raw = self.request.query_params.get(param)
+        if raw is None:
+            return []
+        names = [name.strip() for name in raw.split(",") if name.strip()]
+        if not names:
+            raise ValidationError({param: ["Give field names, or leave the parameter out."]})
+        return names
 
     def _flag(self, param):
         value = self.request.query_params.get(param, "false").lower()
@@ -339,24 +376,35 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
         return value in ("true", "1")
 
 
-def select_fields(serializer, *, keep, drop):
-    """Narrow ``serializer`` to the ``keep`` fields (all if empty) minus the ``drop`` ones."""
-    available = list(serializer.fields)
-    unknown = [name for name in (*keep, *drop) if name not in available]
+def select_fields(serializer, *, keep, drop, known=None, hidden=()):
+    """Narrow ``serializer`` to the ``keep`` fields (all if empty) minus the ``drop`` ones.
+
+    ``known`` are the names a client may give (default: the serializer's own fields);
+    ``hidden`` those it may not see: asking for one is a 403 (the description documents
+    them); leaving one out is what the client gets anyway."""
+    available = list(serializer.fields) if known is None else known
+    refused = sorted({name for name in keep if name in hidden})
+    if refused:
+        raise PermissionDenied(
+            f"{', '.join(refused)}: shown only to readers of drafts (editors, reviewers, and "
+            "API keys with the read-drafts scope)."
+        )
+    unknown = [name for name in (*keep, *drop) if name not in available and name not in hidden]
     if unknown:
         param = "fields" if set(unknown) & set(keep) else "omit"
         raise ValidationError(
             {param: [f"Unknown field(s) {', '.join(unknown)}; choose from {', '.join(available)}."]}
         )
-    for name in available:
+    for name in list(serializer.fields):
         if (keep and name not in keep) or name in drop:
             serializer.fields.pop(name)
 
 
 def date_param(request, name):
-    """An optional YYYY-MM-DD query parameter; a 400 naming it when malformed."""
+    """An optional YYYY-MM-DD query parameter; a 400 naming it when malformed or empty (an
+    empty ``as_of=`` is not "today": the client meant a date and sent none)."""
     value = request.query_params.get(name)
-    if value in (None, ""):
+    if value is None:
         return None
     try:
         return IsoDateField().clean(value)
@@ -483,6 +531,10 @@ class SourceViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet)
             )
         return queryset
 
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        serializer.instance.citation_count = 0  # new: nothing cites it yet
+
     def get_serializer_class(self):
         serializer_class = super().get_serializer_class()  # the brief form, if asked for
         if self.action == "retrieve" and serializer_class is SourceSerializer:
@@ -529,6 +581,7 @@ class StatisticViewSet(
         """For each group of the (filtered) statistics: how many figures were reported and by
         how many sources, the most recent figure, and the lowest and highest figures, each
         with its period and citations. Figures are never summed: see `note`."""
+        self.refuse_unknown_parameters(request, allowed={"q", "group_by", "lang"})
         group_by = choice_list_param(request, "group_by", GROUPINGS, DEFAULT_GROUP_BY)
         queryset = self.filter_queryset(self.get_queryset())
         data = {
@@ -627,7 +680,7 @@ class ChangesView(APIView):
     def get(self, request):
         unknown = sorted(set(request.query_params) - {"since", "limit", "type", "format"})
         if unknown:
-            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
         since = whole_number_param(request, "since", default=0, maximum=2**63 - 1)
         limit = whole_number_param(request, "limit", default=100, minimum=1, maximum=self.MAX_LIMIT)
         types = {RECORD_TYPES[m]: m for m in CURATED_MODELS}
@@ -705,6 +758,32 @@ class SearchView(LanguageMixin, APIView):
         counts, hits = search_everything(text, types=types, limit=limit, request=request)
         data = {"query": text, "counts": counts, "results": hits}
         return Response(SearchResultsSerializer(data).data)
+
+
+class ProblemTypeView(APIView):
+    """What one kind of problem means: the document each problem's ``type`` URI names (or,
+    without a name, every kind). Outside /api/v1/ and the OpenAPI paths: the description
+    lists the same kinds under each operation's error responses."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = []
+    schema = None
+
+    def get(self, request, name=None):
+        names = [name] if name else list(PROBLEM_TYPES)
+        if name not in (None, *PROBLEM_TYPES):
+            raise NotFound("No such kind of problem.")
+        documents = [
+            {
+                "type": PROBLEM_TYPE_PREFIX + each,
+                "title": PROBLEM_TYPES[each][1],
+                "status": PROBLEM_TYPES[each][0],
+                "description": PROBLEM_TYPES[each][2],
+            }
+            for each in names
+        ]
+        return Response(documents[0] if name else documents)
 
 
 @method_decorator(never_cache, name="get")

@@ -13,7 +13,7 @@ and cannot be edited, only hard-deleted by a superuser in the admin.
 from dataclasses import dataclass
 
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 
 from .choices import ChangeAction
 from .choices import PublicationStatus as Status
@@ -139,12 +139,22 @@ def refuse_unpublished_references(record):
             related = [getattr(record, field.name)]
         hidden = sorted(r.slug for r in related if r is not None and not r.is_public)
         if hidden:
-            errors[field.name] = [f"Refers to unpublished {', '.join(hidden)}; publish it first."]
+            errors[field.name] = [
+                ErrorDetail(
+                    f"Refers to unpublished {', '.join(hidden)}; publish it first.",
+                    code="unpublished_reference",
+                )
+            ]
     hidden_sources = Source.objects.filter(slug__in=cited_source_keys(snapshot(record))).exclude(
         publication_status__in=PUBLIC_STATUSES
     )
     hidden = sorted(hidden_sources.values_list("slug", flat=True))
     if hidden:
-        errors["citations"] = [f"Cites unpublished source {', '.join(hidden)}; publish it first."]
+        errors["citations"] = [
+            ErrorDetail(
+                f"Cites unpublished source {', '.join(hidden)}; publish it first.",
+                code="unpublished_reference",
+            )
+        ]
     if errors:
         raise ValidationError(errors)

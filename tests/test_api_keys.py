@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from resources.models import ApiKey, Statistic
+from tests.problems import detail
 
 LIST_URL = reverse("statistic-list")
 PAYLOAD = {
@@ -75,9 +76,10 @@ def test_revoked_key_is_401(source, editor):
     key.revoked = True
     key.save()
     response = client_with(secret).get(LIST_URL)
-    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert detail(response, HTTPStatus.UNAUTHORIZED, "authentication-failed") == (
+        "Invalid or revoked API key."
+    )
     assert response["WWW-Authenticate"] == 'Api-Key realm="api"'
-    assert response.json() == {"detail": "Invalid or revoked API key."}
 
 
 def test_expired_key_is_401(source, editor):
@@ -85,8 +87,9 @@ def test_expired_key_is_401(source, editor):
         name="app", owner=editor, scopes=["write"], expiry_date=timezone.now() - timedelta(1)
     )
     response = client_with(secret).post(LIST_URL, PAYLOAD, format="json")
-    assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert response.json() == {"detail": "This API key has expired."}
+    assert detail(response, HTTPStatus.UNAUTHORIZED, "authentication-failed") == (
+        "This API key has expired."
+    )
     assert not Statistic.objects.exists()
 
 

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from resources.models import Statistic
 from tests.factories import make_source, make_statistic
+from tests.problems import detail
 
 
 def detail_url(statistic):
@@ -39,8 +40,9 @@ def test_patch_with_stale_etag_is_412_and_keeps_the_other_edit(editor_client, so
 
     response = editor_client.patch(url, {"value": 2}, format="json", HTTP_IF_MATCH=first_read)
 
-    assert response.status_code == HTTPStatus.PRECONDITION_FAILED
-    assert "changed since you read it" in response.json()["detail"]
+    assert "changed since you read it" in detail(
+        response, HTTPStatus.PRECONDITION_FAILED, "precondition-failed"
+    )
     statistic.refresh_from_db()
     assert statistic.value == 1
 

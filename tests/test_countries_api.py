@@ -3,6 +3,7 @@ from http import HTTPStatus
 from django.urls import reverse
 
 from resources.models import Country
+from tests.problems import detail
 
 LIST_URL = reverse("country-list")
 
@@ -36,8 +37,9 @@ def test_retrieve_country_by_code_in_any_case(api_client, db):
 
 def test_retrieve_unknown_country_is_404(api_client, db):
     response = api_client.get("/api/v1/countries/XX/")
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    assert response.json() == {"detail": "No Country matches the given query."}
+    assert detail(response, HTTPStatus.NOT_FOUND, "not-found") == (
+        "No Country matches the given query."
+    )
 
 
 def test_filter_countries_by_region(api_client, db):

@@ -22,6 +22,7 @@ from tests.factories import (
     make_source,
     make_statistic,
 )
+from tests.problems import detail, field_errors
 
 AS_OF = date(2023, 6, 1)
 
@@ -396,12 +397,18 @@ def test_profile_without_as_of_is_given_for_today(api_client, source):
     make_policy(source, slug="in-force", country_id="GE", effective_from=today)
     make_policy(source, slug="from-tomorrow", country_id="GE", effective_from=today + timedelta(1))
 
-    for params in ({}, {"as_of": ""}):
-        body = api_client.get(profile_url("GE"), params).json()
-        assert body["as_of"] == today.isoformat()
-        assert slugs(body["policies_in_force"]) == ["in-force"]
-        url = body["complete_lists"]["policies_in_force"]
-        assert parse_qs(urlsplit(url).query)["in_force_on"] == [today.isoformat()]
+    body = api_client.get(profile_url("GE")).json()
+    assert body["as_of"] == today.isoformat()
+    assert slugs(body["policies_in_force"]) == ["in-force"]
+    url = body["complete_lists"]["policies_in_force"]
+    assert parse_qs(urlsplit(url).query)["in_force_on"] == [today.isoformat()]
+
+
+def test_profile_with_empty_as_of_is_400_naming_as_of(api_client, georgia):
+    # An empty as_of= is not "today": the client meant a date and sent none.
+    response = api_client.get(profile_url("GE"), {"as_of": ""})
+
+    assert field_errors(response) == {"as_of": ["Enter a date as YYYY-MM-DD."]}
 
 
 @pytest.mark.parametrize(
@@ -419,8 +426,7 @@ def test_profile_without_as_of_is_given_for_today(api_client, source):
 def test_profile_with_invalid_as_of_is_400_naming_as_of(api_client, georgia, as_of):
     response = api_client.get(profile_url("GE"), {"as_of": as_of})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"as_of": ["Enter a date as YYYY-MM-DD."]}
+    assert field_errors(response) == {"as_of": ["Enter a date as YYYY-MM-DD."]}
 
 
 @pytest.mark.parametrize(
@@ -430,8 +436,7 @@ def test_profile_with_invalid_as_of_is_400_naming_as_of(api_client, georgia, as_
 def test_profile_with_non_iso_as_of_is_400_naming_as_of(api_client, georgia, as_of, lang):
     response = api_client.get(profile_url("GE"), {"as_of": as_of, "lang": lang})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"as_of": ["Enter a date as YYYY-MM-DD."]}
+    assert field_errors(response) == {"as_of": ["Enter a date as YYYY-MM-DD."]}
 
 
 def test_profile_with_lowercase_code_returns_the_country(api_client, georgia):
@@ -447,9 +452,9 @@ def test_profile_with_lowercase_code_returns_the_country(api_client, georgia):
 def test_profile_of_unknown_code_is_404_json(api_client, db, code):
     response = api_client.get(profile_url(code))
 
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "No Country matches the given query."}
+    assert detail(response, HTTPStatus.NOT_FOUND, "not-found") == (
+        "No Country matches the given query."
+    )
 
 
 def test_profile_with_lang_ru_gives_russian_names(api_client, source):
@@ -492,8 +497,7 @@ def test_profile_with_lang_ru_links_the_complete_lists_in_russian(api_client, so
 def test_profile_with_unknown_lang_is_400_naming_lang(api_client, db):
     response = api_client.get(profile_url("GE"), {"lang": "xx"})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert list(response.json()) == ["lang"]
+    assert list(field_errors(response)) == ["lang"]
 
 
 def add_records_of_each_kind(source, start, count):

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from resources.models import ExileGroup
 from tests.factories import make_exile_group, make_statistic
+from tests.problems import field_errors
 
 LIST_URL = reverse("exile-group-list")
 CITE = [{"source": "essay", "locator": "para 5", "claim": "The largest group."}]
@@ -24,8 +25,7 @@ def test_list_exile_groups_sorted_by_name(api_client, source):
 def test_create_exile_group_needs_citations(editor_client, source):
     payload = {"slug": "it", "name": "IT specialists"}
     response = editor_client.post(LIST_URL, payload, format="json")
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json()["citations"] == ["This field is required."]
+    assert field_errors(response) == {"citations": ["This field is required."]}
     response = editor_client.post(LIST_URL, payload | {"citations": CITE}, format="json")
     assert response.status_code == HTTPStatus.CREATED
     assert ExileGroup.objects.get().citations.get().locator == "para 5"

@@ -24,6 +24,7 @@ from resources.models import (
 )
 from resources.snapshots import snapshot
 from tests.factories import make_organization, make_statistic
+from tests.problems import detail, field_errors
 
 LIST_URL = reverse("statistic-list")
 FEED_URL = reverse("changes")
@@ -334,8 +335,7 @@ def test_history_with_unknown_parameter_is_400_naming_it(editor_client, source):
 
     response = editor_client.get(history_url(pk), {"since": "1"})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"since": ["Unknown parameter."]}
+    assert field_errors(response) == {"since": ["Unknown parameter."]}
 
 
 # The changes feed ----------------------------------------------------------------------
@@ -520,8 +520,7 @@ CURATED_TYPES = "source, exile_group, organization, media_outlet, statistic, pol
 def test_changes_feed_with_bad_parameter_is_400_naming_it(api_client, public_life, params, errors):
     response = api_client.get(FEED_URL, params)
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == errors
+    assert field_errors(response) == errors
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
@@ -534,8 +533,9 @@ def test_changes_feed_write_methods_are_405_and_change_nothing(
 
     response = getattr(client, method)(FEED_URL, {"since": 0}, format="json")
 
-    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
-    assert response.json() == {"detail": f'Method "{method.upper()}" not allowed.'}
+    assert detail(response, HTTPStatus.METHOD_NOT_ALLOWED, "method-not-allowed") == (
+        f'Method "{method.upper()}" not allowed.'
+    )
     assert list(Change.objects.values_list("id", "action")) == before
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_exile_group, make_statistic
+from tests.problems import field_errors
 
 
 def test_list_with_fields_returns_only_those_fields(api_client, source):
@@ -45,8 +46,7 @@ def test_unknown_field_or_bad_flag_is_400_naming_the_parameter(api_client, sourc
         ({"lang": "de"}, "lang"),
     ):
         response = api_client.get(reverse("statistic-list"), params)
-        assert response.status_code == HTTPStatus.BAD_REQUEST
-        assert name in response.json()
+        assert list(field_errors(response)) == [name], params
 
 
 def test_fields_do_not_restrict_writes(editor_client, source):
@@ -91,8 +91,7 @@ def test_russian_country_names_come_from_pycountry(api_client, source):
 def test_unknown_query_parameter_on_a_list_is_400_naming_it(api_client, source):
     make_statistic(source)
     response = api_client.get(reverse("statistic-list"), {"destinaton": "GE"})
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"destinaton": ["Unknown parameter."]}
+    assert field_errors(response) == {"destinaton": ["Unknown parameter."]}
 
 
 @pytest.mark.parametrize(
@@ -108,16 +107,14 @@ def test_unknown_query_parameter_on_a_list_is_400_naming_it(api_client, source):
 def test_invalid_limit_or_offset_is_400_naming_it(api_client, source, params, name):
     make_statistic(source)
     response = api_client.get(reverse("statistic-list"), params)
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert list(response.json()) == [name]
+    assert list(field_errors(response)) == [name]
 
 
 def test_unknown_field_in_a_write_is_400_naming_it(editor_client, source):
     statistic = make_statistic(source)
     url = reverse("statistic-detail", kwargs={"pk": statistic.pk})
     response = editor_client.patch(url, {"valeu": 5}, format="json")
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"valeu": ["Unknown field."]}
+    assert field_errors(response) == {"valeu": ["Unknown field."]}
     statistic.refresh_from_db()
     assert statistic.value == 25000
 
@@ -135,5 +132,24 @@ def test_brief_applies_to_sources_too(api_client, source):
 @pytest.mark.parametrize("year", ["0", "-1", "10000", "99999999999"])
 def test_year_outside_what_dates_hold_is_400(api_client, db, year):
     response = api_client.get(reverse("source-list"), {"year": year})
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert list(response.json()) == ["year"]
+    assert list(field_errors(response)) == ["year"]
+
+
+def test_list_page_links_the_next_and_previous_pages_in_the_link_header(api_client, source):
+    for slug in ("a", "b", "c"):
+        make_statistic(source, slug=slug)
+    url = reverse("statistic-list")
+
+    first = api_client.get(url, {"limit": 1})
+    middle = api_client.get(url, {"limit": 1, "offset": 1})
+    last = api_client.get(url, {"limit": 1, "offset": 2})
+    whole = api_client.get(url)
+
+    base = "http://testserver/api/v1/statistics/"
+    assert first["Link"] == f'<{base}?limit=1&offset=1>; rel="next"'
+    assert middle["Link"] == (
+        f'<{base}?limit=1&offset=2>; rel="next", <{base}?limit=1>; rel="prev"'
+    )
+    assert last["Link"] == f'<{base}?limit=1&offset=1>; rel="prev"'
+    assert first.json()["next"] == f"{base}?limit=1&offset=1"
+    assert "Link" not in whole

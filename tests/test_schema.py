@@ -1,10 +1,17 @@
 import re
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
+from jsonschema import Draft202012Validator
+
+from resources.schema import response_examples
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_schema_validates_without_warnings(db, tmp_path):
@@ -111,3 +118,130 @@ def test_statistic_create_has_a_request_example(db):
     example = next(iter(examples.values()))["value"]
     assert example["destination"] == "GE"
     assert example["citations"][0]["locator"] == "para 1"
+
+
+# The contract generated clients rely on ----------------------------------------------------
+
+ERROR_STATUSES_OF_EVERY_OPERATION = {"406", "414", "503"}
+
+
+@pytest.fixture(scope="module")
+def openapi(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method.upper(), operation
+
+
+def resolved(schema, item):
+    """``item``, or the component its $ref names."""
+    while "$ref" in item:
+        kind, name = item["$ref"].split("/")[-2:]
+        item = schema["components"][kind][name]
+    return item
+
+
+def test_every_operation_documents_its_errors_as_problems(openapi):
+    for path, method, operation in operations(openapi):
+        documented = set(operation["responses"])
+        expected = set(ERROR_STATUSES_OF_EVERY_OPERATION)
+        if path != "/api/v1/health/":
+            expected |= {"400", "401", "429"}
+        if "{" in path:
+            expected.add("404")
+        if method != "GET":
+            expected |= {"403", "409", "413"}
+        if method in ("PUT", "PATCH", "DELETE") or (method == "POST" and "{" in path):
+            expected.add("412")
+        assert expected <= documented, f"{method} {path} lacks {sorted(expected - documented)}"
+        for status in documented - {"200", "201", "304"}:
+            response = resolved(openapi, operation["responses"][status])
+            if status == "503" and path == "/api/v1/health/":
+                continue  # the health check's own body says what is down
+            [(media_type, content)] = response["content"].items()
+            assert media_type == "application/problem+json", f"{method} {path} {status}"
+            assert content["schema"] == {"$ref": "#/components/schemas/Problem"}
+            [example] = content["examples"].values()
+            assert example["value"]["status"] == int(status)
+
+
+def test_public_reads_need_no_credentials_and_writes_do(openapi):
+    for path, method, operation in operations(openapi):
+        if method == "GET":
+            assert operation["security"] == [], f"{method} {path}"
+        else:
+            assert operation["security"] == [{"apiKeyAuth": []}, {"cookieAuth": []}], path
+
+
+def test_response_components_require_every_field_but_sensitive_and_optional_ones(openapi):
+    components = openapi["components"]["schemas"]
+    assert components["Statistic"]["required"] == list(components["Statistic"]["properties"])
+    organization = components["Organization"]
+    assert set(organization["properties"]) - set(organization["required"]) == {
+        "contact_details",
+        "internal_notes",
+    }
+    assert set(components["Problem"]["required"]) == {
+        "type",
+        "title",
+        "status",
+        "detail",
+        "instance",
+    }
+
+
+def test_request_bodies_refuse_unknown_fields_and_need_a_citation(openapi):
+    statistic = openapi["components"]["schemas"]["StatisticRequest"]
+    assert statistic["additionalProperties"] is False
+    assert statistic["properties"]["citations"]["minItems"] == 1
+    assert statistic["properties"]["destination"]["pattern"] == "^[A-Za-z]{2}$"
+
+
+def test_csv_is_documented_as_text_with_its_columns(openapi):
+    operation = openapi["paths"]["/api/v1/statistics/"]["get"]
+    csv = operation["responses"]["200"]["content"]["text/csv"]["schema"]
+    assert csv["type"] == "string"
+    assert "Columns: id, slug, url, origin, destination" in csv["description"]
+
+
+def test_list_shaped_operations_are_named_list(openapi):
+    ids = {operation["operationId"] for _path, _method, operation in operations(openapi)}
+    assert {"statistics_list", "statistics_history_list", "changes_list", "search"} <= ids
+    assert [i for i in ids if i.endswith("_retrieve") and "history" in i] == []
+
+
+def test_change_is_a_union_discriminated_by_record_type(openapi):
+    change = openapi["components"]["schemas"]["Change"]
+    assert change["discriminator"]["mapping"]["statistic"] == (
+        "#/components/schemas/StatisticChange"
+    )
+    variant = openapi["components"]["schemas"]["StatisticChange"]
+    assert variant["properties"]["record"]["oneOf"][0] == {
+        "$ref": "#/components/schemas/StatisticSnapshot"
+    }
+
+
+def test_response_examples_match_their_schemas(openapi):
+    """The seed's answers attached as examples are valid instances of what is documented."""
+    validated = 0
+    for path, method, operation in operations(openapi):
+        content = operation["responses"].get("200", {}).get("content", {})
+        json_content = content.get("application/json", {})
+        for example in json_content.get("examples", {}).values():
+            validator = Draft202012Validator({**openapi, **json_content["schema"]})
+            errors = [e.message for e in validator.iter_errors(example["value"])]
+            assert errors == [], f"{method} {path}: {errors[:3]}"
+            validated += 1
+    assert validated == len(response_examples())
+
+
+def test_response_examples_are_the_seeds_records():
+    seed = yaml.safe_load((REPO / "resources" / "data" / "seed.yaml").read_text())
+    slugs = {record["slug"] for section in seed.values() for record in section}
+    examples = response_examples()
+    for name in ("statistics", "exile_groups", "media_outlets", "organizations", "policies"):
+        assert examples[f"{name}_retrieve"]["slug"] in slugs, name

@@ -19,6 +19,7 @@ from tests.factories import (
     make_source,
     make_statistic,
 )
+from tests.problems import field_errors
 
 SEARCH = reverse("search")
 ORGANIZATIONS = reverse("organization-list")
@@ -269,16 +270,14 @@ def test_search_with_nul_character_is_400_naming_q(api_client, source, url):
 
     response = api_client.get(url, {"q": "Memorial\x00"})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert list(response.json()) == ["q"]
+    assert list(field_errors(response)) == ["q"]
 
 
 @pytest.mark.parametrize("url", [ORGANIZATIONS, STATISTICS, POLICIES, SEARCH])
 def test_search_longer_than_200_characters_is_400_naming_q(api_client, db, url):
     response = api_client.get(url, {"q": "x" * 201})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"q": ["At most 200 characters."]}
+    assert field_errors(response) == {"q": ["At most 200 characters."]}
 
 
 def test_search_of_exactly_200_characters_is_accepted(api_client, source):
@@ -373,7 +372,7 @@ def test_search_everything_hit_has_type_id_key_name_snippet_url_rank(api_client,
 
     assert set(hit) == {"type", "id", "key", "name", "snippet", "url", "rank"}
     assert hit["type"] == "organization"
-    assert hit["id"] == str(organization.pk)
+    assert hit["id"] == organization.pk
     assert hit["key"] == "vilnius-exile-house"
     assert hit["name"] == "Vilnius Exile House"
     assert hit["snippet"] == "A house for exiles in <mark>Vilnius</mark>."
@@ -391,32 +390,32 @@ def test_search_everything_hit_urls_point_at_each_records_detail(api_client, sou
 
     assert {hit["type"]: (hit["id"], hit["key"], hit["url"]) for hit in results} == {
         "exile_group": (
-            str(records["exile_group"].pk),
+            records["exile_group"].pk,
             "journalists",
             absolute(reverse("exile-group-detail", kwargs={"slug": "journalists"})),
         ),
         "source": (
-            str(records["source"].pk),
+            records["source"].pk,
             "interviews",
             absolute(reverse("source-detail", kwargs={"pk": records["source"].pk})),
         ),
         "statistic": (
-            str(records["statistic"].pk),
+            records["statistic"].pk,
             "lt-arrivals",
             absolute(reverse("statistic-detail", kwargs={"pk": records["statistic"].pk})),
         ),
         "media_outlet": (
-            str(records["media_outlet"].pk),
+            records["media_outlet"].pk,
             "baltic-wave",
             absolute(reverse("media-outlet-detail", kwargs={"slug": "baltic-wave"})),
         ),
         "organization": (
-            str(records["organization"].pk),
+            records["organization"].pk,
             "vilnius-exile-house",
             absolute(reverse("organization-detail", kwargs={"slug": "vilnius-exile-house"})),
         ),
         "policy": (
-            str(records["policy"].pk),
+            records["policy"].pk,
             "lt-residence",
             absolute(reverse("policy-detail", kwargs={"pk": records["policy"].pk})),
         ),
@@ -429,7 +428,7 @@ def test_search_everything_country_hit_is_keyed_by_code(api_client, db):
     results = search(api_client, {"q": "Lithuania"})["results"]
 
     assert [(hit["type"], hit["id"], hit["key"], hit["name"]) for hit in results] == [
-        ("country", "LT", "LT", "Lithuania")
+        ("country", None, "LT", "Lithuania")
     ]
     assert results[0]["url"] == absolute(reverse("country-detail", kwargs={"code": "LT"}))
 
@@ -447,8 +446,7 @@ def test_search_everything_restricted_by_type_returns_only_those_types(api_clien
 def test_search_everything_by_unknown_type_is_400_naming_type(api_client, db, value):
     response = api_client.get(SEARCH, {"q": "Vilnius", "type": value})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert list(response.json()) == ["type"]
+    assert list(field_errors(response)) == ["type"]
 
 
 def test_search_everything_limit_keeps_the_best_hits(api_client, source):
@@ -492,8 +490,7 @@ def test_search_everything_with_bad_limit_is_400_naming_limit(api_client, db, va
 
     response = api_client.get(SEARCH, {"q": "Vilnius", "limit": value})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"limit": ["A whole number from 1 to 100."]}
+    assert field_errors(response) == {"limit": ["A whole number from 1 to 100."]}
 
 
 def test_search_everything_with_superscript_two_as_limit_in_url_is_400(api_client, db):
@@ -501,8 +498,7 @@ def test_search_everything_with_superscript_two_as_limit_in_url_is_400(api_clien
 
     response = api_client.get(f"{SEARCH}?q=Vil&limit=%C2%B2")
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"limit": ["A whole number from 1 to 100."]}
+    assert field_errors(response) == {"limit": ["A whole number from 1 to 100."]}
 
 
 @pytest.mark.parametrize(("value", "expected"), [("1", 1), ("06", 6), ("100", 6)])
@@ -518,8 +514,7 @@ def test_search_everything_with_ascii_digits_limit_returns_that_many(
 def test_search_everything_without_q_is_400_naming_q(api_client, db, params):
     response = api_client.get(SEARCH, params)
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"q": ["This parameter is required."]}
+    assert field_errors(response) == {"q": ["This parameter is required."]}
 
 
 def test_search_everything_russian_query_finds_russian_names(api_client, source):

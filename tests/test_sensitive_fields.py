@@ -21,6 +21,7 @@ from rest_framework.test import APIClient
 from resources.dataset import export_dataset
 from resources.models import ApiKey, Country
 from tests.factories import make_media_outlet, make_organization
+from tests.problems import detail
 
 CONTACT = "+7 999 SECRET-PHONE"
 NOTE = "SECRET-NOTE source is at risk"
@@ -173,15 +174,13 @@ def test_read_list_without_draft_rights_hides_sensitive_fields(resource, record,
 
 
 @pytest.mark.parametrize("name", ["contact_details", "internal_notes"])
-def test_ask_sensitive_field_without_draft_rights_is_400(resource, record, outsider, name):
-    visible_fields = list(outsider.get(detail_url(resource)).json())
-
+def test_ask_sensitive_field_without_draft_rights_is_403(resource, record, outsider, name):
     response = outsider.get(list_url(resource), {"fields": name})
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {
-        "fields": [f"Unknown field(s) {name}; choose from {', '.join(visible_fields)}."]
-    }
+    assert detail(response, HTTPStatus.FORBIDDEN, "permission-denied") == (
+        f"{name}: shown only to readers of drafts (editors, reviewers, and API keys with the "
+        "read-drafts scope)."
+    )
     assert_no_secret(response)
 
 

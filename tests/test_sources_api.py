@@ -11,6 +11,7 @@ from tests.factories import (
     make_source,
     make_statistic,
 )
+from tests.problems import field_errors
 
 LIST_URL = reverse("source-list")
 
@@ -76,8 +77,9 @@ def test_create_source_by_editor(editor_client, db):
 def test_create_source_with_year_not_matching_date_is_400(editor_client, db):
     payload = {"slug": "new", "title": "T", "kind": "report", "year": 2023}
     response = editor_client.post(LIST_URL, payload | {"published_on": "2022-05-01"}, format="json")
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "non_field_errors" in response.json()
+    assert field_errors(response) == {
+        "non_field_errors": ["year must match the year of published_on."]
+    }
     assert not Source.objects.filter(slug="new").exists()
 
 
@@ -85,8 +87,7 @@ def test_create_source_with_bad_url_or_kind_is_400(editor_client, db):
     base = {"slug": "new", "title": "T", "kind": "report"}
     for change, field in (({"web_url": "not a url"}, "web_url"), ({"kind": "tweet"}, "kind")):
         response = editor_client.post(LIST_URL, base | change, format="json")
-        assert response.status_code == HTTPStatus.BAD_REQUEST
-        assert field in response.json()
+        assert list(field_errors(response)) == [field]
     assert not Source.objects.filter(slug="new").exists()
 
 

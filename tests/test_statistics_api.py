@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from resources.models import Citation, Statistic
 from tests.factories import make_exile_group, make_statistic
+from tests.problems import detail, error_codes, field_errors
 
 LIST_URL = reverse("statistic-list")
 
@@ -133,8 +134,7 @@ def test_list_statistics_unknown_filter_value_is_400_naming_it(api_client, sourc
         ({"is_historical": "maybe"}, "is_historical"),
     ):
         response = api_client.get(LIST_URL, params)
-        assert response.status_code == HTTPStatus.BAD_REQUEST
-        assert name in response.json()
+        assert list(field_errors(response)) == [name], params
 
 
 def test_retrieve_statistic_returns_record(api_client, source):
@@ -150,8 +150,9 @@ def test_retrieve_statistic_returns_record(api_client, source):
 
 def test_retrieve_missing_statistic_is_json_404(api_client, db):
     response = api_client.get(reverse("statistic-detail", kwargs={"pk": 999999}))
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    assert response.json() == {"detail": "No Statistic matches the given query."}
+    assert detail(response, HTTPStatus.NOT_FOUND, "not-found") == (
+        "No Statistic matches the given query."
+    )
 
 
 def test_create_statistic_by_editor_saves_record_and_citation(editor_client, source):
@@ -197,8 +198,11 @@ def test_create_statistic_without_permission_is_403(reader_client, source):
         ({"destination": "RU"}, "destination"),
         ({"exile_group": "nobody"}, "exile_group"),
         ({"citations": []}, "citations"),
-        ({"citations": [{"source": "unknown", "locator": "p", "claim": "c"}]}, "citations"),
-        ({"citations": [{"source": "essay", "claim": "c"}]}, "citations"),
+        (
+            {"citations": [{"source": "unknown", "locator": "p", "claim": "c"}]},
+            "citations.0.source",
+        ),
+        ({"citations": [{"source": "essay", "claim": "c"}]}, "citations.0.locator"),
         ({"slug": "not a slug"}, "slug"),
         ({"is_historical": "perhaps"}, "is_historical"),
     ],
@@ -208,8 +212,7 @@ def test_create_statistic_with_bad_field_is_400_naming_it_and_writes_nothing(
 ):
     response = editor_client.post(LIST_URL, VALID | change, format="json")
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert field in response.json()
+    assert list(field_errors(response)) == [field]
     assert not Statistic.objects.exists()
     assert not Citation.objects.exists()
 
@@ -217,36 +220,37 @@ def test_create_statistic_with_bad_field_is_400_naming_it_and_writes_nothing(
 def test_create_statistic_with_duplicate_slug_is_400(editor_client, source):
     make_statistic(source, slug="georgia-arrivals")
     response = editor_client.post(LIST_URL, VALID, format="json")
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "slug" in response.json()
+    assert error_codes(response) == {"slug": ["unique"]}
+    assert Statistic.objects.count() == 1
 
 
 def test_create_statistic_with_malformed_json_is_400(editor_client, source):
     response = editor_client.post(LIST_URL, '{"slug": ', content_type="application/json")
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "JSON parse error" in response.json()["detail"]
+    assert "JSON parse error" in detail(response, HTTPStatus.BAD_REQUEST, "parse-error")
+    assert not Statistic.objects.exists()
 
 
 def test_create_statistic_with_json_array_is_400(editor_client, source):
     response = editor_client.post(LIST_URL, "[1, 2]", content_type="application/json")
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "non_field_errors" in response.json()
+    assert list(field_errors(response)) == ["non_field_errors"]
+    assert not Statistic.objects.exists()
 
 
 def test_create_statistic_as_form_data_is_415(editor_client, source):
     response = editor_client.post(
         LIST_URL, "slug=x", content_type="application/x-www-form-urlencoded"
     )
-    assert response.status_code == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
-    assert "detail" in response.json()
+    assert detail(response, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type") == (
+        'Unsupported media type "application/x-www-form-urlencoded" in request.'
+    )
+    assert not Statistic.objects.exists()
 
 
 def test_create_statistic_with_oversized_body_is_413(editor_client, source, settings):
     settings.MAX_REQUEST_BODY_BYTES = 1000
     body = json.dumps(VALID | {"notes": "x" * 2000})
     response = editor_client.post(LIST_URL, body, content_type="application/json")
-    assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-    assert "too large" in response.json()["detail"]
+    assert "too large" in detail(response, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large")
     assert not Statistic.objects.exists()
 
 
@@ -276,8 +280,7 @@ def test_patch_statistic_with_citations_replaces_them(editor_client, source):
 def test_patch_statistic_breaking_range_is_400_and_changes_nothing(editor_client, source):
     statistic = make_statistic(source, value_high=30000)
     response = editor_client.patch(detail_url(statistic), {"value": 40000}, format="json")
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "value_high" in response.json()
+    assert list(field_errors(response)) == ["value_high"]
     statistic.refresh_from_db()
     assert statistic.value == 25000
 
@@ -351,8 +354,7 @@ def test_create_statistic_citing_the_same_passage_twice_is_400_naming_citations(
     response = editor_client.post(
         LIST_URL, VALID | {"citations": [citation, citation]}, format="json"
     )
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"citations": ["The same citation appears twice."]}
+    assert field_errors(response) == {"citations": ["The same citation appears twice."]}
     assert not Statistic.objects.exists()
 
 
@@ -378,9 +380,7 @@ def test_patch_with_incomplete_citation_is_400_naming_the_missing_fields(
 
     # A PATCH leaves out whole fields, never parts of a nested list's item: the list replaces
     # the record's citations, so each item must be complete.
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    # (DRF reports a partial update's list errors by item index.)
-    assert response.json() == {
-        "citations": {"0": {name: ["This field is required."] for name in missing}}
+    assert field_errors(response) == {
+        f"citations.0.{name}": ["This field is required."] for name in missing
     }
     assert list(statistic.citations.values_list("locator", flat=True)) == ["para 1"]

@@ -21,6 +21,7 @@ from tests.factories import (
     make_source,
     make_statistic,
 )
+from tests.problems import detail, field_errors
 
 STATISTICS = reverse("statistic-list")
 ORGANIZATIONS = reverse("organization-list")
@@ -195,8 +196,9 @@ def test_publish_as_editors_member_is_403_and_stays_in_review(editors_member_cli
 
     response = editors_member_client.post(url(statistic, "publish"), format="json")
 
-    assert response.status_code == HTTPStatus.FORBIDDEN
-    assert response.json() == {"detail": "You may not publish statistics."}
+    assert detail(response, HTTPStatus.FORBIDDEN, "permission-denied") == (
+        "You may not publish statistics."
+    )
     assert status_of(statistic) == "in_review"
 
 
@@ -217,8 +219,9 @@ def test_patch_published_as_editors_member_is_403_and_unchanged(editors_member_c
 
     response = editors_member_client.patch(url(statistic), {"value": 2}, format="json")
 
-    assert response.status_code == HTTPStatus.FORBIDDEN
-    assert response.json() == {"detail": "Editing a published record takes a reviewer."}
+    assert detail(response, HTTPStatus.FORBIDDEN, "permission-denied") == (
+        "Editing a published record takes a reviewer."
+    )
     statistic.refresh_from_db()
     assert statistic.value == 1
 
@@ -281,8 +284,9 @@ def test_patch_retracted_by_anyone_is_409_and_unchanged(request, source, client_
 
     response = client.patch(url(statistic), {"value": 2}, format="json")
 
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.json() == {"detail": "A retracted record cannot be edited."}
+    assert detail(response, HTTPStatus.CONFLICT, "conflict") == (
+        "A retracted record cannot be edited."
+    )
     statistic.refresh_from_db()
     assert (statistic.value, statistic.publication_status) == (1, "retracted")
 
@@ -336,10 +340,9 @@ def test_publish_draft_not_in_review_is_409_and_stays_draft(editor_client, sourc
 
     response = editor_client.post(url(statistic, "publish"), format="json")
 
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.json() == {
-        "detail": "Only a record in review can be published; this one is draft."
-    }
+    assert detail(response, HTTPStatus.CONFLICT, "conflict") == (
+        "Only a record in review can be published; this one is draft."
+    )
     assert status_of(statistic) == "draft"
     assert statistic.published_at is None
 
@@ -349,8 +352,9 @@ def test_submit_published_is_409_and_stays_published(editor_client, source):
 
     response = editor_client.post(url(statistic, "submit"), format="json")
 
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.json() == {"detail": "Only a draft can be submitted; this one is published."}
+    assert detail(response, HTTPStatus.CONFLICT, "conflict") == (
+        "Only a draft can be submitted; this one is published."
+    )
     assert status_of(statistic) == "published"
 
 
@@ -391,8 +395,7 @@ def test_transition_from_a_status_it_does_not_start_from_is_409_and_changes_noth
         url(statistic, transition), {"reason": "A reason."}, format="json"
     )
 
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.json() == {"detail": message}
+    assert detail(response, HTTPStatus.CONFLICT, "conflict") == message
     assert status_of(statistic) == status
 
 
@@ -401,10 +404,9 @@ def test_delete_of_a_draft_is_409_and_keeps_the_draft(editor_client, source):
 
     response = editor_client.delete(f"{url(statistic)}?reason=Unwanted")
 
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.json() == {
-        "detail": "Only a published record can be retracted; this one is draft."
-    }
+    assert detail(response, HTTPStatus.CONFLICT, "conflict") == (
+        "Only a published record can be retracted; this one is draft."
+    )
     assert status_of(statistic) == "draft"
 
 
@@ -423,8 +425,7 @@ def test_retract_without_reason_is_400_naming_reason(editor_client, source, meth
 
     response = getattr(editor_client, method)(url(statistic, route), body, format="json")
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {"reason": RETRACT_REASON}
+    assert field_errors(response) == {"reason": RETRACT_REASON}
     statistic.refresh_from_db()
     assert (statistic.publication_status, statistic.retracted_at) == ("published", None)
 
@@ -497,8 +498,7 @@ def test_publish_with_draft_exile_group_is_400_and_stays_in_review(editor_client
 
     response = editor_client.post(url(statistic, "publish"), format="json")
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {
+    assert field_errors(response) == {
         "exile_group": ["Refers to unpublished unvetted-group; publish it first."]
     }
     statistic.refresh_from_db()
@@ -511,8 +511,7 @@ def test_publish_citing_draft_source_is_400_and_stays_in_review(editor_client, d
 
     response = editor_client.post(url(statistic, "publish"), format="json")
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {
+    assert field_errors(response) == {
         "citations": ["Cites unpublished source unvetted-source; publish it first."]
     }
     assert status_of(statistic) == "in_review"
@@ -529,8 +528,7 @@ def test_publish_organization_serving_draft_exile_group_is_400_and_stays_in_revi
         reverse("organization-publish", kwargs={"slug": "the-org"}), format="json"
     )
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {
+    assert field_errors(response) == {
         "exile_groups": ["Refers to unpublished unvetted-group; publish it first."]
     }
     assert status_of(organization) == "in_review"
@@ -545,8 +543,7 @@ def test_patch_published_to_cite_draft_source_is_400_and_unchanged(reviewers_mem
         url(statistic), {"citations": citations}, format="json"
     )
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {
+    assert field_errors(response) == {
         "citations": ["Cites unpublished source unvetted-source; publish it first."]
     }
     assert list(statistic.citations.values_list("source__slug", "locator")) == [("essay", "para 1")]
@@ -565,8 +562,7 @@ def test_patch_published_organization_to_serve_draft_group_is_400_and_unchanged(
         detail, {"exile_groups": ["vetted-group", "unvetted-group"]}, format="json"
     )
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {
+    assert field_errors(response) == {
         "exile_groups": ["Refers to unpublished unvetted-group; publish it first."]
     }
     assert list(organization.exile_groups.all()) == []
@@ -580,8 +576,7 @@ def test_patch_published_to_draft_exile_group_is_400_and_unchanged(reviewers_mem
         url(statistic), {"exile_group": "unvetted-group"}, format="json"
     )
 
-    assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert response.json() == {
+    assert field_errors(response) == {
         "exile_group": ["Refers to unpublished unvetted-group; publish it first."]
     }
     statistic.refresh_from_db()
@@ -725,8 +720,7 @@ def test_draft_slug_as_filter_value_is_400_for_anonymous_and_valid_for_editor(
 
     anonymous = api_client.get(STATISTICS, params)
 
-    assert anonymous.status_code == HTTPStatus.BAD_REQUEST
-    assert anonymous.json() == {
+    assert field_errors(anonymous) == {
         "exile_group": [
             "Select a valid choice. unvetted-group is not one of the available choices."
         ]

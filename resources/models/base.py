@@ -42,7 +42,13 @@ class TimestampedModel(models.Model):
         super().clean()
         errors = self.field_errors()
         if errors:
-            raise ValidationError(errors)
+            # "inconsistent": fields valid one by one that contradict each other.
+            raise ValidationError(
+                {
+                    name: ValidationError(message, code="inconsistent")
+                    for name, message in errors.items()
+                }
+            )
 
     def field_errors(self):
         """Cross-field checks, as {field: message}; subclasses extend the parent's dict."""
