@@ -29,6 +29,7 @@ help:
 	@echo "make replica-test  reads on a streaming replica, writes on the primary (own clusters)"
 	@echo "make fuzz   fuzz every API operation with schemathesis against a local server"
 	@echo "make bench  throughput and latency of the API against a no-framework floor (own databases)"
+	@echo "make contract  the OpenAPI description proven by generated Python and TypeScript clients"
 	@echo "make stop   stop the local PostgreSQL cluster"
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -81,6 +82,14 @@ FUZZ_MAX_EXAMPLES ?= 25
 .PHONY: fuzz
 fuzz: venv db
 	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) scripts/fuzz.sh
+
+# The OpenAPI description against real clients (scripts/contract.sh): openapi-spec-validator,
+# a generated Python client under mypy --strict, generated TypeScript types under tsc --strict,
+# every GET and each kind of error validated live, and Spectral. Its own database
+# (exile_contract) and server on 127.0.0.1; needs Node 20 and npm (npm ci of package-lock.json).
+.PHONY: contract
+contract: venv db
+	scripts/contract.sh
 
 lint: venv
 	$(BIN)/ruff check .
