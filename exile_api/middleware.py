@@ -82,10 +82,13 @@ class ApiCacheHeadersMiddleware:
 
 
 class RateLimitHeadersMiddleware:
-    """X-RateLimit-Limit, -Remaining and -Reset on every response the rate limits counted
-    (resources.throttling leaves the figures on the request). X-RateLimit-* rather than the
-    IETF draft's RateLimit fields: the draft's syntax changed between revisions, and these
-    are what GitHub sends and client libraries read."""
+    """X-RateLimit-Limit, -Remaining and -Reset (a Unix time, in seconds) on every response
+    the rate limits counted (resources.throttling leaves the figures on the request).
+    X-RateLimit-* rather than the IETF draft's RateLimit fields: the draft's syntax changed
+    between revisions, and these, with GitHub's meaning, are what client libraries read.
+
+    Outside the read cache and the 304s (settings.MIDDLEWARE): a response the cache stores
+    or replays carries no client's figures, and a 304 carries the asking client's."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -13,7 +13,8 @@ urlpatterns = [
     path("api/v1/", include("resources.urls")),
     # The documents that problem details' `type` URIs name (resources.errors).
     path("api/problems/", ProblemTypeView.as_view(), name="problem-types"),
-    path("api/problems/<slug:name>", ProblemTypeView.as_view(), name="problem-type"),
+    # A type URI has no trailing slash; APPEND_SLASH redirects it here.
+    path("api/problems/<slug:name>/", ProblemTypeView.as_view(), name="problem-type"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so the
     # Content-Security-Policy can forbid them.

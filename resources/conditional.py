@@ -17,6 +17,7 @@ ETag cannot both succeed.
 """
 
 import hashlib
+import re
 
 from django.db import transaction
 from django.db.models import Count, Max, Subquery
@@ -134,15 +135,19 @@ class ConditionalRequestsMixin:
         set_last_modified(response, record.updated_at)
 
 
+# `*`, or one or more entity tags (RFC 9110, 13.1.1). Django splits a list at every comma, so
+# none inside a tag (ours have none); a header that is not this is a 400, not a 412.
+ETAG_LIST_PATTERN = r'^(\*|(W/)?"[^",]*"( *, *(W/)?"[^",]*")*)$'
+
+
 def check_if_match(request, instance):
     """412 unless If-Match is absent, ``*``, or names the record's current version."""
     header = request.META.get("HTTP_IF_MATCH")
     if header is None or header.strip() == "*":
         return
-    etags = parse_etags(header)
-    if not etags:
+    if not re.fullmatch(ETAG_LIST_PATTERN, header.strip()):
         raise ValidationError({"If-Match": ['Give "*" or the ETag of your read, in quotes.']})
-    if record_version(instance) not in {etag_version(tag) for tag in etags}:
+    if record_version(instance) not in {etag_version(tag) for tag in parse_etags(header)}:
         raise PreconditionFailed()
 
 

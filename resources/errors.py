@@ -14,7 +14,9 @@ drf-standardized-errors was weighed and not taken: its body is not RFC 9457 (no 
 documents that body, so both its formatter and its schema would have to be overridden.
 """
 
+import logging
 import sys
+from http import HTTPStatus
 
 import orjson
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -28,6 +30,8 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Where the problem types are described (resources.views.ProblemTypeView); ``type`` is this
@@ -105,7 +109,6 @@ PROBLEM_TYPES = {
 
 # DRF's exception codes, and the problem type of each.
 TYPE_OF_CODE = {
-    "invalid": "validation-error",
     "parse_error": "parse-error",
     "not_authenticated": "not-authenticated",
     "authentication_failed": "authentication-failed",
@@ -149,12 +152,10 @@ def problem(name, *, detail, instance, errors=None, **extensions):
     return body | extensions
 
 
-def problem_response(request, name, *, detail, status_code=None, headers=None, **extras):
+def problem_response(request, name, *, detail, headers=None):
     """A problem as a plain Django response: for middleware and Django's error handlers,
     which run outside DRF's content negotiation."""
-    body = problem(name, detail=detail, instance=request.path, **extras)
-    if status_code is not None:
-        body["status"] = status_code
+    body = problem(name, detail=detail, instance=request.path)
     response = HttpResponse(
         orjson.dumps(body), status=body["status"], content_type=PROBLEM_CONTENT_TYPE
     )
@@ -189,7 +190,8 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, IntegrityError):
         exc = Conflict("The change violates a data constraint and was not saved.")
-    elif isinstance(exc, (OperationalError, InterfaceError)):
+    elif connection_lost(exc):
+        logger.warning("Database unavailable: %s", exc, exc_info=exc)
         exc = ServiceUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -207,6 +209,19 @@ def exception_handler(exc, context):
     return answer
 
 
+def connection_lost(exc):
+    """Whether ``exc`` says the database cannot be reached (retrying later may succeed), not
+    that one query failed (a deadlock, a timeout, a full disk: those are 500s, logged)."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.__cause__, "pgcode", None)
+    # No SQLSTATE: the client could not connect or lost the connection. Class 08: connection
+    # exceptions; 57P01-57P03: the server is shutting down or cannot accept connections yet.
+    return code is None or code.startswith("08") or code in {"57P01", "57P02", "57P03"}
+
+
 def problem_body(exc, *, instance, **extensions):
     """The problem that DRF exception ``exc`` stands for."""
     if isinstance(exc, exceptions.ValidationError):
@@ -222,7 +237,14 @@ def problem_body(exc, *, instance, **extensions):
         )
     name = TYPE_OF_CODE.get(exc.default_code) or TYPE_OF_STATUS.get(exc.status_code)
     if name is None:
-        name = "server-error" if exc.status_code >= 500 else "validation-error"
+        # A status with no kind of its own: RFC 9457's "about:blank", titled by the status.
+        return {
+            "type": "about:blank",
+            "title": HTTPStatus(exc.status_code).phrase,
+            "status": exc.status_code,
+            "detail": plain_text(exc.detail),
+            "instance": instance,
+        } | extensions
     body = problem(name, detail=plain_text(exc.detail), instance=instance, **extensions)
     body["status"] = exc.status_code
     return body
@@ -270,7 +292,8 @@ def not_found(request, exception=None):
 def server_error(request, *args, **kwargs):
     """The problem for an unexpected error: no traceback, no internals. A lost database
     connection outside a DRF view (in a middleware, say) is a 503 here too."""
-    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+    error = sys.exc_info()[1]
+    if error is not None and connection_lost(error):
         return problem_response(
             request,
             "unavailable",

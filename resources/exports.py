@@ -47,8 +47,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
-from rest_framework.response import Response
+from rest_framework.renderers import BaseRenderer
 
 CHUNK_SIZE = 500
 LIST_SEPARATOR = "; "
@@ -241,8 +240,8 @@ class CSVRenderer(BaseRenderer):
     """Renders one record (a detail response) as a header and one row.
 
     Lists are streamed by ``CSVExportMixin.list`` and do not pass through here; a plain list
-    of records still renders, one row each. Never used for errors: ``CSVExportMixin`` renders
-    those as JSON.
+    of records still renders, one row each. Never used for errors: they are problem details
+    (``resources.errors``), rendered there.
     """
 
     media_type = "text/csv"
@@ -307,17 +306,6 @@ class CSVExportMixin:
         name = getattr(self, "basename", None) or self.get_queryset().model._meta.model_name
         return f"{name}.csv"
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        if isinstance(response, Response) and response.status_code >= 400:
-            if getattr(request, "accepted_renderer", None) is None:
-                negotiated = self.perform_content_negotiation(request, force=True)
-                request.accepted_renderer, request.accepted_media_type = negotiated
-            if isinstance(request.accepted_renderer, CSVRenderer):
-                json_renderer = JSONRenderer()
-                request.accepted_renderer = json_renderer
-                request.accepted_media_type = json_renderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
-
 
 class StrictContentNegotiation(DefaultContentNegotiation):
     """DRF's negotiation, but an unknown ``?format=`` is a 400 naming the parameter (DRF
@@ -335,6 +323,8 @@ class StrictContentNegotiation(DefaultContentNegotiation):
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except Http404:
+            if format_suffix:
+                raise  # /api/v1/countries.xml: no such URL
             offered = ", ".join(sorted({renderer.format for renderer in renderers}))
             raise ValidationError(
                 {self.settings.URL_FORMAT_OVERRIDE: [f"Unknown format; choose from {offered}."]}

@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.serializers import CharField, DecimalField, ListSerializer, URLField
 
+from .conditional import ETAG_LIST_PATTERN
 from .errors import PROBLEM_TYPES, problem
 from .exports import FORMAT_PARAMETER
 from .filters import MAX_FILTER_VALUES, CountryCodeFilter, YearFilter
@@ -240,13 +241,16 @@ RATE_LIMIT_HEADERS = {
         "Requests allowed in the current window (per client).", {"type": "integer"}
     ),
     "X-RateLimit-Remaining": header("Requests left in the current window.", {"type": "integer"}),
-    "X-RateLimit-Reset": header("Seconds until the window frees a request.", {"type": "integer"}),
+    "X-RateLimit-Reset": header(
+        "When the window frees a request, as a Unix time in seconds.", {"type": "integer"}
+    ),
 }
 READ_HEADERS = {
     "ETag": header("The representation's version: send it back in If-None-Match (or If-Match)."),
     "Last-Modified": header("When the record, or the newest record of the list, last changed."),
     "Cache-Control": header(
-        "`public, max-age=N` for anonymous reads; `private, no-cache` with credentials."
+        "`public, max-age=N` for anonymous reads; `private, no-cache` with credentials; "
+        "`no-store` for the health check."
     ),
     "X-Cache": header(
         "`hit` or `miss`: whether the shared read cache answered (anonymous reads, when on)."
@@ -291,9 +295,6 @@ CONDITIONAL_READ_PARAMETERS = [
         "description": "An HTTP date: a 304 with no body when nothing changed since.",
     },
 ]
-# `*`, or one or more entity tags (RFC 9110, 13.1.1), as conditional.check_if_match reads them
-# (Django splits the list at every comma: our ETags have none).
-ETAG_LIST_PATTERN = r'^(\*|(W/)?"[^",]*"( *, *(W/)?"[^",]*")*)$'
 IF_MATCH_PARAMETER = {
     "name": "If-Match",
     "in": "header",
@@ -353,7 +354,7 @@ class AutoSchema(openapi.AutoSchema):
             response["description"] = response.get("description") or SUCCESS.get(code, "OK")
         for code in errors:
             operation["responses"][str(code)] = self._problem_response(code)
-        if reads:
+        if reads and getattr(self.view, "conditional", True):
             operation["responses"]["304"] = self._component(
                 ResolvedComponent.RESPONSE,
                 "NotModified",
@@ -436,8 +437,6 @@ class AutoSchema(openapi.AutoSchema):
     # Errors -------------------------------------------------------------------------------
 
     def _error_statuses(self, operation, *, reads):
-        if getattr(self.view, "schema_errors", None) is not None:
-            return self.view.schema_errors
         statuses = {406, 414, 503}
         has_input = bool(operation.get("parameters")) or "requestBody" in operation
         if has_input or not reads:
@@ -511,7 +510,9 @@ class AutoSchema(openapi.AutoSchema):
             if not code.startswith("2"):
                 continue
             headers = response.setdefault("headers", {})
-            if reads:
+            if reads and not getattr(self.view, "conditional", True):
+                headers.update(self._headers({"Cache-Control": READ_HEADERS["Cache-Control"]}))
+            elif reads:
                 headers.update(self._headers(READ_HEADERS))
                 if self._is_list_view() or operation["operationId"].endswith("_list"):
                     headers.update(self._headers(LIST_HEADERS))
@@ -519,7 +520,7 @@ class AutoSchema(openapi.AutoSchema):
                 headers.update(self._headers(WRITE_HEADERS))
             if throttled:
                 headers.update(self._headers(RATE_LIMIT_HEADERS))
-        if reads:
+        if reads and getattr(self.view, "conditional", True):
             parameters.extend(CONDITIONAL_READ_PARAMETERS)
         elif "{" in self.path:
             parameters.append(IF_MATCH_PARAMETER)

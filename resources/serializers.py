@@ -729,6 +729,8 @@ class HostPolicySerializer(CuratedSerializerMixin, CitedSerializer):
 
 
 class HealthSerializer(serializers.Serializer):
+    """Whether the service and its database answer."""
+
     status = serializers.ChoiceField(HealthState.choices, help_text="Overall readiness.")
     database = serializers.ChoiceField(HealthState.choices, help_text="Database readiness.")
 
@@ -762,6 +764,9 @@ class CountryProfileCompleteListsSerializer(serializers.Serializer):
 
 
 class CountryProfileSerializer(serializers.Serializer):
+    """One country at a glance: policies in force on a date, outlets, organizations,
+    figures and the sources behind them, each list capped, with totals and whole lists."""
+
     country = CountrySerializer(help_text="The country.")
     as_of = serializers.DateField(help_text="Date the policies in force are given for.")
     policies_in_force = HostPolicySerializer(
@@ -857,6 +862,8 @@ class StatisticGroupSerializer(serializers.Serializer):
 
 
 class StatisticsSummarySerializer(serializers.Serializer):
+    """Reported figures grouped and compared, never added up."""
+
     group_by = serializers.ListField(
         child=serializers.ChoiceField(GROUPINGS), help_text="The grouping used."
     )
@@ -865,6 +872,8 @@ class StatisticsSummarySerializer(serializers.Serializer):
 
 
 class SearchHitSerializer(serializers.Serializer):
+    """One record that matches a search."""
+
     type = serializers.CharField(help_text="Kind of record, e.g. organization.")
     id = serializers.IntegerField(
         allow_null=True, help_text="Its id; null for a country, whose key is its code."
@@ -879,6 +888,8 @@ class SearchHitSerializer(serializers.Serializer):
 
 
 class SearchResultsSerializer(serializers.Serializer):
+    """Records of every type that match a search, best first."""
+
     query = serializers.CharField(help_text="The query as received.")
     counts = serializers.DictField(
         child=serializers.IntegerField(), help_text="Number of matches per type."
@@ -949,6 +960,8 @@ class ChangeSerializer(serializers.Serializer):
 
 
 class ChangesPageSerializer(serializers.Serializer):
+    """A page of the changes feed: the changes after a cursor, and the next cursor."""
+
     next_cursor = serializers.IntegerField(
         help_text="Pass as ?since= for the next changes; the same as since when there were none."
     )
@@ -957,6 +970,8 @@ class ChangesPageSerializer(serializers.Serializer):
 
 
 class ChangeHistorySerializer(serializers.Serializer):
+    """A page of one record's change history, oldest first."""
+
     count = serializers.IntegerField(help_text="Number of changes the reader may see.")
     next = serializers.URLField(allow_null=True, help_text="URL of the next page, or null.")
     previous = serializers.URLField(allow_null=True, help_text="URL of the previous page, or null.")
@@ -971,13 +986,15 @@ class ProblemErrorSerializer(serializers.Serializer):
 
     field = serializers.CharField(
         allow_null=True,
-        help_text="Path of the invalid body field (`citations.0.locator`) or the name of the "
-        "query parameter; null for an error of the request as a whole.",
+        help_text="Path of the invalid body field (`citations.0.locator`), or the name of the "
+        "query parameter or header (`If-Match`); null for an error of the request as a whole.",
     )
     code = serializers.CharField(
         help_text="Stable, machine-readable: required, invalid, null, blank, max_length, "
-        "min_length, max_value, min_value, invalid_choice, unique, does_not_exist, "
-        "too_many, not_a_list, empty, date, ..."
+        "min_length, max_value, min_value, max_digits, invalid_choice, unique, "
+        "does_not_exist, too_many, not_a_list, empty, unknown_field, unknown_parameter, "
+        "inconsistent (fields that contradict each other), unpublished_reference (a public "
+        "record referring to an unpublished one), ..."
     )
     detail = serializers.CharField(help_text="What is wrong, for a person.")
 

@@ -4,8 +4,8 @@ server sees the same counts (the database cache by default, Redis when REDIS_URL
 Rates come from settings.API_THROTTLE_RATES (environment variables THROTTLE_ANON_RATE and
 THROTTLE_USER_RATE) and are read on each request, so they can be changed without a code edit.
 Over the limit the API answers 429 with Retry-After. Every counted response tells the client
-where it stands, in X-RateLimit-Limit, -Remaining and -Reset (set by
-exile_api.middleware.RateLimitHeadersMiddleware from what the throttle leaves on the request).
+where it stands, in X-RateLimit-Limit, -Remaining and -Reset (a Unix time), set by
+exile_api.middleware.RateLimitHeadersMiddleware from what the throttle leaves on the request.
 """
 
 import math
@@ -31,8 +31,9 @@ def record_rate_limit(request, throttle):
     throttles, the one with the fewest requests left."""
     history = throttle.history
     remaining = max(0, throttle.num_requests - len(history))
-    reset = history[-1] + throttle.duration - throttle.now if history else 0
-    standing = (throttle.num_requests, remaining, max(0, math.ceil(reset)))
+    # When the oldest request of the window leaves it, as a Unix time (GitHub's form).
+    reset = history[-1] + throttle.duration if history else throttle.now
+    standing = (throttle.num_requests, remaining, math.ceil(reset))
     django_request = request._request
     current = getattr(django_request, "rate_limit", None)
     if current is None or standing[1] < current[1]:

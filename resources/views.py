@@ -315,8 +315,10 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
         self.refuse_unknown_parameters(request)
         return super().list(request, *args, **kwargs)
 
-    def refuse_unknown_parameters(self, request, allowed=LIST_PARAMETERS):
-        """A misspelt filter (destinaton=GE) is a 400, not a list of everything."""
+    def refuse_unknown_parameters(self, request, allowed=None):
+        """A misspelt filter (destinaton=GE) is a 400, not a list of everything. ``allowed``:
+        the parameters taken besides the filters (default: those of every list)."""
+        allowed = self.LIST_PARAMETERS if allowed is None else allowed
         known = set(allowed) | {"format"} | set(self.filterset_class.base_filters)
         unknown = sorted(set(request.query_params) - known)
         if unknown:
@@ -709,7 +711,13 @@ class ChangesView(APIView):
             "has_more": len(changes) > limit,
             "results": data,
         }
-        return Response(ChangesPageSerializer(body).data)
+        response = Response(ChangesPageSerializer(body).data)
+        if body["has_more"]:
+            query = request.query_params.copy()
+            query["since"] = str(body["next_cursor"])
+            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+            response["Link"] = f'<{next_url}>; rel="next"'
+        return response
 
 
 def whole_number_param(request, name, *, default, minimum=0, maximum):
@@ -793,6 +801,7 @@ class HealthView(APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = []  # monitors poll it; it reads nothing but SELECT 1
+    conditional = False  # never cached, so never a 304 (resources.schema reads this)
 
     @extend_schema(
         summary="Liveness and database readiness",

@@ -172,7 +172,8 @@ def test_csv_list_with_bad_filter_is_a_json_validation_problem(api_client, db):
 
 def test_problem_type_uri_describes_the_problem(api_client, db):
     response = api_client.get(reverse("exile-group-detail", kwargs={"slug": "nobody"}))
-    described = api_client.get(problem(response, HTTPStatus.NOT_FOUND)["type"])
+    described = api_client.get(problem(response, HTTPStatus.NOT_FOUND)["type"], follow=True)
+    assert described.redirect_chain == [("/api/problems/not-found/", HTTPStatus.MOVED_PERMANENTLY)]
     assert described.status_code == HTTPStatus.OK
     assert described.json() == {
         "type": "/api/problems/not-found",

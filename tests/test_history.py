@@ -699,3 +699,21 @@ def test_import_that_would_unpublish_a_record_is_refused_and_keeps_it_public(
     assert "a public record cannot go back; retract it" in str(refused.value)
     assert Source.objects.get(slug="levada-2023-survey").publication_status == "published"
     assert feed(api_client, since=cursor)["results"] == []
+
+
+def test_feed_with_more_changes_links_the_next_page_and_the_last_page_does_not(
+    editor_client, source
+):
+    for number in (1, 2):
+        statistic = make_statistic(source, slug=f"linked-{number}")
+        history.record_change(statistic, action="created", channel="api", user=None)
+
+    first = editor_client.get(FEED_URL, {"limit": 1, "type": "statistic"})
+    cursor = first.json()["next_cursor"]
+    assert first.json()["has_more"] is True
+    assert first["Link"] == (
+        f'<http://testserver{FEED_URL}?limit=1&type=statistic&since={cursor}>; rel="next"'
+    )
+    last = editor_client.get(FEED_URL, {"limit": 1, "type": "statistic", "since": cursor})
+    assert last.json()["has_more"] is False
+    assert not last.has_header("Link")

@@ -640,3 +640,17 @@ def test_write_in_one_process_is_in_the_next_read_of_another(gunicorn, editor, s
     status, headers, body = gunicorn.request("GET", STATISTICS)
     assert (status, headers["X-Cache"], body["count"]) == (HTTPStatus.OK, "miss", 0)
     assert here.get(STATISTICS, **same_request).json()["count"] == 0
+
+
+def test_cache_hit_carries_no_other_clients_rate_limit_standing(settings, source):
+    """The read cache stores a response before the rate-limit headers are set on it
+    (RateLimitHeadersMiddleware sits outside it): a hit served to one client must not tell it
+    another client's remaining requests. A hit is not counted, so it carries none."""
+    settings.API_THROTTLE_RATES = {"anon": "100/min", "user": None}
+    make_statistic(source)
+    first = APIClient(REMOTE_ADDR="203.0.113.1").get(reverse("statistic-list"))
+    second = APIClient(REMOTE_ADDR="203.0.113.2").get(reverse("statistic-list"))
+
+    assert (first["X-Cache"], first["X-RateLimit-Remaining"]) == ("miss", "99")
+    assert second["X-Cache"] == "hit"
+    assert not [name for name in second.headers if name.lower().startswith("x-ratelimit")]

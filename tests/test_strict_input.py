@@ -2,15 +2,17 @@
 does not allow is refused with a problem naming it, and one it allows is not refused for a
 reason the schema could have stated."""
 
+import json
 from http import HTTPStatus
 
 import pytest
 from django.db import OperationalError
 from django.urls import reverse
-from rest_framework.test import APIRequestFactory
+from rest_framework.test import APIClient, APIRequestFactory
 
-from resources.errors import exception_handler
+from resources.errors import server_error
 from resources.models import Statistic
+from resources.views import StatisticViewSet
 from tests.factories import make_organization, make_statistic
 from tests.problems import error_codes, field_errors, problem
 
@@ -141,15 +143,30 @@ def test_summary_with_an_unknown_parameter_is_400_naming_it(api_client, db):
     assert list(field_errors(response)) == ["destinaton"]
 
 
-def test_lost_database_connection_is_503_problem_with_retry_after(db):
+class DeadlockDetected(Exception):
+    """What psycopg2 raises for SQLSTATE 40P01 (Django's OperationalError wraps it)."""
+
+    pgcode = "40P01"
+
+
+def test_failed_query_with_the_database_up_is_500_not_a_retryable_503(db, monkeypatch):
+    def fail(*args, **kwargs):
+        error = OperationalError("deadlock detected")
+        raise error from DeadlockDetected()
+
+    monkeypatch.setattr(StatisticViewSet, "list", fail)
+    response = APIClient(raise_request_exception=False).get(reverse("statistic-list"))
+    problem(response, HTTPStatus.INTERNAL_SERVER_ERROR, "server-error")
+    assert not response.has_header("Retry-After")
+
+
+def test_lost_connection_outside_a_view_is_503_problem_with_retry_after(db):
     request = APIRequestFactory().get("/api/v1/statistics/")
-    response = exception_handler(
-        OperationalError("server closed the connection"),
-        {
-            "request": request,
-            "view": None,
-        },
-    )
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        response = server_error(request)  # Django calls it while handling the exception
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response["Content-Type"] == "application/problem+json"
     assert response["Retry-After"] == "5"
+    assert json.loads(response.content)["type"] == "/api/problems/unavailable"
