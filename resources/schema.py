@@ -22,6 +22,7 @@ from .conditional import ETAG_LIST_PATTERN
 from .errors import PROBLEM_TYPES, problem
 from .exports import FORMAT_PARAMETER
 from .filters import MAX_FILTER_VALUES, CountryCodeFilter, YearFilter
+from .models.base import CuratedModel
 from .search import MAX_QUERY_LENGTH
 from .serializers import ProblemSerializer, RetractionSerializer, StrictInputMixin
 
@@ -222,6 +223,7 @@ READ_DRAFTS_NOTE = (
     "\n\nPublic: no credentials needed. With an API key that has the `read-drafts` scope (or "
     "an editor's session), drafts and sensitive fields the key's owner may see are included."
 )
+PUBLIC_NOTE = "\n\nPublic: no credentials needed."
 SHAPE_NOTE = (
     " `fields=` and `omit=` narrow each record to the fields named; `brief=true` gives each "
     "record's brief form (key, name, URL) instead. Without them, every field listed as "
@@ -343,7 +345,8 @@ class AutoSchema(openapi.AutoSchema):
         if reads:
             # Anyone may read: no security requirement, so generated clients need no key.
             operation["security"] = []
-            operation["description"] = (operation.get("description") or "") + READ_DRAFTS_NOTE
+            note = READ_DRAFTS_NOTE if self._reads_curated_records() else PUBLIC_NOTE
+            operation["description"] = (operation.get("description") or "") + note
             if self._is_list_view() or "fields" in self._parameter_names(operation):
                 operation["description"] += SHAPE_NOTE
         self._tighten_parameters(operation)
@@ -371,6 +374,15 @@ class AutoSchema(openapi.AutoSchema):
                 "seed": {"summary": "From the seed data", "value": example},
             }
         return operation
+
+    def _reads_curated_records(self):
+        """Whether the answer holds curated records (which have drafts), unlike the health
+        check and the countries' own list and detail."""
+        if not self.view.get_authenticators():
+            return False
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        own_read = getattr(self.view, "action", None) in ("list", "retrieve")
+        return not (own_read and model is not None and not issubclass(model, CuratedModel))
 
     def get_operation_id(self):
         action = getattr(self.view, "action", None)
