@@ -276,7 +276,11 @@ class CSVExportMixin:
     def list(self, request, *args, **kwargs):
         if not isinstance(getattr(request, "accepted_renderer", None), CSVRenderer):
             return super().list(request, *args, **kwargs)
-        # Filtering here, before the response exists, so that bad parameters are a JSON 400.
+        # Filtering here, before the response exists, so that bad parameters are a 400. limit
+        # and offset do not apply to an export, but a malformed one is refused all the same.
+        if self.paginator is not None:
+            self.paginator.get_limit(request)
+            self.paginator.get_offset(request)
         queryset = self.filter_queryset(self.get_queryset())
         serializer = self.get_serializer()
         columns = [name for name, field in serializer.fields.items() if not field.write_only]

@@ -71,6 +71,9 @@ def test_fuzz_every_operation_finds_no_failure():
         # The coverage phase walks every enumerated value and boundary of every parameter: four
         # minutes on its own. make fuzz runs it; here the examples and the random cases do.
         "FUZZ_PHASES": "examples,fuzzing",
+        # The same cases each run, so that `make test` passes or fails for the code alone; a
+        # new seed explores more (FUZZ_SEED=... make fuzz, or make fuzz's random one).
+        "FUZZ_SEED": os.environ.get("FUZZ_SEED", "20261129"),
         "FUZZ_TIME_LIMIT": str(TIME_LIMIT_SECONDS),
         # Its own database, so that a `make fuzz` running meanwhile is not disturbed.
         "FUZZ_DB_NAME": "exile_fuzz_pytest",

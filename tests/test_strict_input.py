@@ -34,6 +34,13 @@ def test_detail_with_an_empty_shape_parameter_is_400_naming_it(api_client, sourc
     assert list(field_errors(response)) == [param]
 
 
+@pytest.mark.parametrize("query", ["limit=null", "offset=-1"])
+def test_csv_export_with_a_malformed_page_parameter_is_400_naming_it(api_client, source, query):
+    make_statistic(source)
+    response = api_client.get(reverse("statistic-list") + f"?format=csv&{query}")
+    assert list(field_errors(response)) == [query.split("=")[0]]
+
+
 def test_unknown_format_is_400_naming_format_not_404(api_client, source):
     statistic = make_statistic(source)
     response = api_client.get(reverse("statistic-detail", args=[statistic.pk]) + "?format=xml")
