@@ -27,6 +27,9 @@ from .search import MAX_QUERY_LENGTH
 from .serializers import ProblemSerializer, RetractionSerializer, StrictInputMixin
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+# What Python's str.strip() (and so DRF's trimming) counts as white space, spelt out: ECMA
+# 262's \s differs (it lacks \x1c-\x1f and \x85, and has \ufeff).
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # What Django's URLValidator accepts, in a regular expression both JSON Schema (ECMA 262) and
 # Python read: an http(s) or ftp(s) URL whose host is an ASCII domain name (labels of at most
 # 63 characters, no hyphen at either end) with its top-level domain. Django also takes
@@ -35,11 +38,11 @@ SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 _LABEL = "[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
 _TLD = "(?:[a-zA-Z][a-zA-Z-]{0,61}[a-zA-Z]|xn--[a-zA-Z0-9]{1,59})"
 URL_PATTERN = (
-    f"^(?:https?|ftps?)://(?:{_LABEL}\\.){{1,3}}{_TLD}\\.?(?::[0-9]{{1,5}})?(?:[/?#][^\\s]*)?$"
+    f"^(?:https?|ftps?)://(?:{_LABEL}\\.){{1,3}}{_TLD}\\.?(?::[0-9]{{1,5}})?(?:[/?#][^{_SPACE}]*)?$"
 )
 KEY_PATTERNS = {"code": r"^[A-Za-z]{2}$", "slug": SLUG_PATTERN}
 TEXT_PATTERN = r"^[^\x00]*$"
-NON_BLANK_TEXT_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
+NON_BLANK_TEXT_PATTERN = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 
 
 class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
