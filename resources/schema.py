@@ -122,15 +122,6 @@ PAGE_PARAMETERS = [
     ),
 ]
 
-REASON_PARAMETER = OpenApiParameter(
-    "reason",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    deprecated=True,
-    description="Why the record is retracted, instead of the body's `reason`: still "
-    "accepted, but send the body.",
-)
-
 
 def lookup_parameter(name, description):
     """The documented path parameter that names one record."""
@@ -165,10 +156,9 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
                 destroy=extend_schema(
                     summary=f"Retract {a_singular} (DELETE never deletes)",
                     description="Retracts the record: it stays public, marked retracted with "
-                    'the reason (required: the body\'s {"reason": ...}, or the deprecated '
-                    "?reason=) and the date. Takes a reviewer. Answers with the retracted "
-                    "record.",
-                    parameters=[*detail.get("parameters", []), REASON_PARAMETER],
+                    'the reason (required, in the body: {"reason": ...}) and the date. Takes '
+                    "a reviewer. Answers with the retracted record.",
+                    parameters=detail.get("parameters", []),
                     request=RetractionSerializer,
                     responses={200: viewset.serializer_class},
                 ),

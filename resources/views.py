@@ -143,11 +143,13 @@ class EditorialMixin:
         self.record_change(record, ChangeAction.UPDATED)
 
     def destroy(self, request, *args, **kwargs):
-        """DELETE retracts: the record stays public, marked retracted with reason and date."""
-        reason = request.query_params.get("reason")
-        if reason is None:
-            reason = self.reason_from_body()
-        return self.move("retract", reason)
+        """DELETE retracts: the record stays public, marked retracted with reason and date.
+        The reason comes in the body, as the description says (``?reason=`` is refused, with
+        any other query parameter: a reason left in the URL would be lost without a word)."""
+        unknown = sorted(set(request.query_params) - {"format", "lang"})
+        if unknown:
+            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+        return self.move("retract", self.reason_from_body())
 
     @extend_schema(request=ReasonSerializer)
     @action(detail=True, methods=["post"])

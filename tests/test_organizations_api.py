@@ -107,7 +107,7 @@ def test_delete_organization_by_reviewer_retracts_it_and_keeps_nested_records(
 ):
     organization = make_organization(source, slug="org")
     cite(organization.notable_figures.create(name="Someone", role="founder"), source)
-    response = editor_client.delete(detail_url("org") + "?reason=Duplicate.")
+    response = editor_client.delete(detail_url("org"), {"reason": "Duplicate."}, format="json")
     assert response.status_code == HTTPStatus.OK
     assert response.json()["notable_figures"][0]["name"] == "Someone"
     assert NotableFigure.objects.count() == 1

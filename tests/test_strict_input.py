@@ -177,3 +177,14 @@ def test_lost_connection_outside_a_view_is_503_problem_with_retry_after(db):
     assert response["Content-Type"] == "application/problem+json"
     assert response["Retry-After"] == "5"
     assert json.loads(response.content)["type"] == "/api/problems/unavailable"
+
+
+def test_delete_with_the_reason_in_the_query_string_is_400_and_stays_published(
+    editor_client, source
+):
+    statistic = make_statistic(source)
+    url = reverse("statistic-detail", args=[statistic.pk])
+    response = editor_client.delete(url + "?reason=Wrong", {"reason": "Wrong"}, format="json")
+    assert error_codes(response) == {"reason": ["unknown_parameter"]}
+    statistic.refresh_from_db()
+    assert statistic.publication_status == "published"
