@@ -259,20 +259,6 @@ LIST_HEADERS = {
 WRITE_HEADERS = {"ETag": READ_HEADERS["ETag"], "Last-Modified": READ_HEADERS["Last-Modified"]}
 RETRY_AFTER = {"Retry-After": header("Seconds to wait before retrying.", {"type": "integer"})}
 AUTHENTICATE = {"WWW-Authenticate": header('How to authenticate: `Api-Key realm="api"`.')}
-RESPONSE_NAMES = {
-    400: "BadRequest",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "NotFound",
-    406: "NotAcceptable",
-    409: "Conflict",
-    412: "PreconditionFailed",
-    413: "ContentTooLarge",
-    414: "URITooLong",
-    415: "UnsupportedMediaType",
-    429: "TooManyRequests",
-    503: "ServiceUnavailable",
-}
 
 CONDITIONAL_READ_PARAMETERS = [
     {
@@ -304,20 +290,33 @@ SUCCESS = {
     "201": "Created, as a draft: the record as stored.",
 }
 
-# Each status an operation may document, with the example problem's detail.
-ERROR_EXAMPLES = {
-    400: ("validation-error", "limit: A whole number, at least 1."),
-    401: ("authentication-failed", "Invalid or revoked API key."),
-    403: ("permission-denied", "You do not have permission to perform this action."),
-    404: ("not-found", "No Statistic matches the given query."),
-    406: ("not-acceptable", "Could not satisfy the request Accept header."),
-    409: ("conflict", "Only a record in review can be published; this one is draft."),
-    412: ("precondition-failed", "The record changed since you read it."),
-    413: ("payload-too-large", "Request body too large: 2000000 bytes, the limit is 1048576."),
-    414: ("uri-too-long", "Query string too long: 5000 bytes, the limit is 4096."),
-    415: ("unsupported-media-type", 'Unsupported media type "text/plain" in request.'),
-    429: ("throttled", "Request was throttled. Expected available in 12 seconds."),
-    503: ("unavailable", "The database is unavailable. Retry shortly."),
+# Each error status an operation may document: its shared response (components/responses),
+# its kind of problem and the example's detail.
+ERROR_RESPONSES = {
+    400: ("BadRequest", "validation-error", "limit: A whole number, at least 1."),
+    401: ("Unauthorized", "authentication-failed", "Invalid or revoked API key."),
+    403: ("Forbidden", "permission-denied", "You do not have permission to perform this action."),
+    404: ("NotFound", "not-found", "No Statistic matches the given query."),
+    406: ("NotAcceptable", "not-acceptable", "Could not satisfy the request Accept header."),
+    409: ("Conflict", "conflict", "Only a record in review can be published; this one is draft."),
+    412: ("PreconditionFailed", "precondition-failed", "The record changed since you read it."),
+    413: (
+        "ContentTooLarge",
+        "payload-too-large",
+        "Request body too large: 2000000 bytes, the limit is 1048576.",
+    ),
+    414: ("URITooLong", "uri-too-long", "Query string too long: 5000 bytes, the limit is 4096."),
+    415: (
+        "UnsupportedMediaType",
+        "unsupported-media-type",
+        'Unsupported media type "text/plain" in request.',
+    ),
+    429: (
+        "TooManyRequests",
+        "throttled",
+        "Request was throttled. Expected available in 12 seconds.",
+    ),
+    503: ("ServiceUnavailable", "unavailable", "The database is unavailable. Retry shortly."),
 }
 
 
@@ -469,7 +468,7 @@ class AutoSchema(openapi.AutoSchema):
 
     def _problem_response(self, code):
         """A reference to the shared response of error ``code`` (components/responses)."""
-        name, detail = ERROR_EXAMPLES[code]
+        component, name, detail = ERROR_RESPONSES[code]
         example = problem(name, detail=detail, instance="/api/v1/statistics/1/")
         if code == 400:
             message = detail.split(": ", 1)[1]
@@ -491,7 +490,7 @@ class AutoSchema(openapi.AutoSchema):
         if code == 401:
             headers |= AUTHENTICATE
         response["headers"] = self._headers(headers)
-        return self._component(ResolvedComponent.RESPONSE, RESPONSE_NAMES[code], response)
+        return self._component(ResolvedComponent.RESPONSE, component, response)
 
     def _component(self, kind, name, schema):
         """Register ``schema`` as component ``name`` of ``kind``; a reference to it."""

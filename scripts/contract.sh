@@ -95,36 +95,9 @@ if [ "$(cat node_modules/.contract-lock-sum 2>/dev/null)" != "$LOCK_SUM" ]; then
 fi
 NPM_BIN=$ROOT/node_modules/.bin
 
-# The database, afresh each run: the checks start from the seed data alone. psycopg2 rather than
-# psql, so that any DATABASE_URL works (a password, another host), as in scripts/fuzz.sh.
-CONTRACT_DB_URL=$(
-  DB_NAME=$DB_NAME "$BIN/python" - <<'PY'
-import os
-from urllib.parse import urlsplit
-
-import dj_database_url
-import psycopg2
-
-# Without DATABASE_URL, the local cluster, as in exile_api/settings.py.
-port = os.environ.get("DEV_DB_PORT") or "54329"
-url = os.environ.get("DATABASE_URL") or f"postgres://exile@127.0.0.1:{port}/exile_api"
-name = os.environ["DB_NAME"]
-config = dj_database_url.parse(url)
-connection = psycopg2.connect(
-    dbname="postgres",
-    user=config["USER"] or None,
-    password=config["PASSWORD"] or None,
-    host=config["HOST"] or None,
-    port=config["PORT"] or None,
-)
-connection.autocommit = True
-with connection.cursor() as cursor:
-    cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    cursor.execute(f'CREATE DATABASE "{name}"')
-connection.close()
-print(urlsplit(url)._replace(path=f"/{name}", query="").geturl())
-PY
-) || die "could not create the database $DB_NAME (is the cluster running? scripts/devdb.sh start)"
+# The database, afresh each run: the checks start from the seed data alone.
+CONTRACT_DB_URL=$("$BIN/python" scripts/fresh_db.py "$DB_NAME") \
+  || die "could not create the database $DB_NAME (is the cluster running? scripts/devdb.sh start)"
 export DATABASE_URL=$CONTRACT_DB_URL
 say "database $DB_NAME created; migrating and seeding it"
 "$BIN/python" manage.py migrate --noinput >"$LOGS/migrate.log" 2>&1 \
