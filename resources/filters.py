@@ -6,7 +6,6 @@ or comma-separated (``?destination=GE,AM``), at most ``MAX_FILTER_VALUES`` of th
 
 import django_filters as filters
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from rest_framework import filters as drf_filters
@@ -36,7 +35,7 @@ from .models import (
     Source,
     Statistic,
 )
-from .visibility import published, visible
+from .visibility import published, readable_citations, visible
 
 MAX_FILTER_VALUES = 50
 
@@ -313,8 +312,10 @@ class SourceFilterSet(CuratedFilterSet):
         return queryset.filter(Q(year=value) | Q(published_on__year=value))
 
     def filter_cited_by(self, queryset, name, value):
-        content_type = ContentType.objects.get_for_model(self.CITING_TYPES[value])
-        citations = Citation.objects.filter(source=OuterRef("pk"), content_type=content_type)
+        model = self.CITING_TYPES[value]
+        citations = Citation.objects.filter(
+            readable_citations(self.request, [model]), source=OuterRef("pk")
+        )
         return queryset.filter(Exists(citations))
 
 

@@ -55,7 +55,7 @@ from .serializers import (
 )
 from .sql_json import record_json
 from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
-from .visibility import reads_drafts, visible
+from .visibility import readable_citations, reads_drafts, visible
 from .workflow import (
     CURATED_MODELS,
     apply_transition,
@@ -508,29 +508,26 @@ class SourceViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet)
     filterset_class = filters.SourceFilterSet
     ordering_fields = ["title", "year", "published_on", "created_at", "updated_at"]
 
-    # A subquery, not a GROUP BY: the row lock of writes (FOR UPDATE) refuses GROUP BY.
-    queryset = Source.objects.annotate(
-        citation_count=Coalesce(
-            Subquery(
-                Citation.objects.filter(source=OuterRef("pk"))
-                .order_by()
-                .values("source")
-                .annotate(count=Count("*"))
-                .values("count")
-            ),
-            0,
-        )
-    )
+    queryset = Source.objects.all()
 
     def get_queryset(self):
-        queryset = super().get_queryset()
+        # Only the citations the client may read: a draft's would tell of unpublished work.
+        # A subquery, not a GROUP BY: the row lock of writes (FOR UPDATE) refuses GROUP BY.
+        citations = (
+            Citation.objects.filter(readable_citations(self.request), source=OuterRef("pk"))
+            .order_by()
+            .values("source")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
+        queryset = super().get_queryset().annotate(citation_count=Coalesce(Subquery(citations), 0))
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
                 Prefetch(
                     "citations",
-                    queryset=Citation.objects.select_related("content_type").prefetch_related(
-                        GenericPrefetch("record", citable_querysets())
-                    ),
+                    queryset=Citation.objects.filter(readable_citations(self.request))
+                    .select_related("content_type")
+                    .prefetch_related(GenericPrefetch("record", citable_querysets())),
                 )
             )
         return queryset

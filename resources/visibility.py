@@ -11,10 +11,23 @@ that whoever relied on it learns it was withdrawn, but it no longer answers ques
 """
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 from .choices import ApiKeyScope
 from .choices import PublicationStatus as Status
-from .models import ApiKey
+from .models import (
+    ApiKey,
+    AudienceFigure,
+    Channel,
+    ExileGroup,
+    HostPolicy,
+    Location,
+    MediaOutlet,
+    NotableFigure,
+    Organization,
+    Statistic,
+)
 from .models.base import PUBLIC_STATUSES
 
 
@@ -48,3 +61,36 @@ def public(queryset):
 def published(queryset):
     """Only the published records: what answers questions (profiles, summaries, search)."""
     return queryset.filter(publication_status=Status.PUBLISHED)
+
+
+# Each citing model -> the curated records it is shown within, as (path to it, its model);
+# "" is the record itself. A citation is as visible as that record. A location belongs to an
+# outlet or to an organization, whichever is set.
+CITING_OWNERS = {
+    ExileGroup: [("", ExileGroup)],
+    Statistic: [("", Statistic)],
+    MediaOutlet: [("", MediaOutlet)],
+    Organization: [("", Organization)],
+    HostPolicy: [("", HostPolicy)],
+    Channel: [("media_outlet__", MediaOutlet)],
+    AudienceFigure: [("channel__media_outlet__", MediaOutlet)],
+    Location: [("media_outlet__", MediaOutlet), ("organization__", Organization)],
+    NotableFigure: [("organization__", Organization)],
+}
+
+
+def readable_citations(request, models=CITING_OWNERS):
+    """A filter on Citation: the citations of ``models``' records that the client may read,
+    those of public records, and of drafts for readers of drafts."""
+    condition = Q(pk__in=[])
+    for model in models:
+        owners = CITING_OWNERS[model]
+        of_model = Q(content_type=ContentType.objects.get_for_model(model))
+        if all(reads_drafts(request, owner) for _path, owner in owners):
+            condition |= of_model
+            continue
+        public_owner = Q()
+        for path, _owner in owners:
+            public_owner |= Q(**{f"{path}publication_status__in": PUBLIC_STATUSES})
+        condition |= of_model & Q(object_id__in=model.objects.filter(public_owner).values("pk"))
+    return condition

@@ -18,6 +18,7 @@ from tests.factories import (
     make_exile_group,
     make_media_outlet,
     make_organization,
+    make_policy,
     make_source,
     make_statistic,
 )
@@ -687,6 +688,40 @@ def test_draft_citation_is_absent_from_source_cited_by_for_anonymous(
 
     assert citing_ids(api_client) == [public.pk]
     assert citing_ids(editor_client) == sorted([public.pk, hidden.pk])
+
+
+def test_draft_citations_are_not_counted_in_public_source_reads(
+    api_client, editor_client, source
+):
+    make_statistic(source, slug="public")
+    list_url, source_url = reverse("source-list"), reverse("source-detail", args=[source.pk])
+    before = {url: api_client.get(url) for url in (list_url, source_url)}
+    # A draft statistic and a draft outlet, whose channel and audience figure cite it too.
+    make_statistic(source, slug="hidden", publication_status="draft")
+    make_media_outlet(source, slug="hidden-outlet", publication_status="draft")
+
+    for url, earlier in before.items():
+        response = api_client.get(url)
+        assert response.status_code == HTTPStatus.OK
+        assert response["ETag"] == earlier["ETag"]
+        assert response.json() == earlier.json()
+    assert api_client.get(source_url).json()["citation_count"] == 1
+    assert editor_client.get(source_url).json()["citation_count"] == 5
+
+
+def test_source_cited_only_by_a_draft_is_not_cited_in_public(api_client, editor_client, source):
+    other = make_source(slug="other")
+    make_policy(other, slug="hidden-policy", publication_status="draft")
+    make_statistic(source, slug="public")
+    source_url = reverse("source-detail", args=[other.pk])
+
+    body = api_client.get(source_url).json()
+    assert (body["citation_count"], body["cited_by"]) == (0, [])
+    listed = api_client.get(reverse("source-list"), {"cited_by": "policy"}).json()["results"]
+    assert listed == []
+    assert editor_client.get(source_url).json()["citation_count"] == 1
+    listed = editor_client.get(reverse("source-list"), {"cited_by": "policy"}).json()["results"]
+    assert [row["slug"] for row in listed] == ["other"]
 
 
 def test_draft_outlet_is_absent_from_its_organizations_media_outlets(api_client, source):
