@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from .choices import (
     ChangeAction,
@@ -37,13 +38,14 @@ from .models import (
     Source,
     Statistic,
 )
-from .models.base import WORKFLOW_FIELDS
+from .models.base import WORKFLOW_FIELDS, CuratedModel
 from .profiles import PROFILE_LIMIT
 from .routes import detail_url
 from .summaries import GROUPINGS, RELATED_GROUPINGS
-from .visibility import reads_drafts
+from .visibility import reads_drafts, visible
 
 TIMESTAMPS = ("created_at", "updated_at")
+SLUG_TAKEN = "This slug is taken; choose another."
 
 
 class KeyRelatedField(serializers.SlugRelatedField):
@@ -59,6 +61,14 @@ class KeyRelatedField(serializers.SlugRelatedField):
         if self.slug_field == "code":
             data = data.upper()
         return super().to_internal_value(data)
+
+    def get_queryset(self):
+        # Only what the client may read: a draft named by a client who may not see it is
+        # "no such record", and never echoed back with its title.
+        queryset = super().get_queryset()
+        if issubclass(queryset.model, CuratedModel):
+            queryset = visible(queryset, self.context.get("request"))
+        return queryset
 
     def use_pk_only_optimization(self):
         return False
@@ -329,6 +339,11 @@ class CuratedSerializerMixin:
         for name in WORKFLOW_FIELDS:
             if name in fields:
                 fields[name].read_only = True
+        for validator in getattr(fields.get("slug"), "validators", []):
+            if isinstance(validator, UniqueValidator):
+                # Slugs are one namespace, drafts included: the same words whoever holds it,
+                # so that the answer tells nothing of a draft the client may not see.
+                validator.message = SLUG_TAKEN
         schema = getattr(self.context.get("view"), "swagger_fake_view", False)
         request = self.context.get("request")
         if "request" in self.context and not schema and not reads_drafts(request, self.Meta.model):

@@ -30,6 +30,7 @@ SEARCH = reverse("search")
 SUMMARY = reverse("statistic-summary")
 GEORGIA_PROFILE = reverse("country-profile", kwargs={"code": "GE"})
 CURATED_MODELS = ["exilegroup", "source", "statistic", "mediaoutlet", "organization", "hostpolicy"]
+SLUG_TAKEN = "This slug is taken; choose another."
 RETRACT_REASON = ["Say why the record is retracted."]
 NEW_STATISTIC = {
     "slug": "georgia-arrivals",
@@ -690,9 +691,7 @@ def test_draft_citation_is_absent_from_source_cited_by_for_anonymous(
     assert citing_ids(editor_client) == sorted([public.pk, hidden.pk])
 
 
-def test_draft_citations_are_not_counted_in_public_source_reads(
-    api_client, editor_client, source
-):
+def test_draft_citations_are_not_counted_in_public_source_reads(api_client, editor_client, source):
     make_statistic(source, slug="public")
     list_url, source_url = reverse("source-list"), reverse("source-detail", args=[source.pk])
     before = {url: api_client.get(url) for url in (list_url, source_url)}
@@ -788,6 +787,54 @@ def test_draft_through_editors_key_with_read_drafts_scope_is_200(editor, source)
     assert response.status_code == HTTPStatus.OK
     assert (response.json()["slug"], response.json()["publication_status"]) == ("hidden", "draft")
     assert slugs(client.get(STATISTICS, {"publication_status": "draft"})) == ["hidden"]
+
+
+def test_write_citing_a_draft_source_through_key_without_read_drafts_is_400(editor, source):
+    make_source(slug="hidden-source", title="Unpublished report", publication_status="draft")
+    client = client_with_key(editor, ["write"])
+    citation = {"source": "hidden-source", "locator": "p. 1", "claim": "A claim."}
+
+    response = client.post(STATISTICS, NEW_STATISTIC | {"citations": [citation]}, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert field_errors(response) == {
+        "citations.0.source": ["Object with slug=hidden-source does not exist."]
+    }
+    assert "Unpublished report" not in response.content.decode()
+    assert not Statistic.objects.filter(slug=NEW_STATISTIC["slug"]).exists()
+
+
+def test_write_naming_a_draft_group_through_key_without_read_drafts_is_400(editor, source):
+    make_exile_group(source, slug="hidden-group", name="Secret group", publication_status="draft")
+    client = client_with_key(editor, ["write"])
+    body = NEW_STATISTIC | {"exile_group": "hidden-group"}
+
+    response = client.post(STATISTICS, body, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert field_errors(response) == {
+        "exile_group": ["Object with slug=hidden-group does not exist."]
+    }
+    assert "Secret group" not in response.content.decode()
+    # A key that reads drafts may name it: the draft is what its owner works on.
+    response = client_with_key(editor, ["write", "read-drafts"]).post(
+        STATISTICS, body, format="json"
+    )
+    assert response.status_code == HTTPStatus.CREATED, response.json()
+    assert response.json()["exile_group"]["name"] == "Secret group"
+
+
+def test_taken_slug_error_is_the_same_for_hidden_and_public_holders(editor, source):
+    make_statistic(source, slug="hidden", publication_status="draft")
+    make_statistic(source, slug="public")
+    client = client_with_key(editor, ["write"])
+
+    errors = {
+        slug: field_errors(client.post(STATISTICS, NEW_STATISTIC | {"slug": slug}, format="json"))
+        for slug in ("hidden", "public")
+    }
+
+    assert errors["hidden"] == errors["public"] == {"slug": [SLUG_TAKEN]}
 
 
 # If-Match on workflow actions ---------------------------------------------------------------
