@@ -184,6 +184,10 @@ REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 if REPLICA_PIN_SECONDS < 0:
     raise ImproperlyConfigured("REPLICA_PIN_SECONDS must be a number of seconds, 0 or more.")
 
+# Four eyes: a reviewer may not publish a record they submitted or last edited themselves.
+# Set REQUIRE_SECOND_REVIEWER=false only for a team of one.
+REQUIRE_SECOND_REVIEWER = env_bool("REQUIRE_SECOND_REVIEWER", default=True)
+
 # Repeated failed logins (the admin) lock the username from that address out for a while:
 # credential stuffing meets a wall (django-axes). The check runs before any password hashing.
 AUTHENTICATION_BACKENDS = [

@@ -12,13 +12,15 @@ and cannot be edited, only hard-deleted by a superuser in the admin.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 
 from .choices import ChangeAction
 from .choices import PublicationStatus as Status
 from .errors import Conflict
-from .models import Source
+from .models import Change, Source
 from .models.base import PUBLIC_STATUSES, CuratedModel
 from .snapshots import SERIALIZERS, cited_source_keys, snapshot
 from .visibility import permission
@@ -103,6 +105,7 @@ def apply_transition(record, name, *, user, reason=""):
     if name == "retract" and not reason:
         raise ValidationError({"reason": ["Say why the record is retracted."]})
     if transition.target == Status.PUBLISHED:
+        refuse_own_work(record, user)
         refuse_unpublished_references(record)
     now = timezone.now()
     record.publication_status = transition.target
@@ -112,6 +115,29 @@ def apply_transition(record, name, *, user, reason=""):
         record.retracted_at, record.retraction_reason = now, reason
     record.save()
     return transition
+
+
+# The changes that make a record someone's work: its content, and sending it to review.
+AUTHORED = (ChangeAction.CREATED, ChangeAction.UPDATED, ChangeAction.REVERTED)
+
+
+def refuse_own_work(record, user):
+    """Four eyes: a reviewer may not publish a record they submitted or last edited, so that
+    one account alone (a careless or a compromised one) cannot put a record before the public.
+    REQUIRE_SECOND_REVIEWER=False turns this off, for a team of one."""
+    if not settings.REQUIRE_SECOND_REVIEWER:
+        return
+    history = Change.objects.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+    ).order_by("-id")
+    last_submit = history.filter(action=ChangeAction.SUBMITTED).values("user_id")[:1]
+    last_edit = history.filter(action__in=AUTHORED).values("user_id")[:1]
+    authors = {row["user_id"] for row in [*last_submit, *last_edit]}
+    if user.pk in authors:
+        raise PermissionDenied(
+            "Publishing takes a second person: you submitted or last edited this record. "
+            "Ask another reviewer to publish it."
+        )
 
 
 def check_editable(record, user):

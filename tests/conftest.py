@@ -40,6 +40,22 @@ def editor(db):
 
 
 @pytest.fixture
+def reviewer(db):
+    """A second user with the editor's rights: publishing takes a second person."""
+    user = User.objects.create_user("reviewer", password="not-used-in-tests-2c8e")
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="resources"))
+    return user
+
+
+@pytest.fixture
+def reviewer_client(reviewer):
+    """An API client authenticated as the second reviewer."""
+    client = APIClient()
+    client.force_authenticate(reviewer)
+    return client
+
+
+@pytest.fixture
 def editor_client(editor):
     """An API client authenticated as the editor."""
     client = APIClient()

@@ -95,9 +95,10 @@ def move(client, pk, action, **body):
     assert response.status_code == HTTPStatus.OK, response.json()
 
 
-def publish(client, pk):
+def publish(client, reviewer_client, pk):
+    """Submit with ``client``; publish as a second person (four eyes)."""
     move(client, pk, "submit")
-    move(client, pk, "publish")
+    move(reviewer_client, pk, "publish")
 
 
 def at(change):
@@ -196,11 +197,13 @@ def test_patch_with_the_same_value_records_no_change(editor_client, source):
     assert editor_client.get(history_url(pk)).json()["count"] == 1
 
 
-def test_submit_publish_and_retract_each_record_their_change_with_reason(editor_client, source):
+def test_submit_publish_and_retract_each_record_their_change_with_reason(
+    editor_client, reviewer_client, source
+):
     pk = create_statistic(editor_client)
 
     move(editor_client, pk, "submit")
-    move(editor_client, pk, "publish")
+    move(reviewer_client, pk, "publish")
     move(editor_client, pk, "retract", reason=RETRACTION_REASON)
 
     results = editor_client.get(history_url(pk)).json()["results"]
@@ -220,7 +223,7 @@ def test_submit_publish_and_retract_each_record_their_change_with_reason(editor_
         (
             "published",
             "api",
-            "editor",
+            "reviewer",
             "",
             "published",
             {"publication_status": {"old": "in_review", "new": "published"}},
@@ -243,9 +246,11 @@ def test_submit_publish_and_retract_each_record_their_change_with_reason(editor_
     }
 
 
-def test_delete_through_api_records_a_retraction_with_its_reason(editor_client, source):
+def test_delete_through_api_records_a_retraction_with_its_reason(
+    editor_client, reviewer_client, source
+):
     pk = create_statistic(editor_client)
-    publish(editor_client, pk)
+    publish(editor_client, reviewer_client, pk)
 
     response = editor_client.delete(
         reverse("statistic-detail", kwargs={"pk": pk}), {"reason": RETRACTION_REASON}, format="json"
@@ -263,11 +268,11 @@ def test_delete_through_api_records_a_retraction_with_its_reason(editor_client, 
 
 
 def test_history_as_anonymous_of_record_published_after_drafts_starts_at_publication(
-    editor_client, api_client, source
+    editor_client, reviewer_client, api_client, source
 ):
     pk = create_statistic(editor_client)
     patch_statistic(editor_client, pk, notes="Draft note no reader saw.")
-    publish(editor_client, pk)
+    publish(editor_client, reviewer_client, pk)
     patch_statistic(editor_client, pk, value=26000)
 
     response = api_client.get(history_url(pk))
@@ -342,13 +347,13 @@ def test_history_with_unknown_parameter_is_400_naming_it(editor_client, source):
 
 
 @pytest.fixture
-def public_life(editor_client, source):
+def public_life(editor_client, reviewer_client, source):
     """A statistic drafted, edited, published, edited and retracted, and another left a draft:
     eight changes, three of them made while a record was public."""
     pk = create_statistic(editor_client)
     patch_statistic(editor_client, pk, notes="A draft note.")
     create_statistic(editor_client, slug="armenia-arrivals", destination="AM")
-    publish(editor_client, pk)
+    publish(editor_client, reviewer_client, pk)
     patch_statistic(editor_client, pk, value=26000)
     patch_statistic(
         editor_client,
@@ -437,7 +442,7 @@ def test_changes_feed_as_editor_session_shows_draft_changes_with_user(editor_ses
         ("georgia-arrivals", "updated", "draft", "editor"),
         ("armenia-arrivals", "created", "draft", "editor"),
         ("georgia-arrivals", "submitted", "in_review", "editor"),
-        ("georgia-arrivals", "published", "published", "editor"),
+        ("georgia-arrivals", "published", "published", "reviewer"),
         ("georgia-arrivals", "updated", "published", "editor"),
         ("armenia-arrivals", "updated", "draft", "editor"),
         ("georgia-arrivals", "retracted", "retracted", "editor"),

@@ -103,7 +103,7 @@ def record(resource, source):
 
 
 @pytest.fixture
-def written(resource, source, editor_client):
+def written(resource, source, editor_client, reviewer_client):
     """A record whose sensitive fields an editor wrote through the API: created as a draft
     with its contact details, submitted, published, then its internal notes added."""
     payload = {
@@ -116,9 +116,10 @@ def written(resource, source, editor_client):
     }
     response = editor_client.post(list_url(resource), payload, format="json")
     assert response.status_code == HTTPStatus.CREATED, response.json()
-    for transition in ("submit", "publish"):
+    # Submitted by the editor, published by a second person (four eyes).
+    for client, transition in ((editor_client, "submit"), (reviewer_client, "publish")):
         url = reverse(f"{resource.basename}-{transition}", kwargs={"slug": SLUG})
-        response = editor_client.post(url, {}, format="json")
+        response = client.post(url, {}, format="json")
         assert response.status_code == HTTPStatus.OK, response.json()
     response = editor_client.patch(detail_url(resource), {"internal_notes": NOTE}, format="json")
     assert response.status_code == HTTPStatus.OK, response.json()
@@ -358,7 +359,7 @@ def test_read_history_with_draft_rights_shows_sensitive_fields(resource, written
     assert [(c["action"], c["user"]) for c in changes] == [
         ("created", "editor"),
         ("submitted", "editor"),
-        ("published", "editor"),
+        ("published", "reviewer"),
         ("updated", "editor"),
     ]
     assert changes[0]["record"]["contact_details"] == CONTACT

@@ -837,6 +837,68 @@ def test_taken_slug_error_is_the_same_for_hidden_and_public_holders(editor, sour
     assert errors["hidden"] == errors["public"] == {"slug": [SLUG_TAKEN]}
 
 
+# Four eyes ------------------------------------------------------------------------------------
+
+OWN_WORK = (
+    "Publishing takes a second person: you submitted or last edited this record. "
+    "Ask another reviewer to publish it."
+)
+
+
+def test_publish_by_the_reviewer_who_submitted_it_is_403_and_stays_in_review(editor_client, source):
+    response = editor_client.post(STATISTICS, NEW_STATISTIC, format="json")
+    statistic = Statistic.objects.get(pk=response.json()["id"])
+    assert editor_client.post(url(statistic, "submit")).status_code == HTTPStatus.OK
+
+    response = editor_client.post(url(statistic, "publish"))
+
+    assert detail(response, HTTPStatus.FORBIDDEN) == OWN_WORK
+    assert status_of(statistic) == "in_review"
+
+
+def test_publish_by_the_reviewer_who_last_edited_it_is_403(editor_client, reviewer_client, source):
+    response = editor_client.post(STATISTICS, NEW_STATISTIC, format="json")
+    statistic = Statistic.objects.get(pk=response.json()["id"])
+    editor_client.post(url(statistic, "submit"))
+    edited = reviewer_client.patch(url(statistic), {"value": 25001}, format="json")
+    assert edited.status_code == HTTPStatus.OK
+
+    response = reviewer_client.post(url(statistic, "publish"))
+
+    assert detail(response, HTTPStatus.FORBIDDEN) == OWN_WORK
+    assert status_of(statistic) == "in_review"
+    # The one who submitted it may not either; a third person may.
+    assert editor_client.post(url(statistic, "publish")).status_code == HTTPStatus.FORBIDDEN
+    third = client_with_key(
+        User.objects.create_superuser("third", password="x-9f2e"), ["write", "read-drafts"]
+    )
+    assert third.post(url(statistic, "publish")).status_code == HTTPStatus.OK
+    assert status_of(statistic) == "published"
+
+
+def test_publish_by_a_second_reviewer_is_200(editor_client, reviewer_client, source):
+    response = editor_client.post(STATISTICS, NEW_STATISTIC, format="json")
+    statistic = Statistic.objects.get(pk=response.json()["id"])
+    editor_client.post(url(statistic, "submit"))
+
+    response = reviewer_client.post(url(statistic, "publish"))
+
+    assert response.status_code == HTTPStatus.OK, response.json()
+    assert status_of(statistic) == "published"
+
+
+def test_publish_own_work_with_second_reviewer_not_required_is_200(editor_client, source, settings):
+    settings.REQUIRE_SECOND_REVIEWER = False
+    response = editor_client.post(STATISTICS, NEW_STATISTIC, format="json")
+    statistic = Statistic.objects.get(pk=response.json()["id"])
+    editor_client.post(url(statistic, "submit"))
+
+    response = editor_client.post(url(statistic, "publish"))
+
+    assert response.status_code == HTTPStatus.OK, response.json()
+    assert status_of(statistic) == "published"
+
+
 # If-Match on workflow actions ---------------------------------------------------------------
 
 
@@ -857,12 +919,12 @@ def test_publish_with_stale_etag_is_412_and_stays_in_review(editor_client, sourc
     )
 
 
-def test_publish_with_current_etag_is_200_and_published(editor_client, source):
+def test_publish_with_current_etag_is_200_and_published(editor_client, reviewer_client, source):
     statistic = make_statistic(source, publication_status="in_review", value=1)
     editor_client.patch(url(statistic), {"value": 2}, format="json")
-    current = editor_client.get(url(statistic))["ETag"]
+    current = reviewer_client.get(url(statistic))["ETag"]
 
-    response = editor_client.post(url(statistic, "publish"), format="json", HTTP_IF_MATCH=current)
+    response = reviewer_client.post(url(statistic, "publish"), format="json", HTTP_IF_MATCH=current)
 
     assert response.status_code == HTTPStatus.OK, response.json()
     assert (response.json()["publication_status"], response.json()["value"]) == ("published", 2)
