@@ -8,7 +8,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from tests.factories import make_statistic
+from resources.models import Change, MediaOutlet, Organization, Statistic
+from tests.factories import make_media_outlet, make_statistic
 from tests.problems import detail, problem, validation_errors
 
 
@@ -104,3 +105,77 @@ def test_rate_limits_off_send_no_rate_limit_headers(api_client, db):
     response = api_client.get(reverse("statistic-list"))
     assert response.status_code == HTTPStatus.OK
     assert not {name for name in response.headers if name.lower().startswith("x-ratelimit")}
+
+
+# Bodies nested deeper than anything the API takes ------------------------------------------
+
+
+def nested_body(field, depth):
+    """A JSON object whose ``field`` holds arrays nested ``depth`` deep (the object itself is
+    one more level)."""
+    return f'{{"{field}": {"[" * depth}{"]" * depth}}}'
+
+
+TOO_DEEP = "The JSON body is nested too deeply: at most 32 levels of arrays and objects."
+# Every way of sending a body to a record or a list: (method, route, the field nested).
+WRITES = [
+    ("post", "statistic-list", "citations"),
+    ("put", "statistic-detail", "citations"),
+    ("patch", "statistic-detail", "citations"),
+    ("delete", "statistic-detail", "reason"),
+    ("post", "statistic-submit", "reason"),
+    ("post", "statistic-return-to-draft", "reason"),
+    ("post", "statistic-publish", "reason"),
+    ("post", "statistic-retract", "reason"),
+    ("post", "organization-list", "citations"),
+    ("patch", "media-outlet-detail", "channels"),
+]
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize(("method", "route", "field"), WRITES)
+def test_write_with_a_deeply_nested_body_is_400_and_changes_nothing(
+    editor_client, source, method, route, field, depth
+):
+    if route == "media-outlet-detail":
+        key = {"slug": make_media_outlet(source, publication_status="in_review").slug}
+    else:
+        key = {"pk": make_statistic(source, publication_status="in_review").pk}
+    url = reverse(route, kwargs=None if route.endswith("-list") else key)
+    before = snapshot()
+
+    send = getattr(editor_client, method)
+    response = send(url, nested_body(field, depth), content_type="application/json")
+
+    assert detail(response, HTTPStatus.BAD_REQUEST, "parse-error") == TOO_DEEP
+    assert snapshot() == before
+
+
+def test_body_nested_as_deep_as_the_limit_is_read_and_validated(editor_client, source):
+    statistic = make_statistic(source, publication_status="in_review")
+    url = reverse("statistic-submit", kwargs={"pk": statistic.pk})
+
+    response = editor_client.post(url, nested_body("reason", 31), content_type="application/json")
+
+    assert validation_errors(response) == [
+        {"field": "reason", "code": "invalid", "detail": "Not a string."}
+    ]
+
+
+def test_body_nested_one_level_deeper_than_the_limit_is_400(editor_client, source):
+    statistic = make_statistic(source, publication_status="in_review")
+    url = reverse("statistic-submit", kwargs={"pk": statistic.pk})
+
+    response = editor_client.post(url, nested_body("reason", 32), content_type="application/json")
+
+    assert detail(response, HTTPStatus.BAD_REQUEST, "parse-error") == TOO_DEEP
+
+
+def snapshot():
+    """Every curated record's status and version, and the number of changes recorded."""
+    models = (Statistic, Organization, MediaOutlet)
+    records = {
+        model.__name__: sorted(model.objects.values_list("pk", "publication_status", "updated_at"))
+        for model in models
+    }
+    return records, Change.objects.count()
