@@ -1,11 +1,13 @@
 """Limits that keep one client from exhausting the service: rates, query strings, bodies."""
 
+import json
 import time
 from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.client import FakePayload
 from django.urls import reverse
 
 from resources.models import Change, MediaOutlet, Organization, Statistic
@@ -179,3 +181,85 @@ def snapshot():
         for model in models
     }
     return records, Change.objects.count()
+
+
+# Bodies of unknown length (Transfer-Encoding: chunked) --------------------------------------
+
+
+def send_chunked(client, method, url, body):
+    """Send ``body`` as gunicorn hands a chunked request to the app: de-chunked in
+    wsgi.input, with Transfer-Encoding and without CONTENT_LENGTH."""
+    return client.generic(
+        method,
+        url,
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": FakePayload(body.encode())},
+    )
+
+
+LENGTH_REQUIRED = (
+    "Send the request body with a Content-Length header: a body sent with "
+    "Transfer-Encoding (chunked) is not read."
+)
+
+
+def test_patch_with_a_chunked_body_is_411_and_changes_nothing(editor_client, source):
+    statistic = make_statistic(source, publication_status="in_review", value=25000)
+    url = reverse("statistic-detail", kwargs={"pk": statistic.pk})
+    before = snapshot()
+
+    response = send_chunked(editor_client, "PATCH", url, json.dumps({"value": 26000}))
+
+    assert detail(response, HTTPStatus.LENGTH_REQUIRED, "length-required") == LENGTH_REQUIRED
+    assert snapshot() == before
+
+
+def test_create_with_a_chunked_body_is_411_not_a_missing_field(editor_client, source):
+    body = json.dumps({"slug": "chunked", "destination": "GE", "metric": "arrivals"})
+
+    response = send_chunked(editor_client, "POST", reverse("statistic-list"), body)
+
+    assert detail(response, HTTPStatus.LENGTH_REQUIRED, "length-required") == LENGTH_REQUIRED
+    assert not Statistic.objects.filter(slug="chunked").exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [("PUT", "statistic-detail"), ("DELETE", "statistic-detail"), ("POST", "statistic-submit")],
+)
+def test_write_with_a_chunked_body_is_411_and_changes_nothing(editor_client, source, method, route):
+    statistic = make_statistic(source, publication_status="draft")
+    url = reverse(route, kwargs={"pk": statistic.pk})
+    before = snapshot()
+
+    response = send_chunked(editor_client, method, url, json.dumps({"reason": "Chunked."}))
+
+    assert detail(response, HTTPStatus.LENGTH_REQUIRED, "length-required") == LENGTH_REQUIRED
+    assert snapshot() == before
+
+
+def test_chunked_body_over_the_size_limit_is_refused_unread(editor_client, source, settings):
+    settings.MAX_REQUEST_BODY_BYTES = 1000
+    payload = FakePayload(json.dumps({"slug": "x" * 5000}).encode())
+
+    response = editor_client.generic(
+        "POST",
+        reverse("statistic-list"),
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": payload},
+    )
+
+    assert detail(response, HTTPStatus.LENGTH_REQUIRED, "length-required") == LENGTH_REQUIRED
+    assert not payload.read_started
+    assert not Statistic.objects.exists()
+
+
+def test_read_with_transfer_encoding_is_answered(api_client, source):
+    make_statistic(source)
+
+    response = send_chunked(api_client, "GET", reverse("statistic-list"), "")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["count"] == 1
