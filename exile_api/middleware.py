@@ -20,12 +20,29 @@ class RequestLimitsMiddleware:
 
     Django's own DATA_UPLOAD_MAX_MEMORY_SIZE check answers 400 and only once a view reads the
     body; clients deserve the precise status, and the server should not read the bytes at all.
+
+    A write whose body comes with Transfer-Encoding (chunked) is a 411: Django reads exactly
+    CONTENT_LENGTH bytes of a body, and such a request has none, so its body would be taken
+    for empty (a PATCH changing nothing, answered 200; a workflow action losing its reason).
+    Reading it ourselves would work under one server and not another: gunicorn de-chunks
+    wsgi.input, runserver hands over the raw chunks, and WSGI leaves reading past an unknown
+    length to each server. Every HTTP client can send a JSON body with its length.
     """
+
+    # The methods whose body the API reads.
+    BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.method in self.BODY_METHODS and "HTTP_TRANSFER_ENCODING" in request.META:
+            return problem_response(
+                request,
+                "length-required",
+                detail="Send the request body with a Content-Length header: a body sent with "
+                "Transfer-Encoding (chunked) is not read.",
+            )
         limit = settings.MAX_REQUEST_BODY_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)

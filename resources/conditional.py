@@ -101,7 +101,14 @@ class ConditionalRequestsMixin:
         return response
 
     def writes_record(self):
-        """Whether the request writes one record: PUT, PATCH, DELETE or a POST action on it."""
+        """Whether the request writes one record: PUT, PATCH, DELETE or a POST action on it.
+
+        Not OPTIONS: DRF's metadata describes the writes a client may make by replaying them
+        on a copy of the request (its method PUT), outside any transaction (``dispatch``
+        opens none for OPTIONS). It writes nothing, so it takes no row lock (which outside a
+        transaction is an error) and checks no If-Match."""
+        if self.action == "metadata":
+            return False
         method = self.request.method
         return method in WRITES or (method == "POST" and self.detail)
 

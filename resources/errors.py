@@ -87,6 +87,12 @@ PROBLEM_TYPES = {
         "Precondition failed",
         "The record changed since you read it: If-Match does not match its current ETag.",
     ),
+    "length-required": (
+        411,
+        "Length required",
+        "A body sent without its length (Transfer-Encoding: chunked) is not read: send it "
+        "with a Content-Length header.",
+    ),
     "payload-too-large": (413, "Request body too large", "The body is over the size limit."),
     "uri-too-long": (414, "Query string too long", "The query string is over the size limit."),
     "unsupported-media-type": (

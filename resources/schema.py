@@ -299,6 +299,12 @@ ERROR_RESPONSES = {
     404: ("NotFound", "not-found", "No Statistic matches the given query."),
     406: ("NotAcceptable", "not-acceptable", "Could not satisfy the request Accept header."),
     409: ("Conflict", "conflict", "Only a record in review can be published; this one is draft."),
+    411: (
+        "LengthRequired",
+        "length-required",
+        "Send the request body with a Content-Length header: a body sent with "
+        "Transfer-Encoding (chunked) is not read.",
+    ),
     412: ("PreconditionFailed", "precondition-failed", "The record changed since you read it."),
     413: (
         "ContentTooLarge",
@@ -459,7 +465,7 @@ class AutoSchema(openapi.AutoSchema):
         ):
             statuses.add(403)  # fields= or omit= naming a sensitive field, without read-drafts
         if not reads:
-            statuses |= {403, 409, 413}
+            statuses |= {403, 409, 411, 413}
             if "requestBody" in operation:
                 statuses.add(415)
             if "{" in self.path:

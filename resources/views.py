@@ -128,7 +128,9 @@ class EditorialMixin:
 
     def get_object(self):
         record = super().get_object()
-        if self.action in ("update", "partial_update"):
+        # By method, not action: OPTIONS describes a PUT by replaying it (DRF's metadata),
+        # and should offer it only to those who may make it.
+        if self.request.method in ("PUT", "PATCH"):
             check_editable(record, self.request.user)
         return record
 

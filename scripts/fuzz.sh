@@ -182,8 +182,9 @@ from schemathesis.specs.openapi.checks import (
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance"}
 # Refusals the API gives before it looks at the key's scopes: a path no route matches (404),
-# a body or query string too long (413, 414, by middleware), an Accept it cannot meet (406).
-REFUSED_BEFORE_PERMISSIONS = {404, 406, 413, 414}
+# a body or query string too long (413, 414, by middleware) or of unknown length (411), an
+# Accept it cannot meet (406).
+REFUSED_BEFORE_PERMISSIONS = {404, 406, 411, 413, 414}
 # The 400s given before the permission check: an unknown ?lang= (LanguageMixin.initial), a
 # malformed Content-Length (middleware). Any other 400 means the view read the body.
 BEFORE_PERMISSIONS_FIELDS = {"lang"}
@@ -324,7 +325,7 @@ PY
 # those it counts already.
 cat >"$LOGS/schemathesis.toml" <<'TOML'
 [checks.negative_data_rejection]
-expected-statuses = [400, 401, 403, 404, 405, 406, 409, 412, 413, 414, 415, 422, 428, 429]
+expected-statuses = [400, 401, 403, 404, 405, 406, 409, 411, 412, 413, 414, 415, 422, 428, 429]
 TOML
 
 # 5. The passes. The stateful phase is left out by default (FUZZ_PHASES may add it): the

@@ -23,6 +23,7 @@ TYPES_OF_STATUS = {
     405: {"method-not-allowed"},
     406: {"not-acceptable"},
     409: {"conflict"},
+    411: {"length-required"},
     412: {"precondition-failed"},
     413: {"payload-too-large"},
     414: {"uri-too-long"},

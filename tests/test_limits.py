@@ -1,14 +1,17 @@
 """Limits that keep one client from exhausting the service: rates, query strings, bodies."""
 
+import json
 import time
 from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.client import FakePayload
 from django.urls import reverse
 
-from tests.factories import make_statistic
+from resources.models import Change, MediaOutlet, Organization, Statistic
+from tests.factories import make_media_outlet, make_statistic
 from tests.problems import detail, problem, validation_errors
 
 
@@ -104,3 +107,159 @@ def test_rate_limits_off_send_no_rate_limit_headers(api_client, db):
     response = api_client.get(reverse("statistic-list"))
     assert response.status_code == HTTPStatus.OK
     assert not {name for name in response.headers if name.lower().startswith("x-ratelimit")}
+
+
+# Bodies nested deeper than anything the API takes ------------------------------------------
+
+
+def nested_body(field, depth):
+    """A JSON object whose ``field`` holds arrays nested ``depth`` deep (the object itself is
+    one more level)."""
+    return f'{{"{field}": {"[" * depth}{"]" * depth}}}'
+
+
+TOO_DEEP = "The JSON body is nested too deeply: at most 32 levels of arrays and objects."
+# Every way of sending a body to a record or a list: (method, route, the field nested).
+WRITES = [
+    ("post", "statistic-list", "citations"),
+    ("put", "statistic-detail", "citations"),
+    ("patch", "statistic-detail", "citations"),
+    ("delete", "statistic-detail", "reason"),
+    ("post", "statistic-submit", "reason"),
+    ("post", "statistic-return-to-draft", "reason"),
+    ("post", "statistic-publish", "reason"),
+    ("post", "statistic-retract", "reason"),
+    ("post", "organization-list", "citations"),
+    ("patch", "media-outlet-detail", "channels"),
+]
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize(("method", "route", "field"), WRITES)
+def test_write_with_a_deeply_nested_body_is_400_and_changes_nothing(
+    editor_client, source, method, route, field, depth
+):
+    if route == "media-outlet-detail":
+        key = {"slug": make_media_outlet(source, publication_status="in_review").slug}
+    else:
+        key = {"pk": make_statistic(source, publication_status="in_review").pk}
+    url = reverse(route, kwargs=None if route.endswith("-list") else key)
+    before = snapshot()
+
+    send = getattr(editor_client, method)
+    response = send(url, nested_body(field, depth), content_type="application/json")
+
+    assert detail(response, HTTPStatus.BAD_REQUEST, "parse-error") == TOO_DEEP
+    assert snapshot() == before
+
+
+def test_body_nested_as_deep_as_the_limit_is_read_and_validated(editor_client, source):
+    statistic = make_statistic(source, publication_status="in_review")
+    url = reverse("statistic-submit", kwargs={"pk": statistic.pk})
+
+    response = editor_client.post(url, nested_body("reason", 31), content_type="application/json")
+
+    assert validation_errors(response) == [
+        {"field": "reason", "code": "invalid", "detail": "Not a string."}
+    ]
+
+
+def test_body_nested_one_level_deeper_than_the_limit_is_400(editor_client, source):
+    statistic = make_statistic(source, publication_status="in_review")
+    url = reverse("statistic-submit", kwargs={"pk": statistic.pk})
+
+    response = editor_client.post(url, nested_body("reason", 32), content_type="application/json")
+
+    assert detail(response, HTTPStatus.BAD_REQUEST, "parse-error") == TOO_DEEP
+
+
+def snapshot():
+    """Every curated record's status and version, and the number of changes recorded."""
+    models = (Statistic, Organization, MediaOutlet)
+    records = {
+        model.__name__: sorted(model.objects.values_list("pk", "publication_status", "updated_at"))
+        for model in models
+    }
+    return records, Change.objects.count()
+
+
+# Bodies of unknown length (Transfer-Encoding: chunked) --------------------------------------
+
+
+def send_chunked(client, method, url, body):
+    """Send ``body`` as gunicorn hands a chunked request to the app: de-chunked in
+    wsgi.input, with Transfer-Encoding and without CONTENT_LENGTH."""
+    return client.generic(
+        method,
+        url,
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": FakePayload(body.encode())},
+    )
+
+
+LENGTH_REQUIRED = (
+    "Send the request body with a Content-Length header: a body sent with "
+    "Transfer-Encoding (chunked) is not read."
+)
+
+
+def test_patch_with_a_chunked_body_is_411_and_changes_nothing(editor_client, source):
+    statistic = make_statistic(source, publication_status="in_review", value=25000)
+    url = reverse("statistic-detail", kwargs={"pk": statistic.pk})
+    before = snapshot()
+
+    response = send_chunked(editor_client, "PATCH", url, json.dumps({"value": 26000}))
+
+    assert detail(response, HTTPStatus.LENGTH_REQUIRED, "length-required") == LENGTH_REQUIRED
+    assert snapshot() == before
+
+
+def test_create_with_a_chunked_body_is_411_not_a_missing_field(editor_client, source):
+    body = json.dumps({"slug": "chunked", "destination": "GE", "metric": "arrivals"})
+
+    response = send_chunked(editor_client, "POST", reverse("statistic-list"), body)
+
+    assert detail(response, HTTPStatus.LENGTH_REQUIRED, "length-required") == LENGTH_REQUIRED
+    assert not Statistic.objects.filter(slug="chunked").exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "route"),
+    [("PUT", "statistic-detail"), ("DELETE", "statistic-detail"), ("POST", "statistic-submit")],
+)
+def test_write_with_a_chunked_body_is_411_and_changes_nothing(editor_client, source, method, route):
+    statistic = make_statistic(source, publication_status="draft")
+    url = reverse(route, kwargs={"pk": statistic.pk})
+    before = snapshot()
+
+    response = send_chunked(editor_client, method, url, json.dumps({"reason": "Chunked."}))
+
+    assert detail(response, HTTPStatus.LENGTH_REQUIRED, "length-required") == LENGTH_REQUIRED
+    assert snapshot() == before
+
+
+def test_chunked_body_over_the_size_limit_is_refused_unread(editor_client, source, settings):
+    settings.MAX_REQUEST_BODY_BYTES = 1000
+    payload = FakePayload(json.dumps({"slug": "x" * 5000}).encode())
+
+    response = editor_client.generic(
+        "POST",
+        reverse("statistic-list"),
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": payload},
+    )
+
+    assert detail(response, HTTPStatus.LENGTH_REQUIRED, "length-required") == LENGTH_REQUIRED
+    assert not payload.read_started
+    assert not Statistic.objects.exists()
+
+
+def test_read_with_transfer_encoding_is_answered(api_client, source):
+    make_statistic(source)
+
+    response = send_chunked(api_client, "GET", reverse("statistic-list"), "")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["count"] == 1
