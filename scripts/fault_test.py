@@ -788,15 +788,15 @@ def main():
             (o.started + o.elapsed for o in after_restart if o.status == expected[o.kind]),
             default=None,
         )
-        last_error = max(
-            (o.started + o.elapsed for o in after_restart if o.status != expected[o.kind]),
-            default=marks["restarted"],
-        )
+        failures = [o for o in after_restart if o.status != expected[o.kind]]
+        last_error = max((o.started + o.elapsed for o in failures), default=None)
         say(
-            "recovery, from the restart: first success after "
+            "recovery: first success "
             + (f"{first_ok - marks['restarted']:.1f}s" if first_ok else "never")
-            + f", last failure at {last_error - marks['restarted']:.1f}s, every kind of "
-            f"request answered after {recovery:.1f}s; no gunicorn restart"
+            + f" after the restart; {len(failures)} failures after it"
+            + (f" (the last ended at {last_error - marks['restarted']:.1f}s)" if failures else "")
+            + f"; every kind of request succeeded by {recovery:.1f}s; the same gunicorn "
+            "processes throughout"
         )
     except Failed as error:
         violations.append(f"set-up failed: {error}")
