@@ -27,6 +27,7 @@ help:
 	@echo "make test   set up the same and run the whole test suite"
 	@echo "make lint   ruff lint and format check"
 	@echo "make replica-test  reads on a streaming replica, writes on the primary (own clusters)"
+	@echo "make faults  kill PostgreSQL under load: only 2xx or 503 problems, recovery, no lost write"
 	@echo "make fuzz   fuzz every API operation with schemathesis against a local server"
 	@echo "make bench  throughput and latency of the API against a no-framework floor (own databases)"
 	@echo "make contract  the OpenAPI description proven by generated Python and TypeScript clients"
@@ -64,6 +65,14 @@ test: venv db
 .PHONY: replica-test
 replica-test: venv
 	scripts/replica_test.sh
+
+# The database outage test (scripts/fault_test.py): its own cluster and gunicorn, a bounded
+# read and write load, PostgreSQL killed (pg_ctl stop -m immediate) for FAULT_DOWN seconds and
+# started again; fails on any answer but 2xx or a 503 problem with Retry-After, on a service
+# that does not recover by itself, or on an acknowledged write missing from the database.
+.PHONY: faults
+faults: venv
+	$(BIN)/python scripts/fault_test.py
 
 # Benchmark (scripts/bench/bench.py): synthetic data at two scales in databases of its own
 # (exile_bench_small, exile_bench_large, reused when built), the API under gunicorn with

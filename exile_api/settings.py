@@ -163,6 +163,27 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+# A database that does not answer (a host gone, a network dropping packets) must become a
+# 503 within seconds, not a worker killed by gunicorn's 30-second timeout: libpq gives up
+# connecting after DATABASE_CONNECT_TIMEOUT seconds, and TCP keepalives find a dead peer in
+# the middle of a query within 10 + 3 x 5 seconds. The URL's own parameters win
+# (?connect_timeout=...).
+DATABASE_CONNECTION_OPTIONS = {
+    "connect_timeout": env_whole_number("DATABASE_CONNECT_TIMEOUT", 5) or 5,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
+def with_connection_options(database):
+    """``database`` (a DATABASES entry) with DATABASE_CONNECTION_OPTIONS, its own first."""
+    database["OPTIONS"] = DATABASE_CONNECTION_OPTIONS | database.get("OPTIONS", {})
+    return database
+
+
+with_connection_options(DATABASES["default"])
 
 # Streaming replicas of that primary (comma-separated URLs): reads go to them, writes and a
 # client's reads for REPLICA_PIN_SECONDS after its own write go to the primary
@@ -176,6 +197,7 @@ for number, url in enumerate(DATABASE_REPLICA_URLS, start=1):
     )
     if not replica["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL replicas.")
+    with_connection_options(replica)
     # Tests never create a replica database: the alias reads the test database of default.
     replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica{number}"] = replica

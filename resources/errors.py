@@ -22,7 +22,16 @@ import orjson
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    connections,
+)
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
@@ -39,6 +48,9 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_PREFIX = "/api/problems/"
 # Seconds a client should wait before retrying when the database is unavailable.
 UNAVAILABLE_RETRY_AFTER = 5
+UNAVAILABLE_HEADERS = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+# Methods that change nothing: a lost connection cannot have left a change half-known.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # name: (status, title, what it means). The names are stable: clients may branch on them.
 PROBLEM_TYPES = {
@@ -109,7 +121,9 @@ PROBLEM_TYPES = {
     "unavailable": (
         503,
         "Service unavailable",
-        "The database cannot be reached for now: retry after the seconds Retry-After gives.",
+        "The database cannot be reached for now: retry after the seconds Retry-After gives. "
+        "A write answered so may have been saved all the same (the connection can be lost "
+        "while the database commits it): read the record before sending it again.",
     ),
 }
 
@@ -141,6 +155,21 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable. Retry shortly."
     default_code = "unavailable"
+
+
+# A write's outcome is unknown when the connection is lost: it may have gone while the
+# database committed it.
+UNAVAILABLE_WRITE_DETAIL = (
+    "The database became unavailable during this write: it may have been saved or not. "
+    "Read the record before retrying."
+)
+
+
+def unavailable_detail(request):
+    """What a 503 for a lost database tells the client who sent ``request``."""
+    if request.method in SAFE_METHODS:
+        return ServiceUnavailable.default_detail
+    return UNAVAILABLE_WRITE_DETAIL
 
 
 def problem(name, *, detail, instance, errors=None, **extensions):
@@ -198,7 +227,7 @@ def exception_handler(exc, context):
         exc = Conflict("The change violates a data constraint and was not saved.")
     elif connection_lost(exc):
         logger.warning("Database unavailable: %s", exc, exc_info=exc)
-        exc = ServiceUnavailable()
+        exc = ServiceUnavailable(unavailable_detail(context["request"]))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's 500 handler answers (server_error below)
@@ -220,12 +249,27 @@ def connection_lost(exc):
     that one query failed (a deadlock, a timeout, a full disk: those are 500s, logged)."""
     if isinstance(exc, InterfaceError):
         return True
-    if not isinstance(exc, OperationalError):
-        return False
-    code = getattr(exc.__cause__, "pgcode", None)
-    # No SQLSTATE: the client could not connect or lost the connection. Class 08: connection
-    # exceptions; 57P01-57P03: the server is shutting down or cannot accept connections yet.
-    return code is None or code.startswith("08") or code in {"57P01", "57P02", "57P03"}
+    if isinstance(exc, OperationalError):
+        code = getattr(exc.__cause__, "pgcode", None)
+        # No SQLSTATE: the client could not connect or lost the connection. Class 08:
+        # connection exceptions; 57P01-57P03: the server is shutting down or cannot accept
+        # connections yet.
+        return code is None or code.startswith("08") or code in {"57P01", "57P02", "57P03"}
+    if isinstance(exc, DatabaseError) and not isinstance(
+        exc, (IntegrityError, DataError, ProgrammingError, NotSupportedError)
+    ):
+        # psycopg2 raises a bare DatabaseError for some losses mid-result ("error with
+        # status PGRES_TUPLES_OK and no message from the libpq"): the connection it leaves
+        # is marked broken.
+        return any(connection_broken(wrapper) for wrapper in connections.all(initialized_only=True))
+    return False
+
+
+def connection_broken(wrapper):
+    """Whether psycopg2 found the connection of Django's ``wrapper`` dead (``closed`` is 2
+    once libpq reports it bad; 0 while it is open)."""
+    raw = wrapper.connection
+    return raw is not None and getattr(raw, "closed", 0) != 0
 
 
 def problem_body(exc, *, instance, **extensions):
@@ -301,10 +345,7 @@ def server_error(request, *args, **kwargs):
     error = sys.exc_info()[1]
     if error is not None and connection_lost(error):
         return problem_response(
-            request,
-            "unavailable",
-            detail=ServiceUnavailable.default_detail,
-            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+            request, "unavailable", detail=unavailable_detail(request), headers=UNAVAILABLE_HEADERS
         )
     return problem_response(
         request, "server-error", detail="An unexpected error occurred; it has been logged."

@@ -37,6 +37,7 @@ injection advises; pure numbers such as ``-5`` are left as they are.
 """  # noqa: RUF002 (the en dash between a start and an end is part of the format)
 
 import csv
+import itertools
 import re
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -236,6 +237,15 @@ def csv_lines(columns, records):
 # Rendering and views ----------------------------------------------------------------------
 
 
+def csv_records(instances, serializer, columns, language):
+    """The CSV lines of ``instances``, serialized as they are consumed."""
+    # The body is produced after the view has returned, maybe in another thread: keep the
+    # request's language.
+    with translation.override(language):
+        records = (serializer.to_representation(instance) for instance in instances)
+        yield from csv_lines(columns, records)
+
+
 class CSVRenderer(BaseRenderer):
     """Renders one record (a detail response) as a header and one row.
 
@@ -297,14 +307,15 @@ class CSVExportMixin:
         return response
 
     def csv_stream(self, queryset, serializer, columns, language):
-        # The body is produced after the view has returned, maybe in another thread: keep the
-        # request's language. iterator() with a chunk size runs prefetch_related per chunk.
+        """The export's lines. The first chunk of records is read here, in the view: a lost
+        database is still a 503 problem then, whereas once the 200 has been sent it can only
+        cut the body short (the chunked body lacks its end, which HTTP clients detect)."""
+        # iterator() with a chunk size runs prefetch_related per chunk.
+        instances = queryset.iterator(chunk_size=self.csv_chunk_size)
         with translation.override(language):
-            records = (
-                serializer.to_representation(instance)
-                for instance in queryset.iterator(chunk_size=self.csv_chunk_size)
-            )
-            yield from csv_lines(columns, records)
+            first = next(instances, None)
+        rest = () if first is None else itertools.chain([first], instances)
+        return csv_records(rest, serializer, columns, language)
 
     def csv_filename(self):
         name = getattr(self, "basename", None) or self.get_queryset().model._meta.model_name

@@ -517,6 +517,9 @@ class AutoSchema(openapi.AutoSchema):
         parameters = operation.setdefault("parameters", [])
         throttled = bool(self.view.get_throttles())
         for code, response in operation["responses"].items():
+            if code == "503" and "$ref" not in response:
+                # The health check's own 503 body: Retry-After, as every 503 has.
+                response.setdefault("headers", {}).update(self._headers(RETRY_AFTER))
             if not code.startswith("2"):
                 continue
             headers = response.setdefault("headers", {})

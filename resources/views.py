@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from . import filters, querysets
 from .choices import ChangeAction, ChangeChannel, HealthState
 from .conditional import ConditionalRequestsMixin
-from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES
+from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS
 from .exports import CSVExportMixin
 from .filters import IsoDateField
 from .history import public_view, record_change, visible_changes
@@ -815,5 +815,9 @@ class HealthView(APIView):
             database = HealthState.OK
         except DatabaseError:
             database = HealthState.UNAVAILABLE
-        status_code = 200 if database == HealthState.OK else 503
-        return Response({"status": database, "database": database}, status=status_code)
+        if database == HealthState.OK:
+            return Response({"status": database, "database": database})
+        # Its own body (monitors read what is down), with the Retry-After of every 503.
+        return Response(
+            {"status": database, "database": database}, status=503, headers=UNAVAILABLE_HEADERS
+        )
