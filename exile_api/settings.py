@@ -195,6 +195,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address as the rate limits see it (NUM_PROXIES decides whom to believe).
+AXES_CLIENT_IP_CALLABLE = "resources.throttling.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -289,9 +291,11 @@ API_THROTTLE_RATES = {
     "anon": os.environ.get("THROTTLE_ANON_RATE", "300/min"),
     "user": os.environ.get("THROTTLE_USER_RATE", "1200/min"),
 }
-# Behind a proxy, the client address is the last hop the proxy adds; set NUM_PROXIES to the
-# number of proxies in front of the app so that clients cannot spoof X-Forwarded-For.
-NUM_PROXIES = int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None
+# The number of proxies in front of the app (the load balancer included), each appending the
+# address it saw to X-Forwarded-For. Unset (or 0): the header is ignored, the client is the
+# connection's peer; otherwise the address the outermost proxy saw
+# (resources.throttling.client_address). Too high a number lets clients choose their address.
+NUM_PROXIES = env_whole_number("NUM_PROXIES", None)
 
 REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
