@@ -290,6 +290,18 @@ READ_CACHE_MAX_BYTES = env_whole_number("READ_CACHE_MAX_BYTES", 1024 * 1024)
 API_THROTTLE_RATES = {
     "anon": os.environ.get("THROTTLE_ANON_RATE", "300/min"),
     "user": os.environ.get("THROTTLE_USER_RATE", "1200/min"),
+    # Costly reads (resources.throttling.is_costly), counted in addition: a summary costs
+    # about 0.5 s of a core on 20,000 statistics, a whole CSV export 20 s; at 20 a minute one
+    # anonymous client keeps to a fraction of the 2-core server's time.
+    "costly_anon": os.environ.get("THROTTLE_COSTLY_ANON_RATE", "20/min"),
+    "costly_user": os.environ.get("THROTTLE_COSTLY_USER_RATE", "120/min"),
+}
+# Costly reads one client may have running at once, across every worker and app server
+# (exile_api/concurrency.py); beyond it, 429. 0 turns the cap off. One for an anonymous
+# client: with gunicorn's 2 workers of 4 threads, one address holds at most one core.
+COSTLY_CONCURRENCY = {
+    "anon": env_whole_number("COSTLY_CONCURRENCY_ANON", 1),
+    "user": env_whole_number("COSTLY_CONCURRENCY_USER", 2),
 }
 # The number of proxies in front of the app (the load balancer included), each appending the
 # address it saw to X-Forwarded-For. Unset (or 0): the header is ignored, the client is the
@@ -301,6 +313,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "resources.throttling.AnonymousRateThrottle",
         "resources.throttling.AuthenticatedRateThrottle",
+        "resources.throttling.CostlyAnonymousRateThrottle",
+        "resources.throttling.CostlyAuthenticatedRateThrottle",
+        # Last: a request one of the rates refused takes no slot.
+        "resources.throttling.CostlyConcurrencyThrottle",
     ],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
