@@ -193,6 +193,9 @@ def exception_handler(exc, context):
     elif connection_lost(exc):
         logger.warning("Database unavailable: %s", exc, exc_info=exc)
         exc = ServiceUnavailable()
+    elif statement_cancelled(exc):
+        logger.warning("Statement cancelled: %s", exc)
+        exc = ServiceUnavailable(STATEMENT_CANCELLED_DETAIL)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's 500 handler answers (server_error below)
@@ -220,6 +223,18 @@ def connection_lost(exc):
     # No SQLSTATE: the client could not connect or lost the connection. Class 08: connection
     # exceptions; 57P01-57P03: the server is shutting down or cannot accept connections yet.
     return code is None or code.startswith("08") or code in {"57P01", "57P02", "57P03"}
+
+
+STATEMENT_CANCELLED_DETAIL = (
+    "The request took too long and was stopped. Retry later, or narrow it down."
+)
+
+
+def statement_cancelled(exc):
+    """Whether ``exc`` is PostgreSQL cancelling a statement (query_canceled, 57014): the
+    statement timeout of anonymous reads (exile_api/statement_timeout.py), or an operator's
+    pg_cancel_backend. The server is busy, not broken: a 503, retried later."""
+    return isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) == "57014"
 
 
 def problem_body(exc, *, instance, **extensions):
@@ -298,6 +313,13 @@ def server_error(request, *args, **kwargs):
             request,
             "unavailable",
             detail=ServiceUnavailable.default_detail,
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
+    if error is not None and statement_cancelled(error):
+        return problem_response(
+            request,
+            "unavailable",
+            detail=STATEMENT_CANCELLED_DETAIL,
             headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
         )
     return problem_response(

@@ -15,6 +15,13 @@ def no_rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_statement_timeout(settings):
+    """No statement timeout on anonymous reads (its SET would count in query counts);
+    tests/test_costly_reads.py turns it on."""
+    settings.ANONYMOUS_STATEMENT_TIMEOUT_MS = 0
+
+
+@pytest.fixture(autouse=True)
 def no_read_cache(settings):
     """The read cache off: most tests write through the ORM, which invalidates nothing, and
     then read through the API; tests/test_read_cache.py turns it on."""

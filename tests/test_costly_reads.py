@@ -16,6 +16,9 @@ from tests.factories import make_statistic
 from tests.problems import problem
 
 ADDRESS = "127.0.0.1"  # the test client's REMOTE_ADDR
+# Outside a test transaction: a closed connection, or a cancelled statement (which would
+# abort the transaction); the seed's countries restored afterwards.
+IN_AUTOCOMMIT = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def cap_of_one(settings):
 
 
 @pytest.fixture
-def other_session(db):
+def other_session(django_db_setup):
     """A second PostgreSQL session on the test database: another worker or app server."""
     conn = psycopg2.connect(
         dbname=connection.settings_dict["NAME"],
@@ -139,22 +142,22 @@ def test_summary_while_the_client_runs_its_allowed_costly_reads_elsewhere_is_429
     assert api_client.get(reverse("statistic-summary")).status_code == HTTPStatus.OK
 
 
-def test_costly_read_of_another_client_is_not_held_back(api_client, cap_of_one, other_session):
+def test_costly_read_of_another_client_is_not_held_back(api_client, cap_of_one, other_session, db):
     assert try_lock(other_session, "address:203.0.113.9")
     assert api_client.get(reverse("statistic-summary")).status_code == HTTPStatus.OK
 
 
-def test_cheap_read_is_not_capped(api_client, cap_of_one, other_session):
+def test_cheap_read_is_not_capped(api_client, cap_of_one, other_session, db):
     assert try_lock(other_session, f"address:{ADDRESS}")
     assert api_client.get(reverse("statistic-list")).status_code == HTTPStatus.OK
 
 
-def test_costly_read_frees_its_slot_when_answered(api_client, cap_of_one, other_session):
+def test_costly_read_frees_its_slot_when_answered(api_client, cap_of_one, other_session, db):
     assert api_client.get(reverse("statistic-summary")).status_code == HTTPStatus.OK
     assert try_lock(other_session, f"address:{ADDRESS}")
 
 
-def test_refused_costly_read_frees_its_slot_too(api_client, cap_of_one, other_session):
+def test_refused_costly_read_frees_its_slot_too(api_client, cap_of_one, other_session, db):
     response = api_client.get(reverse("statistic-summary"), {"group_by": "nonsense"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert try_lock(other_session, f"address:{ADDRESS}")
@@ -177,7 +180,8 @@ def test_authenticated_client_is_capped_as_itself(editor_client, editor, cap_of_
     problem(response, HTTPStatus.TOO_MANY_REQUESTS, "throttled")
 
 
-def test_slot_of_a_worker_that_died_is_free_again(transactional_db, cap_of_one, other_session):
+@IN_AUTOCOMMIT
+def test_slot_of_a_worker_that_died_is_free_again(cap_of_one, other_session):
     from exile_api import concurrency
 
     assert concurrency.acquire(f"address:{ADDRESS}", 1)
@@ -187,3 +191,83 @@ def test_slot_of_a_worker_that_died_is_free_again(transactional_db, cap_of_one, 
     while not try_lock(other_session, f"address:{ADDRESS}"):
         assert time.monotonic() < deadline, "the slot stayed taken"
         time.sleep(0.05)
+
+
+# The statement timeout of anonymous reads ------------------------------------------------
+
+
+@pytest.fixture
+def short_timeout(settings):
+    """Anonymous statements stopped after 100 ms; the session's setting put back afterwards."""
+    settings.ANONYMOUS_STATEMENT_TIMEOUT_MS = 100
+    yield
+    if connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET statement_timeout")
+    connection.anonymous_statement_timeout = None
+
+
+def slow_summary(monkeypatch, seen=None):
+    """The summary replaced by a statement that takes 500 ms, or with ``seen``, by one that
+    notes the statement timeout it runs under."""
+
+    def summarize(queryset, **kwargs):
+        with connection.cursor() as cursor:
+            if seen is not None:
+                cursor.execute("SHOW statement_timeout")
+                seen.append(cursor.fetchone()[0])
+            else:
+                cursor.execute("SELECT pg_sleep(0.5)")
+        return []
+
+    monkeypatch.setattr("resources.views.summarize_statistics", summarize)
+
+
+@IN_AUTOCOMMIT
+def test_anonymous_summary_slower_than_the_timeout_is_503_with_retry_after(
+    api_client, short_timeout, monkeypatch
+):
+    slow_summary(monkeypatch)
+    response = api_client.get(reverse("statistic-summary"), {"value_min": "0.42"})
+    body = problem(response, HTTPStatus.SERVICE_UNAVAILABLE, "unavailable")
+    assert (
+        body["detail"]
+        == "The request took too long and was stopped. Retry later, or narrow it down."
+    )
+    assert int(response["Retry-After"]) > 0
+
+
+@IN_AUTOCOMMIT
+def test_logged_in_summary_slower_than_the_anonymous_timeout_is_answered(
+    client, editor, short_timeout, monkeypatch
+):
+    slow_summary(monkeypatch)
+    client.force_login(editor)
+    assert client.get(reverse("statistic-summary")).status_code == HTTPStatus.OK
+
+
+@IN_AUTOCOMMIT
+def test_persistent_connection_never_carries_the_anonymous_timeout_to_others(
+    client, editor, source, short_timeout, monkeypatch
+):
+    seen = []
+    slow_summary(monkeypatch, seen)
+    make_statistic(source)
+    client.get(reverse("statistic-summary"))
+    b"".join(client.get(reverse("statistic-list"), {"format": "csv"}).streaming_content)
+    client.force_login(editor)
+    client.get(reverse("statistic-summary"))
+    client.logout()
+    client.get(reverse("statistic-summary"))
+    assert seen == ["100ms", "0", "100ms"]
+
+
+@IN_AUTOCOMMIT
+def test_connection_opened_during_an_anonymous_read_runs_under_its_timeout(
+    client, short_timeout, monkeypatch
+):
+    seen = []
+    slow_summary(monkeypatch, seen)
+    connection.close()  # the request opens a new one
+    client.get(reverse("statistic-summary"))
+    assert seen == ["100ms"]
