@@ -97,13 +97,17 @@ PROBLEM_TYPES = {
     "throttled": (
         429,
         "Too many requests",
-        "Over the rate limit: wait the seconds Retry-After gives, then retry.",
+        "Over a rate limit (costly reads, such as summaries, searches, profiles, CSV exports "
+        "and large pages, have their own, lower one), or too many costly reads at once: wait "
+        "the seconds Retry-After gives, then retry.",
     ),
     "server-error": (500, "Internal server error", "An unexpected error; it has been logged."),
     "unavailable": (
         503,
         "Service unavailable",
-        "The database cannot be reached for now: retry after the seconds Retry-After gives.",
+        "The database cannot be reached for now, or the request took too long and was "
+        "stopped (anonymous reads have a time limit): retry after the seconds Retry-After "
+        "gives.",
     ),
 }
 
