@@ -30,6 +30,7 @@ help:
 	@echo "make faults  kill PostgreSQL under load: only 2xx or 503 problems, recovery, no lost write"
 	@echo "make fuzz   fuzz every API operation with schemathesis against a local server"
 	@echo "make bench  throughput and latency of the API against a no-framework floor (own databases)"
+	@echo "make abuse  can one client within its rate limit stall the others? (bench's small database)"
 	@echo "make contract  the OpenAPI description proven by generated Python and TypeScript clients"
 	@echo "make stop   stop the local PostgreSQL cluster"
 
@@ -84,6 +85,13 @@ bench: venv db
 	  { apt-get install -y -qq wrk || { apt-get update -qq && apt-get install -y -qq wrk; }; }; } || \
 	  { echo "bench: needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python scripts/bench/bench.py
+
+# One client within its rate limit against the others (scripts/abuse.py): a victim's read
+# latency alone and while an attacker sends uncached summaries; exits 1 if its p90 doubles.
+# Uses exile_bench_small (built when missing) and a server of its own on 127.0.0.1; not in CI.
+.PHONY: abuse
+abuse: venv db
+	$(BIN)/python scripts/abuse.py
 
 # Examples per operation and phase; tests/test_fuzz.py runs a smaller bound within `make test`.
 FUZZ_MAX_EXAMPLES ?= 25

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from rest_framework.throttling import BaseThrottle
 
 from exile_api.db_routers import pinned_to_primary
 from resources.errors import problem_response
+from resources.throttling import client_address
 
 
 class RequestLimitsMiddleware:
@@ -179,7 +179,7 @@ def pin_cache_key(request):
     if session:
         return client_pin_key(f"session:{session}")
     # The client address as the rate limits see it (NUM_PROXIES decides whom to believe).
-    return client_pin_key(f"address:{BaseThrottle().get_ident(request)}")
+    return client_pin_key(f"address:{client_address(request)}")
 
 
 def client_pin_key(identity):

@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After AuthenticationMiddleware (a session's user is no anonymous client); inside the read
+    # cache, so that a hit costs no SET.
+    "exile_api.statement_timeout.StatementTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -221,6 +224,8 @@ AXES_COOLOFF_TIME = float(os.environ.get("LOGIN_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The client's address as the rate limits see it (NUM_PROXIES decides whom to believe).
+AXES_CLIENT_IP_CALLABLE = "resources.throttling.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -313,19 +318,43 @@ CACHES = {
 READ_CACHE_SECONDS = env_whole_number("READ_CACHE_SECONDS", 300)
 READ_CACHE_MAX_BYTES = env_whole_number("READ_CACHE_MAX_BYTES", 1024 * 1024)
 
+# Each database statement of an anonymous API read is cancelled after this many milliseconds,
+# and the client gets a 503 with Retry-After (exile_api/statement_timeout.py): no worker is
+# held by one slow query. 0 turns it off. Authenticated clients keep the server's setting.
+# An uncached summary, the costliest read, takes ~0.5 s in all on make bench's small data.
+ANONYMOUS_STATEMENT_TIMEOUT_MS = env_whole_number("ANONYMOUS_STATEMENT_TIMEOUT_MS", 5000)
+
 # Requests per client per period (s, min, hour, day); over it: 429 with Retry-After.
 API_THROTTLE_RATES = {
     "anon": os.environ.get("THROTTLE_ANON_RATE", "300/min"),
     "user": os.environ.get("THROTTLE_USER_RATE", "1200/min"),
+    # Costly reads (resources.throttling.is_costly), counted in addition: a summary costs
+    # about 0.5 s of a core on 20,000 statistics, a whole CSV export 20 s; at 20 a minute one
+    # anonymous client keeps to a fraction of the 2-core server's time.
+    "costly_anon": os.environ.get("THROTTLE_COSTLY_ANON_RATE", "20/min"),
+    "costly_user": os.environ.get("THROTTLE_COSTLY_USER_RATE", "120/min"),
 }
-# Behind a proxy, the client address is the last hop the proxy adds; set NUM_PROXIES to the
-# number of proxies in front of the app so that clients cannot spoof X-Forwarded-For.
-NUM_PROXIES = int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None
+# Costly reads one client may have running at once, across every worker and app server
+# (exile_api/concurrency.py); beyond it, 429. 0 turns the cap off. One for an anonymous
+# client: with gunicorn's 2 workers of 4 threads, one address holds at most one core.
+COSTLY_CONCURRENCY = {
+    "anon": env_whole_number("COSTLY_CONCURRENCY_ANON", 1),
+    "user": env_whole_number("COSTLY_CONCURRENCY_USER", 2),
+}
+# The number of proxies in front of the app (the load balancer included), each appending the
+# address it saw to X-Forwarded-For. Unset (or 0): the header is ignored, the client is the
+# connection's peer; otherwise the address the outermost proxy saw
+# (resources.throttling.client_address). Too high a number lets clients choose their address.
+NUM_PROXIES = env_whole_number("NUM_PROXIES", None)
 
 REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "resources.throttling.AnonymousRateThrottle",
         "resources.throttling.AuthenticatedRateThrottle",
+        "resources.throttling.CostlyAnonymousRateThrottle",
+        "resources.throttling.CostlyAuthenticatedRateThrottle",
+        # Last: a request one of the rates refused takes no slot.
+        "resources.throttling.CostlyConcurrencyThrottle",
     ],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -11,6 +11,8 @@ class ResourcesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from exile_api import concurrency  # noqa: F401  frees costly-read slots per request
+
         from . import schema  # noqa: F401  registers the OpenAPI field extensions
 
         post_migrate.connect(invalidate_read_cache, sender=self)

@@ -115,15 +115,18 @@ PROBLEM_TYPES = {
     "throttled": (
         429,
         "Too many requests",
-        "Over the rate limit: wait the seconds Retry-After gives, then retry.",
+        "Over a rate limit (costly reads, such as summaries, searches, profiles, CSV exports "
+        "and large pages, have their own, lower one), or too many costly reads at once: wait "
+        "the seconds Retry-After gives, then retry.",
     ),
     "server-error": (500, "Internal server error", "An unexpected error; it has been logged."),
     "unavailable": (
         503,
         "Service unavailable",
-        "The database cannot be reached for now: retry after the seconds Retry-After gives. "
-        "A write answered so may have been saved all the same (the connection can be lost "
-        "while the database commits it): read the record before sending it again.",
+        "The database cannot be reached for now, or the request took too long and was "
+        "stopped (anonymous reads have a time limit): retry after the seconds Retry-After "
+        "gives. A write answered so may have been saved all the same (the connection can be "
+        "lost while the database commits it): read the record before sending it again.",
     ),
 }
 
@@ -228,6 +231,9 @@ def exception_handler(exc, context):
     elif connection_lost(exc):
         logger.warning("Database unavailable: %s", exc, exc_info=exc)
         exc = ServiceUnavailable(unavailable_detail(context["request"]))
+    elif statement_cancelled(exc):
+        logger.warning("Statement cancelled: %s", exc)
+        exc = ServiceUnavailable(STATEMENT_CANCELLED_DETAIL)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected error: Django's 500 handler answers (server_error below)
@@ -270,6 +276,18 @@ def connection_broken(wrapper):
     once libpq reports it bad; 0 while it is open)."""
     raw = wrapper.connection
     return raw is not None and getattr(raw, "closed", 0) != 0
+
+
+STATEMENT_CANCELLED_DETAIL = (
+    "The request took too long and was stopped. Retry later, or narrow it down."
+)
+
+
+def statement_cancelled(exc):
+    """Whether ``exc`` is PostgreSQL cancelling a statement (query_canceled, 57014): the
+    statement timeout of anonymous reads (exile_api/statement_timeout.py), or an operator's
+    pg_cancel_backend. The server is busy, not broken: a 503, retried later."""
+    return isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) == "57014"
 
 
 def problem_body(exc, *, instance, **extensions):
@@ -346,6 +364,10 @@ def server_error(request, *args, **kwargs):
     if error is not None and connection_lost(error):
         return problem_response(
             request, "unavailable", detail=unavailable_detail(request), headers=UNAVAILABLE_HEADERS
+        )
+    if error is not None and statement_cancelled(error):
+        return problem_response(
+            request, "unavailable", detail=STATEMENT_CANCELLED_DETAIL, headers=UNAVAILABLE_HEADERS
         )
     return problem_response(
         request, "server-error", detail="An unexpected error occurred; it has been logged."

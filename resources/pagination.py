@@ -1,6 +1,18 @@
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+# A page of more records than this is a costly read (resources.throttling): twice a list's
+# default page (50) and the changes feed's default page, so that clients who keep to the
+# defaults never meet the costly-read limits; up to the most a page holds (500) they do.
+LARGE_PAGE = 100
+
+
+def large_page(request):
+    """Whether ``request`` asks for a page of more than LARGE_PAGE records (a malformed
+    ``limit`` is refused later, with a 400, and costs nothing)."""
+    raw = request.query_params.get("limit", "")
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > LARGE_PAGE
+
 
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
     """Limit/offset pages: 50 records by default, never more than 500 at once.

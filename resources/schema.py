@@ -217,6 +217,15 @@ READ_DRAFTS_NOTE = (
     "an editor's session), drafts and sensitive fields the key's owner may see are included."
 )
 PUBLIC_NOTE = "\n\nPublic: no credentials needed."
+COSTLY_NOTE = (
+    "\n\nA costly read: counted against the lower rate limit of costly reads as well as the "
+    "general one, and only one or two of a client's costly reads run at once (429 beyond)."
+)
+COSTLY_WHEN_NOTE = (
+    "\n\nSearching with `q`, a CSV export, or a page of more than {large_page} records "
+    "is a costly read: counted against the lower rate limit of costly reads as well as the "
+    "general one, and only one or two of a client's costly reads run at once (429 beyond)."
+)
 SHAPE_NOTE = (
     " `fields=` and `omit=` narrow each record to the fields named; `brief=true` gives each "
     "record's brief form (key, name, URL) instead. Without them, every field listed as "
@@ -347,6 +356,7 @@ class AutoSchema(openapi.AutoSchema):
             operation["description"] = (operation.get("description") or "") + note
             if self._is_list_view() or "fields" in self._parameter_names(operation):
                 operation["description"] += SHAPE_NOTE
+            operation["description"] += self._costly_note(operation)
         self._tighten_parameters(operation)
         self._require_retraction_reason(operation)
         errors = self._error_statuses(operation, reads=reads)
@@ -381,6 +391,22 @@ class AutoSchema(openapi.AutoSchema):
         model = getattr(getattr(self.view, "queryset", None), "model", None)
         own_read = getattr(self.view, "action", None) in ("list", "retrieve")
         return not (own_read and model is not None and not issubclass(model, CuratedModel))
+
+    def _costly_note(self, operation):
+        """What makes this read costly (resources.throttling.is_costly), if anything can."""
+        from .pagination import LARGE_PAGE
+
+        action = getattr(self.view, "action", None)
+        if action in getattr(self.view, "costly_actions", ()) or self._view_name() == "SearchView":
+            return COSTLY_NOTE
+        if "limit" in self._parameter_names(operation) and hasattr(self.view, "is_costly_read"):
+            note = COSTLY_WHEN_NOTE.format(large_page=LARGE_PAGE)
+            return (
+                note
+                if self._is_list_view()
+                else note.replace("Searching with `q`, a CSV export, or a", "A")
+            )
+        return ""
 
     def get_operation_id(self):
         action = getattr(self.view, "action", None)

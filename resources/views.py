@@ -24,12 +24,12 @@ from . import filters, querysets
 from .choices import ChangeAction, ChangeChannel, HealthState
 from .conditional import ConditionalRequestsMixin
 from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS
-from .exports import CSVExportMixin
+from .exports import CSVExportMixin, CSVRenderer
 from .filters import IsoDateField
 from .history import public_view, record_change, visible_changes
 from .models import Change, Citation, Country, Source
 from .models.base import PUBLIC_STATUSES
-from .pagination import whole_number
+from .pagination import large_page, whole_number
 from .profiles import country_profile
 from .routes import DETAIL_ROUTES, RECORD_TYPES, citable_querysets, record_url
 from .schema import LANGUAGE_PARAMETER, PAGE_PARAMETERS, crud_docs, lookup_parameter
@@ -309,6 +309,16 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
 
     # Query parameters every list takes besides its filters.
     LIST_PARAMETERS = {"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"}
+    # Actions whose every read is costly (resources.throttling).
+    costly_actions = frozenset()
+
+    def is_costly_read(self, request):
+        """Costly: the costly actions, a page of more than LARGE_PAGE records, and a list
+        searched with ``q`` or exported as CSV (every matching record)."""
+        if self.action in self.costly_actions or large_page(request):
+            return True
+        exported = isinstance(getattr(request, "accepted_renderer", None), CSVRenderer)
+        return self.action == "list" and (exported or bool(request.query_params.get("q")))
 
     def filter_queryset(self, queryset):
         # A record is found by its key alone: list filters in the query string of a detail,
@@ -449,6 +459,7 @@ class CountryViewSet(ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
     lookup_value_regex = "[A-Za-z]{2}"
     ordering_fields = ["code", "name", "region"]
+    costly_actions = frozenset({"profile"})
 
     def get_object(self):
         self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
@@ -561,6 +572,7 @@ class StatisticViewSet(
     serializer_class = StatisticSerializer
     filterset_class = filters.StatisticFilterSet
     ordering_fields = ["value", "period_start", "period_end", "created_at", "updated_at"]
+    costly_actions = frozenset({"summary"})
 
     @extend_schema(
         summary="Reported figures grouped and compared, never added up",
@@ -657,6 +669,10 @@ class ChangesView(APIView):
     MAX_LIMIT = 500
     permission_classes = [permissions.AllowAny]  # reads only; what each reader sees is below
 
+    def is_costly_read(self, request):
+        """A page of more than LARGE_PAGE changes (each with its record) is a costly read."""
+        return large_page(request)
+
     @extend_schema(
         summary="The changes feed: everything that changed since a cursor",
         tags=["changes"],
@@ -734,6 +750,10 @@ class SearchView(LanguageMixin, APIView):
     prefixes, misspelt names, English and Russian); hits of all types ranked together."""
 
     permission_classes = [permissions.AllowAny]
+
+    def is_costly_read(self, request):
+        """Every search is a costly read: it ranks matches in every table."""
+        return True
 
     @extend_schema(
         summary="Search across all resources",

@@ -7,9 +7,18 @@ from tests.factories import make_source
 
 @pytest.fixture(autouse=True)
 def no_rate_limits(settings):
-    """Rate limits off, so that a test's many requests are not throttled and query counts
-    measure the views alone; tests/test_limits.py turns them back on."""
+    """Rate limits and the cap on costly reads at once off, so that a test's many requests are
+    not throttled and query counts measure the views alone; tests/test_limits.py and
+    tests/test_costly_reads.py turn them back on."""
     settings.API_THROTTLE_RATES = {"anon": None, "user": None}
+    settings.COSTLY_CONCURRENCY = {"anon": 0, "user": 0}
+
+
+@pytest.fixture(autouse=True)
+def no_statement_timeout(settings):
+    """No statement timeout on anonymous reads (its SET would count in query counts);
+    tests/test_costly_reads.py turns it on."""
+    settings.ANONYMOUS_STATEMENT_TIMEOUT_MS = 0
 
 
 @pytest.fixture(autouse=True)
