@@ -3,15 +3,20 @@ HTTP caching headers of API responses, and pinning a client's reads to the prima
 after its own writes."""
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from exile_api import read_cache
 from exile_api.db_routers import pinned_to_primary
+from resources import history
 from resources.errors import problem_response
 from resources.throttling import client_address
+
+logger = logging.getLogger(__name__)
 
 
 class RequestLimitsMiddleware:
@@ -152,7 +157,7 @@ class ReplicaPinningMiddleware:
     def __call__(self, request):
         writes = request.method not in self.SAFE_METHODS
         key = pin_cache_key(request)
-        pinned = writes or cache.get(key) is not None
+        pinned = writes or pin_is_set(key)
         token = pinned_to_primary.set(pinned)
         try:
             response = self.get_response(request)
@@ -162,13 +167,27 @@ class ReplicaPinningMiddleware:
             # A streamed body (CSV) runs its queries after this returns: keep them pinned.
             response.streaming_content = pinned_stream(response.streaming_content)
         if writes and response.status_code < 400 and settings.REPLICA_PIN_SECONDS:
-            cache.set(key, True, settings.REPLICA_PIN_SECONDS)
+            keys = [key]
             # A login sets a new session cookie: the client's next requests carry that one.
             cookie = response.cookies.get(settings.SESSION_COOKIE_NAME)
             if cookie is not None and cookie.value:
-                session_key = client_pin_key(f"session:{cookie.value}")
-                cache.set(session_key, True, settings.REPLICA_PIN_SECONDS)
+                keys.append(client_pin_key(f"session:{cookie.value}"))
+            try:
+                cache.set_many(dict.fromkeys(keys, True), settings.REPLICA_PIN_SECONDS)
+            except Exception:
+                # The write committed: it must not become an error. The client's next reads
+                # may reach a replica that lags, for a moment.
+                logger.warning("Replica pin not set: the cache is unavailable.", exc_info=True)
         return response
+
+
+def pin_is_set(key):
+    """Whether the client is pinned to the primary; with the cache down, it is (safe)."""
+    try:
+        return cache.get(key) is not None
+    except Exception:
+        logger.warning("Replica pin unknown: the cache is unavailable.", exc_info=True)
+        return True
 
 
 def pin_cache_key(request):
@@ -198,3 +217,25 @@ def pinned_stream(content):
         finally:
             pinned_to_primary.reset(token)
         yield chunk
+
+
+class OutsideChangesMiddleware:
+    """Before any API or admin request, record the changes made in the database outside the
+    app (``resources.history.record_outside_changes``): the history, the changes feed and the
+    read cache's version then know of them before this request reads anything. One cheap
+    query when there are none. HISTORY_RECORDS_OUTSIDE_CHANGES=False leaves them noted but
+    unrecorded (the test suite's factories write through the ORM)."""
+
+    PATHS = ("/api/", "/admin/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.HISTORY_RECORDS_OUTSIDE_CHANGES and request.path_info.startswith(self.PATHS):
+            version, waiting = read_cache.current_state()
+            if waiting:
+                history.record_outside_changes()
+                version = read_cache.current_version()
+            request.public_version = version  # for the read cache, inside: no second query
+        return self.get_response(request)

@@ -7,13 +7,15 @@ every worker and every app server sees. The key is everything that picks the res
 and host (bodies hold absolute URLs), path, the whole query string, Accept, Accept-Language,
 the language cookie, and today's date (``current=true`` and the country profile depend on it).
 
-Correctness is by version, not by deleting entries. One key holds the current version: a new
-unique value set on commit of every recorded change (``resources.history.record_change``, the
-one function every write path calls) and after every ``migrate`` (a deploy). Each entry holds
-the version it was computed under, read before computing it, so a write that commits meanwhile
-makes it useless. A lookup is one round trip: the version and the entry together. A lost
-version (evicted) is replaced by a new one. READ_CACHE_SECONDS bounds an entry's life only as a
-backstop; 0 turns the cache off.
+Correctness is by version, not by deleting entries. PostgreSQL holds the current version (the
+one row of resources_publicversion): a new unique value, written in the same transaction as
+every change the public can see (``resources.history.record_change``; a draft's changes leave
+it alone) and after every ``migrate`` (a deploy). Each entry holds the version it was computed
+under, read before computing it, so a write that commits meanwhile makes it useless. As the
+version lives in the database, a write never depends on the cache: with the cache down
+(Redis stopped), writes succeed, reads bypass the cache, and entries stored before the outage
+are stale the moment a change commits, whether the cache saw it or not. READ_CACHE_SECONDS
+bounds an entry's life only as a backstop; 0 turns the cache off.
 
 Only what is the same for everyone is stored: a GET's 200, not streamed (CSV), no cookies,
 marked ``public`` by ApiCacheHeadersMiddleware (so never what an authenticated client read),
@@ -31,6 +33,7 @@ change (the time the replica pinning allows a replica to catch up), responses ar
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from functools import cache as memoize
@@ -38,12 +41,14 @@ from functools import cache as memoize
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import cc_delim_re
 
-VERSION_KEY = "read-cache:version"
+logger = logging.getLogger(__name__)
+
 ENTRY_PREFIX = "read-cache:entry:"
 # A stored response may vary only on what the key holds, or on credentials (never cached).
 KEYED_VARY = frozenset({"accept", "accept-language", "authorization", "cookie"})
@@ -51,13 +56,30 @@ NOT_SHARED = frozenset({"private", "no-cache", "no-store"})
 
 
 def invalidate():
-    """Make every stored read stale at once: set a new version."""
-    cache.set(VERSION_KEY, new_version(), timeout=None)
+    """Make every stored read stale at once: a new version, written in the current
+    transaction (kept if and only if the change that asked for it is)."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("UPDATE resources_publicversion SET value = %s", [new_version()])
+
+
+def current_version():
+    """The version the data is at, from the primary (a replica may lag behind it)."""
+    return current_state()[0]
+
+
+def current_state():
+    """The version, and whether changes made outside the app wait to be recorded
+    (``resources.history.record_outside_changes``): one query for both."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT value FROM resources_publicversion),"
+            " EXISTS (SELECT 1 FROM resources_pendingchange)"
+        )
+        return cursor.fetchone()
 
 
 def new_version():
-    """A value never used before (never an increment: on the database cache, two writers
-    incrementing at once can lose one), starting with its time for the replica rule."""
+    """A value never used before, starting with its time for the replica rule."""
     return f"{time.time_ns()}-{uuid.uuid4().hex}"
 
 
@@ -78,18 +100,22 @@ class ReadCacheMiddleware:
         key = entry_key(request) if settings.READ_CACHE_SECONDS else None
         if key is None:
             return self.get_response(request)
-        found = cache.get_many([VERSION_KEY, key])
-        version, entry = found.get(VERSION_KEY), found.get(key)
+        # OutsideChangesMiddleware, outside, read it already (after recording what waited).
+        version = getattr(request, "public_version", None) or current_version()
+        try:
+            entry = cache.get(key)
+        except Exception:  # the cache is down (Redis stopped): answer from the database
+            logger.warning("Read cache unavailable; answering without it.", exc_info=True)
+            return self.get_response(request)
         if version is not None and entry is not None and entry[0] == version:
             return replay(entry)
-        if version is None:
-            # Never set, or evicted: start one (add: a writer's new version wins). This
-            # response is not stored; the next one is.
-            cache.add(VERSION_KEY, new_version(), timeout=None)
         response = self.get_response(request)
         if version is not None and request.method == "GET" and storable(response, version):
             entry = (version, list(response.items()), response.content)
-            cache.set(key, entry, settings.READ_CACHE_SECONDS)
+            try:
+                cache.set(key, entry, settings.READ_CACHE_SECONDS)
+            except Exception:
+                logger.warning("Read cache unavailable; response not stored.", exc_info=True)
         response["X-Cache"] = "miss"
         return response
 

@@ -95,6 +95,9 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     # Inside ConditionalGetMiddleware, so that a hit still answers If-None-Match with a 304;
     # outside everything that makes a response, so that a hit carries all their headers.
+    # Before the read cache: a change made outside the app is recorded (and its version
+    # moved) before the cache is asked.
+    "exile_api.middleware.OutsideChangesMiddleware",
     "exile_api.read_cache.ReadCacheMiddleware",
     "exile_api.middleware.ApiCacheHeadersMiddleware",
     "exile_api.middleware.RequestLimitsMiddleware",
@@ -208,6 +211,10 @@ DATABASE_ROUTERS = ["exile_api.db_routers.PrimaryReplicaRouter"] if DATABASE_REP
 REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 if REPLICA_PIN_SECONDS < 0:
     raise ImproperlyConfigured("REPLICA_PIN_SECONDS must be a number of seconds, 0 or more.")
+
+# Changes made in the database outside the app (a shell, SQL) are noted by triggers and
+# recorded in the history before each API or admin request. Only the test suite turns it off.
+HISTORY_RECORDS_OUTSIDE_CHANGES = env_bool("HISTORY_RECORDS_OUTSIDE_CHANGES", default=True)
 
 # Four eyes: a reviewer may not publish a record they submitted or last edited themselves.
 # Set REQUIRE_SECOND_REVIEWER=false only for a team of one.

@@ -199,3 +199,4 @@ class ChangeChannel(models.TextChoices):
     ADMIN = "admin", "admin"
     IMPORT = "import", "dataset import"
     COMMAND = "command", "management command"
+    DATABASE = "database", "database, outside the app"

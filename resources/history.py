@@ -5,6 +5,12 @@ Every write path (the API, the admin, dataset imports, management commands) call
 change is kept if and only if the write is. Each change holds the record's snapshot (its write
 shape, ``resources.snapshots``) and the fields that differ from the previous snapshot.
 
+Writes made outside the app (a shell's ``QuerySet.update()``, plain SQL) are caught by the
+database itself: a trigger on every curated table notes each written record
+(``models.PendingChange``); ``record_change`` clears its own transaction's notes, and
+``record_outside_changes``, run before every API and admin request, records what is left as
+changes made through the "database" channel, by no user.
+
 What readers see of it (``visible_changes`` and ``public_view``): clients who read drafts see
 everything; everyone else sees only changes made while the record was public, never the
 sensitive fields, never who made a change (editors may be at risk too), and a publication (by
@@ -12,21 +18,29 @@ the workflow or an import) as the record published, not as its difference from t
 before it.
 """
 
+import logging
+
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
 
 from exile_api import read_cache
 
-from .choices import ChangeAction
-from .models import Change
-from .models.base import PUBLIC_STATUSES
+from .choices import ChangeAction, ChangeChannel
+from .models import Change, PendingChange
+from .models.base import PUBLIC_STATUSES, CuratedModel
+from .routes import owning_record
 from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS, snapshot
-from .visibility import public
 from .workflow import refuse_unpublished_references
+
+logger = logging.getLogger(__name__)
 
 # Any constant: the key of the advisory lock that numbers changes in commit order.
 FEED_LOCK = 0x45584C45  # "EXLE"
+OUTSIDE_REASON = "Changed in the database, outside the app."
 
 
 def record_change(record, *, action, channel, user=None, reason="", deleted=False):
@@ -34,14 +48,13 @@ def record_change(record, *, action, channel, user=None, reason="", deleted=Fals
 
     An update that changed nothing is not recorded. Returns the change, or None.
     """
-    # Once the write commits (and only then), no anonymous read may come from the read cache
-    # as it was. Even an update that changed nothing moved the record's updated_at (its ETag).
-    transaction.on_commit(read_cache.invalidate)
-    with transaction.atomic():
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
         # Held to the end of the transaction: changes get their ids (the feed's cursor) in
         # commit order, so no reader ever sees change n+1 before change n.
-        with connection.cursor() as cursor:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+        # This transaction's writes are recorded here: the trigger's notes of them go.
+        PendingChange.objects.filter(transaction_id=RawSQL("txid_current()", ())).delete()
         content_type = ContentType.objects.get_for_model(record)
         previous = (
             Change.objects.filter(content_type=content_type, object_id=record.pk)
@@ -49,6 +62,11 @@ def record_change(record, *, action, channel, user=None, reason="", deleted=Fals
             .values_list("snapshot", flat=True)
             .first()
         )
+        if record.is_public or (previous or {}).get("publication_status") in PUBLIC_STATUSES:
+            # Whatever changed (even only updated_at, which every representation shows), no
+            # anonymous read may come from the read cache as it was. Drafts, which the public
+            # never sees, leave it alone: its version would tell when editors are at work.
+            read_cache.invalidate()
         after = None if deleted else snapshot(record)
         changes = {} if deleted else difference(previous or {}, after)
         if action == ChangeAction.UPDATED and not changes:
@@ -66,7 +84,77 @@ def record_change(record, *, action, channel, user=None, reason="", deleted=Fals
             publication_status=record.publication_status,
             snapshot=after,
             changes=changes,
+            public_content=has_public_content(type(record), action, changes),
         )
+
+
+def has_public_content(model, action, changes):
+    """Whether a change shows the public anything: not an edit of sensitive fields alone."""
+    if action not in (ChangeAction.UPDATED, ChangeAction.REVERTED):
+        return True
+    return not set(changes) <= set(model.SENSITIVE_FIELDS)
+
+
+def record_outside_changes():
+    """Record the writes made outside the app (what the trigger noted and no
+    ``record_change`` cleared, once their transactions committed) as changes of the
+    "database" channel. Returns how many changes it recorded."""
+    notes = PendingChange.objects.using(DEFAULT_DB_ALIAS)
+    if not notes.exists():
+        return 0
+    recorded = 0
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+            cursor.execute("DELETE FROM resources_pendingchange RETURNING model, object_id")
+            written = set(cursor.fetchall())
+        owners = {key for note in written if (key := owner_of(*note))}
+        for model, pk in sorted(owners, key=lambda key: (key[0]._meta.model_name, key[1])):
+            record = model.objects.filter(pk=pk).first()
+            last = (
+                Change.objects.filter(content_type=ContentType.objects.get_for_model(model))
+                .filter(object_id=pk)
+                .order_by("-id")
+                .first()
+            )
+            if record is None:
+                if last is None or last.action == ChangeAction.DELETED:
+                    continue  # never recorded, or its deletion already was
+                # What the history knew of it: enough to record its deletion.
+                record = model(
+                    pk=pk, slug=last.record_key, publication_status=last.publication_status
+                )
+                action, deleted = ChangeAction.DELETED, True
+            else:
+                action = ChangeAction.UPDATED if last else ChangeAction.CREATED
+                deleted = False
+            change = record_change(
+                record,
+                action=action,
+                channel=ChangeChannel.DATABASE,
+                reason=OUTSIDE_REASON,
+                deleted=deleted,
+            )
+            recorded += change is not None
+    if recorded:
+        logger.warning("Recorded %d change(s) made in the database, outside the app.", recorded)
+    return recorded
+
+
+def owner_of(model_name, pk):
+    """(model, id) of the curated record that the noted row of ``model_name`` belongs to;
+    None if it is gone (a nested row deleted with its record)."""
+    try:
+        model = apps.get_model("resources", model_name)
+    except LookupError:
+        return None
+    if issubclass(model, CuratedModel):
+        return model, pk
+    nested = model.objects.filter(pk=pk).first()
+    if nested is None:
+        return None
+    record = owning_record(nested)
+    return (type(record), record.pk) if record is not None else None
 
 
 def difference(before, after):
@@ -78,9 +166,13 @@ def difference(before, after):
     }
 
 
+# The changes anyone may see: made while the record was public, of something the public sees.
+PUBLIC_CHANGES = Q(publication_status__in=PUBLIC_STATUSES, public_content=True)
+
+
 def visible_changes(queryset, *, reads_drafts):
-    """The changes a reader may see: all of them, or those made while the record was public."""
-    return queryset if reads_drafts else public(queryset)
+    """The changes a reader may see: all of them, or the public ones."""
+    return queryset if reads_drafts else queryset.filter(PUBLIC_CHANGES)
 
 
 def public_view(change, *, reads_drafts):

@@ -22,12 +22,15 @@ with Retry-After: 1.
 """
 
 import ipaddress
+import logging
 import math
 
 from django.conf import settings
 from rest_framework import throttling
 
 from exile_api import concurrency
+
+logger = logging.getLogger(__name__)
 
 # Seconds a client over its cap of costly reads at once should wait: about one costly read.
 COSTLY_CONCURRENCY_RETRY_AFTER = 1
@@ -69,7 +72,14 @@ class SettingsRateMixin(ClientAddressMixin):
         return settings.API_THROTTLE_RATES.get(self.scope) or None
 
     def allow_request(self, request, view):
-        allowed = super().allow_request(request, view)
+        try:
+            allowed = super().allow_request(request, view)
+        except Exception:
+            # The shared cache is down (Redis stopped). Counting is impossible; refusing
+            # everyone would turn a cache outage into an API outage. The costly-read cap
+            # (in PostgreSQL) and the statement timeout still hold.
+            logger.warning("Rate limit not counted: the cache is unavailable.", exc_info=True)
+            return True
         if self.rate is not None and getattr(self, "key", None) is not None:
             record_rate_limit(request, self)
         if not allowed:

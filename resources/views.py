@@ -26,9 +26,8 @@ from .conditional import ConditionalRequestsMixin
 from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS
 from .exports import CSVExportMixin, CSVRenderer
 from .filters import IsoDateField
-from .history import public_view, record_change, visible_changes
+from .history import PUBLIC_CHANGES, public_view, record_change, visible_changes
 from .models import Change, Citation, Country, Source
-from .models.base import PUBLIC_STATUSES
 from .pagination import large_page, whole_number
 from .profiles import country_profile
 from .routes import DETAIL_ROUTES, RECORD_TYPES, citable_querysets, record_url
@@ -709,7 +708,7 @@ class ChangesView(APIView):
             model = types[type_name]
             of_model = Q(content_type=ContentType.objects.get_for_model(model))
             if not reads_drafts(request, model):
-                of_model &= Q(publication_status__in=PUBLIC_STATUSES)
+                of_model &= PUBLIC_CHANGES
             readable |= of_model
         changes = list(
             Change.objects.filter(readable, id__gt=since)

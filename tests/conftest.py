@@ -28,6 +28,13 @@ def no_read_cache(settings):
     settings.READ_CACHE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def outside_changes_not_recorded(settings):
+    """Factories write through the ORM: test setup, not history. tests/test_outside_changes.py
+    turns the recording of changes made outside the app back on."""
+    settings.HISTORY_RECORDS_OUTSIDE_CHANGES = False
+
+
 @pytest.fixture
 def api_client():
     """An anonymous API client."""

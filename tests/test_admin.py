@@ -27,6 +27,8 @@ from resources.models import (
     MediaOutlet,
     NotableFigure,
     Organization,
+    PendingChange,
+    PublicVersion,
     Source,
     Statistic,
 )
@@ -153,7 +155,10 @@ def statistic_form(**fields):
 
 
 def test_admin_registers_every_resources_model():
-    assert set(REGISTERED_MODELS) == set(apps.get_app_config("resources").get_models())
+    # Not the history's bookkeeping: notes of unrecorded writes and the public version.
+    bookkeeping = {PendingChange, PublicVersion}
+    models = set(apps.get_app_config("resources").get_models()) - bookkeeping
+    assert set(REGISTERED_MODELS) == models
 
 
 @pytest.mark.parametrize("model", REGISTERED_MODELS, ids=model_id)

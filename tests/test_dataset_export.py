@@ -27,6 +27,8 @@ from resources.models import (
     HostPolicy,
     MediaOutlet,
     Organization,
+    PendingChange,
+    PublicVersion,
     Source,
     Statistic,
 )
@@ -50,9 +52,10 @@ UNUSUAL_TEXT = 'tab\there, NEL\x85, DEL\x7f, C1\x91, LS\u2028, "quoted" \\ / —
 
 def all_models():
     """Every data table of the app, the many-to-many link tables included; not the change
-    history (an import writes its own) nor API keys."""
+    history and its bookkeeping (an import writes its own) nor API keys."""
     models_ = apps.get_app_config("resources").get_models(include_auto_created=True)
-    return [model for model in models_ if model not in (Change, ApiKey)]
+    not_data = (Change, PendingChange, PublicVersion, ApiKey)
+    return [model for model in models_ if model not in not_data]
 
 
 def row_counts():

@@ -29,6 +29,8 @@ from resources.models import (
     MediaOutlet,
     NotableFigure,
     Organization,
+    PendingChange,
+    PublicVersion,
     Source,
     Statistic,
 )
@@ -114,8 +116,10 @@ def free_texts(value, location=""):
 
 
 def all_models():
-    """Every table of the app, the many-to-many link tables included."""
-    return list(apps.get_app_config("resources").get_models(include_auto_created=True))
+    """Every table of the app, the many-to-many link tables included; not the history's
+    bookkeeping (the public version moves with every public change)."""
+    models_ = apps.get_app_config("resources").get_models(include_auto_created=True)
+    return [model for model in models_ if model not in (PendingChange, PublicVersion)]
 
 
 def snapshot():

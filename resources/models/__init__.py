@@ -1,7 +1,7 @@
 """The domain model, split by subject; import models from here."""
 
 from .apikeys import ApiKey
-from .changes import Change
+from .changes import Change, PendingChange, PublicVersion
 from .citations import Citation, Source
 from .geography import Country
 from .groups import ExileGroup
@@ -24,6 +24,8 @@ __all__ = [
     "MediaOutlet",
     "NotableFigure",
     "Organization",
+    "PendingChange",
+    "PublicVersion",
     "Source",
     "Statistic",
 ]

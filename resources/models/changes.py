@@ -48,6 +48,11 @@ class Change(models.Model):
     changes = models.JSONField(
         default=dict, help_text="{field: {old, new}} for every field the change touched."
     )
+    public_content = models.BooleanField(
+        default=True,
+        help_text="Whether it changed anything the public sees: false for an update of "
+        "sensitive fields alone (contact details, internal notes).",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -57,3 +62,39 @@ class Change(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.action} {self.content_type.model} {self.record_key}"
+
+
+class PendingChange(models.Model):
+    """A write to a curated table that the history does not hold yet.
+
+    A trigger on every curated table (and on their nested lists, citations and links) adds
+    one row per written record, whatever made the write: the app, a shell, plain SQL. The app
+    records its own writes (``history.record_change`` deletes its transaction's rows); what is
+    left was written outside it, and ``history.record_outside_changes`` turns it into changes
+    credited to the database. ``model`` is the model name of the written row's record: the
+    record itself, or the one its nested row belongs to (a citation: the cited record's).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    model = models.CharField(max_length=100)
+    object_id = models.BigIntegerField()
+    transaction_id = models.BigIntegerField(help_text="txid_current() of the writing transaction.")
+    at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["transaction_id"], name="pending_change_txn_idx")]
+
+    def __str__(self):
+        return f"{self.model} {self.object_id} (transaction {self.transaction_id})"
+
+
+class PublicVersion(models.Model):
+    """One row: the version of everything the public reads, a new value whenever a change the
+    public can see commits (``history.record_change``, in the change's own transaction) and
+    after every ``migrate``. The read cache keys its entries by it (``exile_api.read_cache``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.CharField(max_length=64)
+
+    def __str__(self):
+        return self.value
