@@ -165,7 +165,9 @@ class ReplicaPinningMiddleware:
             pinned_to_primary.reset(token)
         if pinned and response.streaming:
             # A streamed body (CSV) runs its queries after this returns: keep them pinned.
-            response.streaming_content = pinned_stream(response.streaming_content)
+            response.streaming_content = stream_with(
+                response.streaming_content, pinned_to_primary, True
+            )
         if writes and response.status_code < 400 and settings.REPLICA_PIN_SECONDS:
             keys = [key]
             # A login sets a new session cookie: the client's next requests carry that one.
@@ -205,17 +207,18 @@ def client_pin_key(identity):
     return "replica-pin:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
-def pinned_stream(content):
-    """Iterate ``content`` with the database pinned to the primary while each chunk is made."""
+def stream_with(content, variable, value):
+    """Iterate ``content`` with context ``variable`` set to ``value`` while each chunk is made:
+    a streamed body (CSV) runs its queries after the middleware that set it has returned."""
     iterator = iter(content)
     while True:
-        token = pinned_to_primary.set(True)
+        token = variable.set(value)
         try:
             chunk = next(iterator)
         except StopIteration:
             return
         finally:
-            pinned_to_primary.reset(token)
+            variable.reset(token)
         yield chunk
 
 

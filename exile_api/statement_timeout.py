@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from exile_api.middleware import is_anonymous
+from exile_api.middleware import is_anonymous, stream_with
 
 # The statement_timeout (ms) of the request being served; None: the server's own setting.
 request_timeout = ContextVar("request_statement_timeout", default=None)
@@ -85,19 +85,7 @@ class StatementTimeoutMiddleware:
         finally:
             request_timeout.reset(token)
         if timeout is not None and response.streaming:
-            response.streaming_content = timed_stream(response.streaming_content, timeout)
+            response.streaming_content = stream_with(
+                response.streaming_content, request_timeout, timeout
+            )
         return response
-
-
-def timed_stream(content, timeout):
-    """Iterate ``content`` with connections opened meanwhile told ``timeout``."""
-    iterator = iter(content)
-    while True:
-        token = request_timeout.set(timeout)
-        try:
-            chunk = next(iterator)
-        except StopIteration:
-            return
-        finally:
-            request_timeout.reset(token)
-        yield chunk

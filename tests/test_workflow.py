@@ -845,10 +845,17 @@ OWN_WORK = (
 )
 
 
-def test_publish_by_the_reviewer_who_submitted_it_is_403_and_stays_in_review(editor_client, source):
-    response = editor_client.post(STATISTICS, NEW_STATISTIC, format="json")
+def created_and_submitted(client):
+    """A statistic that ``client`` created and submitted through the API."""
+    response = client.post(STATISTICS, NEW_STATISTIC, format="json")
+    assert response.status_code == HTTPStatus.CREATED, response.json()
     statistic = Statistic.objects.get(pk=response.json()["id"])
-    assert editor_client.post(url(statistic, "submit")).status_code == HTTPStatus.OK
+    assert client.post(url(statistic, "submit")).status_code == HTTPStatus.OK
+    return statistic
+
+
+def test_publish_by_the_reviewer_who_submitted_it_is_403_and_stays_in_review(editor_client, source):
+    statistic = created_and_submitted(editor_client)
 
     response = editor_client.post(url(statistic, "publish"))
 
@@ -857,9 +864,7 @@ def test_publish_by_the_reviewer_who_submitted_it_is_403_and_stays_in_review(edi
 
 
 def test_publish_by_the_reviewer_who_last_edited_it_is_403(editor_client, reviewer_client, source):
-    response = editor_client.post(STATISTICS, NEW_STATISTIC, format="json")
-    statistic = Statistic.objects.get(pk=response.json()["id"])
-    editor_client.post(url(statistic, "submit"))
+    statistic = created_and_submitted(editor_client)
     edited = reviewer_client.patch(url(statistic), {"value": 25001}, format="json")
     assert edited.status_code == HTTPStatus.OK
 
@@ -877,9 +882,7 @@ def test_publish_by_the_reviewer_who_last_edited_it_is_403(editor_client, review
 
 
 def test_publish_by_a_second_reviewer_is_200(editor_client, reviewer_client, source):
-    response = editor_client.post(STATISTICS, NEW_STATISTIC, format="json")
-    statistic = Statistic.objects.get(pk=response.json()["id"])
-    editor_client.post(url(statistic, "submit"))
+    statistic = created_and_submitted(editor_client)
 
     response = reviewer_client.post(url(statistic, "publish"))
 
@@ -889,9 +892,7 @@ def test_publish_by_a_second_reviewer_is_200(editor_client, reviewer_client, sou
 
 def test_publish_own_work_with_second_reviewer_not_required_is_200(editor_client, source, settings):
     settings.REQUIRE_SECOND_REVIEWER = False
-    response = editor_client.post(STATISTICS, NEW_STATISTIC, format="json")
-    statistic = Statistic.objects.get(pk=response.json()["id"])
-    editor_client.post(url(statistic, "submit"))
+    statistic = created_and_submitted(editor_client)
 
     response = editor_client.post(url(statistic, "publish"))
 
