@@ -235,7 +235,12 @@ class OutsideChangesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.HISTORY_RECORDS_OUTSIDE_CHANGES and request.path_info.startswith(self.PATHS):
+        if (
+            settings.HISTORY_RECORDS_OUTSIDE_CHANGES
+            and request.path_info.startswith(self.PATHS)
+            # The health check answers for the database itself (its own 503 body).
+            and request.path_info not in read_cache.never_cached_paths()
+        ):
             version, waiting = read_cache.current_state()
             if waiting:
                 history.record_outside_changes()

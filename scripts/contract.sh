@@ -137,6 +137,8 @@ PORT=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1"
 print(s.getsockname()[1])')
 BASE=http://$HOST:$PORT
 DJANGO_ENV=development DEBUG=0 THROTTLE_ANON_RATE=100000/min THROTTLE_USER_RATE=100000/min \
+  THROTTLE_COSTLY_ANON_RATE=100000/min THROTTLE_COSTLY_USER_RATE=100000/min \
+  COSTLY_CONCURRENCY_ANON=0 COSTLY_CONCURRENCY_USER=0 \
   "$BIN/gunicorn" -c python:exile_api.gunicorn_conf exile_api.wsgi --bind "$HOST:$PORT" \
   --graceful-timeout 5 --log-level warning --no-control-socket \
   --access-logfile "$LOGS/access.log" --access-logformat '%(s)s "%(r)s"' \

@@ -245,6 +245,11 @@ class Server:
             # test), far above what the load sends.
             "THROTTLE_ANON_RATE": "1000000/min",
             "THROTTLE_USER_RATE": "1000000/min",
+            "THROTTLE_COSTLY_ANON_RATE": "1000000/min",
+            "THROTTLE_COSTLY_USER_RATE": "1000000/min",
+            # The load's few clients each send costly reads in parallel: no cap on those.
+            "COSTLY_CONCURRENCY_ANON": "0",
+            "COSTLY_CONCURRENCY_USER": "0",
         }
         self.server_log = open(self.logs / "server.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(

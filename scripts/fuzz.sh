@@ -146,6 +146,8 @@ BASE=http://$HOST:$PORT
 # with its traceback to server.log. The rate limits are off (an empty rate): a fuzzer is one
 # client sending thousands of requests, and 429s would hide what it came to find.
 DJANGO_ENV=development DEBUG=0 DATABASE_URL=$FUZZ_DB_URL THROTTLE_ANON_RATE='' THROTTLE_USER_RATE='' \
+  THROTTLE_COSTLY_ANON_RATE='' THROTTLE_COSTLY_USER_RATE='' \
+  COSTLY_CONCURRENCY_ANON=0 COSTLY_CONCURRENCY_USER=0 \
   "$BIN/gunicorn" -c python:exile_api.gunicorn_conf exile_api.wsgi --bind "$HOST:$PORT" \
   --graceful-timeout 5 --log-level warning --no-control-socket \
   --access-logfile "$LOGS/access.log" --access-logformat '%(s)s "%(r)s"' \
