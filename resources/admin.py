@@ -40,7 +40,7 @@ from .models import (
     Statistic,
 )
 from .models.base import WORKFLOW_FIELDS
-from .routes import owning_record
+from .registry import owning_record
 
 TIMESTAMPS = ("created_at", "updated_at")
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).

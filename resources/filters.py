@@ -35,6 +35,7 @@ from .models import (
     Source,
     Statistic,
 )
+from .registry import CITING_TYPES
 from .visibility import published, readable_citations, visible
 
 MAX_FILTER_VALUES = 50
@@ -286,13 +287,7 @@ class ExileGroupFilterSet(CuratedFilterSet):
 
 
 class SourceFilterSet(CuratedFilterSet):
-    CITING_TYPES = {
-        "statistic": Statistic,
-        "media_outlet": MediaOutlet,
-        "organization": Organization,
-        "policy": HostPolicy,
-        "exile_group": ExileGroup,
-    }
+    CITING_TYPES = CITING_TYPES  # resources.registry
 
     kind = ChoicesFilter(choices=SourceKind.choices, help_text="Kind(s) of work.")
     year = YearFilter(

@@ -32,7 +32,7 @@ from exile_api import read_cache
 from .choices import ChangeAction, ChangeChannel
 from .models import Change, PendingChange
 from .models.base import PUBLIC_STATUSES, CuratedModel
-from .routes import owning_record
+from .registry import owning_record
 from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS, snapshot
 from .workflow import refuse_unpublished_references
 

@@ -676,10 +676,9 @@ class AutoSchema(openapi.AutoSchema):
         return list(fields) if fields else []
 
     def _choices_of(self, name):
-        from .routes import RECORD_TYPES
+        from .registry import CURATED_MODELS, RECORD_TYPES
         from .search import TYPES
         from .summaries import GROUPINGS
-        from .workflow import CURATED_MODELS
 
         if name == "group_by":
             return list(GROUPINGS)
@@ -714,7 +713,7 @@ def typed_changes(result, generator, request, public):
     status) and whose ``changes`` map each field to its old and new value."""
     # Imported here: the registry of record types imports the serializers, which import this
     # module's neighbours.
-    from .routes import RECORD_TYPES
+    from .registry import RECORD_TYPES
     from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS
 
     schemas = result["components"]["schemas"]

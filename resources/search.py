@@ -13,7 +13,6 @@ for (``Accept-Language: ru`` or ``?lang=ru``) and the record has one, English ot
 
 import re
 import secrets
-from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import (
@@ -32,41 +31,21 @@ from rest_framework.filters import BaseFilterBackend
 from .models import (
     Citation,
     Country,
-    ExileGroup,
-    HostPolicy,
-    MediaOutlet,
     NotableFigure,
     Organization,
-    Source,
-    Statistic,
 )
 from .models.base import CuratedModel
-from .routes import RECORD_TYPES, detail_url
+from .registry import RECORD_TYPES
+from .registry import SPECS as RESOURCE_SPECS
+from .routes import detail_url
 from .visibility import published
 
 MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 10
 
 
-@dataclass(frozen=True)
-class SearchSpec:
-    """What a model's search covers beyond its stored vector."""
-
-    label: str  # field shown as a hit's name (its ``_ru`` field in Russian, if any)
-    snippet: str  # text field a hit's snippet is cut from
-    fuzzy: tuple = ()  # fields matched with typo tolerance (pg_trgm)
-    cited: bool = True  # whether citation claims are searched too
-
-
-SPECS = {
-    Country: SearchSpec("name", "name", fuzzy=("name", "name_ru"), cited=False),
-    ExileGroup: SearchSpec("name", "description", fuzzy=("name",)),
-    Source: SearchSpec("title", "notes", fuzzy=("title",), cited=False),
-    Statistic: SearchSpec("slug", "notes"),
-    MediaOutlet: SearchSpec("name", "description", fuzzy=("name", "city")),
-    Organization: SearchSpec("name", "description", fuzzy=("name", "city")),
-    HostPolicy: SearchSpec("title", "summary", fuzzy=("title",)),
-}
+# model -> what its search covers (resources.registry)
+SPECS = {model: spec.search for model, spec in RESOURCE_SPECS.items()}
 TYPES = {RECORD_TYPES[model]: model for model in SPECS}  # hit type -> model
 
 

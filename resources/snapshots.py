@@ -11,6 +11,7 @@ from rest_framework import serializers as drf_serializers
 
 from . import querysets
 from .models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
+from .registry import CURATED
 from .serializers import (
     ExileGroupSerializer,
     HostPolicySerializer,
@@ -20,16 +21,18 @@ from .serializers import (
     StatisticSerializer,
 )
 
-# Each curated model: its section in a dataset file (in loading order: a record may refer
-# only to earlier sections), its serializer and its read queryset (relations prefetched).
-SECTIONS = {
-    "sources": (Source, SourceSerializer, Source.objects.all),
-    "exile_groups": (ExileGroup, ExileGroupSerializer, querysets.exile_groups),
-    "organizations": (Organization, OrganizationSerializer, querysets.organizations),
-    "media_outlets": (MediaOutlet, MediaOutletSerializer, querysets.media_outlets),
-    "statistics": (Statistic, StatisticSerializer, querysets.statistics),
-    "policies": (HostPolicy, HostPolicySerializer, querysets.policies),
+# Each curated model's serializer (its write shape) and read queryset (relations prefetched).
+WRITE_SHAPES = {
+    Source: (SourceSerializer, Source.objects.all),
+    ExileGroup: (ExileGroupSerializer, querysets.exile_groups),
+    Organization: (OrganizationSerializer, querysets.organizations),
+    MediaOutlet: (MediaOutletSerializer, querysets.media_outlets),
+    Statistic: (StatisticSerializer, querysets.statistics),
+    HostPolicy: (HostPolicySerializer, querysets.policies),
 }
+# Each curated model's section in a dataset file, in loading order (resources.registry): a
+# record may refer only to earlier sections.
+SECTIONS = {spec.dataset_section: (spec.model, *WRITE_SHAPES[spec.model]) for spec in CURATED}
 SERIALIZERS = {model: serializer for model, serializer, _ in SECTIONS.values()}
 READ_QUERYSETS = {model: queryset for model, _, queryset in SECTIONS.values()}
 

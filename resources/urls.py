@@ -2,15 +2,23 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .registry import SPECS
+
+VIEWSETS = (
+    views.CountryViewSet,
+    views.ExileGroupViewSet,
+    views.SourceViewSet,
+    views.StatisticViewSet,
+    views.MediaOutletViewSet,
+    views.OrganizationViewSet,
+    views.HostPolicyViewSet,
+)
 
 router = DefaultRouter()
-router.register("countries", views.CountryViewSet, basename="country")
-router.register("exile-groups", views.ExileGroupViewSet, basename="exile-group")
-router.register("sources", views.SourceViewSet, basename="source")
-router.register("statistics", views.StatisticViewSet, basename="statistic")
-router.register("media-outlets", views.MediaOutletViewSet, basename="media-outlet")
-router.register("organizations", views.OrganizationViewSet, basename="organization")
-router.register("policies", views.HostPolicyViewSet, basename="policy")
+for viewset in VIEWSETS:
+    # Its path and route names come from its resource's spec (resources.registry).
+    spec = SPECS[viewset.queryset.model]
+    router.register(spec.prefix, viewset, basename=spec.basename)
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),

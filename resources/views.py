@@ -30,7 +30,8 @@ from .history import PUBLIC_CHANGES, public_view, record_change, visible_changes
 from .models import Change, Citation, Country, Source
 from .pagination import large_page, whole_number
 from .profiles import country_profile
-from .routes import DETAIL_ROUTES, RECORD_TYPES, citable_querysets, record_url
+from .registry import CURATED_MODELS, RECORD_TYPES, citable_querysets
+from .routes import DETAIL_ROUTES, record_url
 from .schema import LANGUAGE_PARAMETER, PAGE_PARAMETERS, crud_docs, lookup_parameter
 from .search import TYPES, search_everything, validated_query_text
 from .serializers import (
@@ -55,12 +56,7 @@ from .serializers import (
 from .sql_json import record_json
 from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
 from .visibility import readable_citations, reads_drafts, visible
-from .workflow import (
-    CURATED_MODELS,
-    apply_transition,
-    check_editable,
-    refuse_unpublished_references,
-)
+from .workflow import apply_transition, check_editable, refuse_unpublished_references
 
 MAX_SEARCH_HITS = 100
 # A misspelt or unsupported query parameter: refused, never ignored.

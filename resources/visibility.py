@@ -16,19 +16,9 @@ from django.db.models import Q
 
 from .choices import ApiKeyScope
 from .choices import PublicationStatus as Status
-from .models import (
-    ApiKey,
-    AudienceFigure,
-    Channel,
-    ExileGroup,
-    HostPolicy,
-    Location,
-    MediaOutlet,
-    NotableFigure,
-    Organization,
-    Statistic,
-)
+from .models import ApiKey
 from .models.base import PUBLIC_STATUSES
+from .registry import citing_owners
 
 
 def permission(model, action):
@@ -63,20 +53,8 @@ def published(queryset):
     return queryset.filter(publication_status=Status.PUBLISHED)
 
 
-# Each citing model -> the curated records it is shown within, as (path to it, its model);
-# "" is the record itself. A citation is as visible as that record. A location belongs to an
-# outlet or to an organization, whichever is set.
-CITING_OWNERS = {
-    ExileGroup: [("", ExileGroup)],
-    Statistic: [("", Statistic)],
-    MediaOutlet: [("", MediaOutlet)],
-    Organization: [("", Organization)],
-    HostPolicy: [("", HostPolicy)],
-    Channel: [("media_outlet__", MediaOutlet)],
-    AudienceFigure: [("channel__media_outlet__", MediaOutlet)],
-    Location: [("media_outlet__", MediaOutlet), ("organization__", Organization)],
-    NotableFigure: [("organization__", Organization)],
-}
+# Each citing model -> the resource records it is shown within (resources.registry).
+CITING_OWNERS = citing_owners()
 
 
 def readable_citations(request, models=CITING_OWNERS):

@@ -22,10 +22,8 @@ from .choices import PublicationStatus as Status
 from .errors import Conflict
 from .models import Change, Source
 from .models.base import PUBLIC_STATUSES, CuratedModel
-from .snapshots import SERIALIZERS, cited_source_keys, snapshot
+from .snapshots import cited_source_keys, snapshot
 from .visibility import permission
-
-CURATED_MODELS = tuple(SERIALIZERS)  # in the dataset's loading order
 
 
 @dataclass(frozen=True)
