@@ -17,12 +17,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from rest_framework.exceptions import APIException
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from . import history, workflow
+from . import workflow
 from .choices import ChangeAction, ChangeChannel
+from .editorial import services
+from .editorial.errors import EditorialError
 from .models import (
     ApiKey,
     AudienceFigure,
@@ -65,7 +66,7 @@ class CitationInline(GenericTabularInline):
 
 
 def explain(exc):
-    """An API exception's message(s), as one line for the admin's messages."""
+    """An editorial refusal's message(s), as one line for the admin's messages."""
     detail = exc.detail
     if isinstance(detail, dict):
         return "; ".join(
@@ -78,7 +79,7 @@ def editable(request, record):
     """Whether the user may edit ``record`` now (``workflow.check_editable``)."""
     try:
         workflow.check_editable(record, request.user)
-    except APIException:
+    except EditorialError:
         return False
     return True
 
@@ -151,9 +152,10 @@ class AuditedAdmin(admin.ModelAdmin):
             raise DjangoPermissionDenied
         change = get_object_or_404(Change, pk=change_id)
         try:
-            with transaction.atomic():
-                history.revert(obj, change, user=request.user, channel=ChangeChannel.ADMIN)
-        except APIException as exc:
+            services.revert(
+                record=obj, change=change, user=request.user, channel=ChangeChannel.ADMIN
+            )
+        except EditorialError as exc:
             self.message_user(request, f"Not reverted: {explain(exc)}", messages.ERROR)
         else:
             self.message_user(request, f"Reverted to change #{change.pk}.", messages.SUCCESS)
@@ -194,28 +196,18 @@ class CuratedAdmin(AuditedAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        record = form.instance
-        if record.is_public:
-            try:
-                workflow.refuse_unpublished_references(record)
-            except APIException as exc:
-                raise SaveRefused(explain(exc)) from exc
-        history.record_change(
-            record,
-            action=ChangeAction.UPDATED if change else ChangeAction.CREATED,
-            channel=ChangeChannel.ADMIN,
-            user=request.user,
-        )
+        try:
+            services.record_write(
+                record=form.instance,
+                action=ChangeAction.UPDATED if change else ChangeAction.CREATED,
+                user=request.user,
+                channel=ChangeChannel.ADMIN,
+            )
+        except EditorialError as exc:
+            raise SaveRefused(explain(exc)) from exc
 
     def delete_model(self, request, obj):
-        history.record_change(
-            obj,
-            action=ChangeAction.DELETED,
-            channel=ChangeChannel.ADMIN,
-            user=request.user,
-            deleted=True,
-        )
-        super().delete_model(request, obj)
+        services.delete(record=obj, user=request.user, channel=ChangeChannel.ADMIN)
 
     def delete_queryset(self, request, queryset):
         # The "delete selected" action runs outside a transaction: each deletion and its
@@ -232,19 +224,15 @@ class CuratedAdmin(AuditedAdmin):
             # A fresh queryset: the changelist's may join nullable relations or aggregate,
             # which row locks refuse.
             for record in self.model.objects.select_for_update().filter(pk__in=selected):
-                try:
-                    with transaction.atomic():  # a refused record undoes only itself
-                        done = workflow.apply_transition(
-                            record, transition_name, user=request.user, reason=reason
-                        )
-                        history.record_change(
-                            record,
-                            action=done.action,
-                            channel=ChangeChannel.ADMIN,
-                            user=request.user,
-                            reason=reason,
-                        )
-                except APIException as exc:
+                try:  # a refused record undoes only itself (the service's own transaction)
+                    services.transition(
+                        record=record,
+                        name=transition_name,
+                        user=request.user,
+                        channel=ChangeChannel.ADMIN,
+                        reason=reason,
+                    )
+                except EditorialError as exc:
                     self.message_user(request, f"{record}: {explain(exc)}", messages.ERROR)
                 else:
                     moved += 1
@@ -328,8 +316,12 @@ class NestedRecordAdmin(AuditedAdmin):
                 self.delete_model(request, obj)
 
     def record_owner_change(self, request, record):
-        history.record_change(
-            record, action=ChangeAction.UPDATED, channel=ChangeChannel.ADMIN, user=request.user
+        services.record_write(
+            record=record,
+            action=ChangeAction.UPDATED,
+            user=request.user,
+            channel=ChangeChannel.ADMIN,
+            check_references=False,  # a nested record refers to nothing curated
         )
 
 

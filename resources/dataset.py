@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers as drf_serializers
 
-from . import history
 from .choices import ChangeAction, ChangeChannel, PublicationStatus
+from .editorial import services
 from .models.base import PUBLIC_STATUSES, WORKFLOW_FIELDS
 from .snapshots import SECTIONS as CURATED_SECTIONS
 from .snapshots import writable_fields, write_shape
@@ -171,19 +171,25 @@ def _load_record(serializer_class, record, location, section, report):
         return []
     if instance is not None and instance.publication_status == PublicationStatus.RETRACTED:
         return [(location, "a retracted record cannot be edited")]
+
+    def write():
+        # A new record is created as validated; an existing one gets every field the file
+        # leaves out reset to its default.
+        saved = serializer.update(instance, complete) if instance else serializer.save()
+        _set_workflow(saved, workflow)
+        return saved
+
     try:
-        with transaction.atomic():
-            # A new record is created as validated; an existing one gets every field the
-            # file leaves out reset to its default.
-            saved = serializer.update(instance, complete) if instance else serializer.save()
-            _set_workflow(saved, workflow)
-            history.record_change(
-                saved,
-                action=ChangeAction.CREATED if instance is None else ChangeAction.UPDATED,
-                channel=report.context.channel,
-                user=report.context.user,
-                reason=report.context.reason,
-            )
+        services.save(
+            write=write,
+            action=ChangeAction.CREATED if instance is None else ChangeAction.UPDATED,
+            user=report.context.user,
+            channel=report.context.channel,
+            reason=report.context.reason,
+            # An import restores each record's workflow status as the file gives it (a full
+            # export's drafts stay drafts), and never refused a public record's references.
+            check_references=False,
+        )
     except IntegrityError as exc:
         return [(location, f"violates a data constraint: {exc.__cause__ or exc}".strip())]
     report.count("created" if instance is None else "updated", section)

@@ -40,6 +40,8 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .editorial.errors import EditorialError, NotAllowed, WrongStatus
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -212,6 +214,8 @@ def exception_handler(exc, context):
     Retry-After.
     """
     extensions = {}
+    if isinstance(exc, EditorialError):
+        exc = editorial_problem(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
@@ -248,6 +252,15 @@ def exception_handler(exc, context):
         if response.has_header(header):
             answer[header] = response[header]
     return answer
+
+
+def editorial_problem(exc):
+    """The DRF exception an editorial refusal is answered as (403, 409 or 400)."""
+    if isinstance(exc, NotAllowed):
+        return exceptions.PermissionDenied(exc.detail)
+    if isinstance(exc, WrongStatus):
+        return Conflict(exc.detail)
+    return exceptions.ValidationError(exc.detail)
 
 
 def connection_lost(exc):

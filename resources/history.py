@@ -25,16 +25,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
-from rest_framework.exceptions import ValidationError
 
 from exile_api import read_cache
 
 from .choices import ChangeAction, ChangeChannel
+from .editorial.errors import Refused
 from .models import Change, PendingChange
 from .models.base import PUBLIC_STATUSES, CuratedModel
 from .registry import owning_record
 from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS, snapshot
-from .workflow import refuse_unpublished_references
 
 logger = logging.getLogger(__name__)
 
@@ -190,24 +189,15 @@ def public_view(change, *, reads_drafts):
     return {"record": snapshot_data, "changes": changes, "user": username}
 
 
-def revert(record, change, *, user, channel):
+def restore(record, change):
     """Write ``change``'s snapshot back into ``record`` (content only: the workflow status
-    stays), through the API's serializer and its validation; record it as a revert."""
+    stays), through the API's serializer and its validation. Raises Refused."""
     if change.object_id != record.pk or change.content_type.model_class() is not type(record):
-        raise ValidationError({"change": ["This change belongs to another record."]})
+        raise Refused({"change": ["This change belongs to another record."]})
     if change.snapshot is None:
-        raise ValidationError({"change": ["This change deleted the record: nothing to restore."]})
+        raise Refused({"change": ["This change deleted the record: nothing to restore."]})
     data = {k: v for k, v in change.snapshot.items() if k not in SNAPSHOT_WORKFLOW_FIELDS}
     serializer = SERIALIZERS[type(record)](record, data=data)
-    serializer.is_valid(raise_exception=True)
-    with transaction.atomic():
-        serializer.save()
-        if record.is_public:  # it may not come to cite what is no longer public
-            refuse_unpublished_references(record)
-        return record_change(
-            record,
-            action=ChangeAction.REVERTED,
-            channel=channel,
-            user=user,
-            reason=f"Reverted to change #{change.pk}.",
-        )
+    if not serializer.is_valid():
+        raise Refused(serializer.errors)
+    serializer.save()

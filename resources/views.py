@@ -23,10 +23,12 @@ from rest_framework.views import APIView
 from . import filters, querysets
 from .choices import ChangeAction, ChangeChannel, HealthState
 from .conditional import ConditionalRequestsMixin
-from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS
+from .editorial import services
+from .editorial.errors import EditorialError
+from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS, editorial_problem
 from .exports import CSVExportMixin, CSVRenderer
 from .filters import IsoDateField
-from .history import PUBLIC_CHANGES, public_view, record_change, visible_changes
+from .history import PUBLIC_CHANGES, public_view, visible_changes
 from .models import Change, Citation, Country, Source
 from .pagination import large_page, whole_number
 from .profiles import country_profile
@@ -56,7 +58,7 @@ from .serializers import (
 from .sql_json import record_json
 from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
 from .visibility import readable_citations, reads_drafts, visible
-from .workflow import apply_transition, check_editable, refuse_unpublished_references
+from .workflow import check_editable
 
 MAX_SEARCH_HITS = 100
 # A misspelt or unsupported query parameter: refused, never ignored.
@@ -126,18 +128,27 @@ class EditorialMixin:
         # By method, not action: OPTIONS describes a PUT by replaying it (DRF's metadata),
         # and should offer it only to those who may make it.
         if self.request.method in ("PUT", "PATCH"):
-            check_editable(record, self.request.user)
+            try:
+                check_editable(record, self.request.user)
+            except EditorialError as exc:
+                # As DRF's own exception: its OPTIONS metadata leaves out the methods whose
+                # replay raises one, and must not fail on ours.
+                raise editorial_problem(exc) from exc
         return record
 
     def perform_create(self, serializer):
-        record = serializer.save()
-        self.record_change(record, ChangeAction.CREATED)
+        self.save_record(serializer, ChangeAction.CREATED)
 
     def perform_update(self, serializer):
-        record = serializer.save()
-        if record.is_public:
-            refuse_unpublished_references(record)
-        self.record_change(record, ChangeAction.UPDATED)
+        self.save_record(serializer, ChangeAction.UPDATED)
+
+    def save_record(self, serializer, action_name):
+        services.save(
+            write=serializer.save,
+            action=action_name,
+            user=self.request.user,
+            channel=ChangeChannel.API,
+        )
 
     def destroy(self, request, *args, **kwargs):
         """DELETE retracts: the record stays public, marked retracted with reason and date.
@@ -176,10 +187,13 @@ class EditorialMixin:
 
     def move(self, transition_name, reason):
         record = self.get_object()
-        transition = apply_transition(
-            record, transition_name, user=self.request.user, reason=reason
+        services.transition(
+            record=record,
+            name=transition_name,
+            user=self.request.user,
+            channel=ChangeChannel.API,
+            reason=reason,
         )
-        self.record_change(record, transition.action, reason=reason or "")
         return Response(self.get_serializer(record).data)
 
     def reason_from_body(self):
@@ -191,15 +205,6 @@ class EditorialMixin:
         serializer = ReasonSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data.get("reason", "")
-
-    def record_change(self, record, action_name, reason=""):
-        record_change(
-            record,
-            action=action_name,
-            channel=ChangeChannel.API,
-            user=self.request.user,
-            reason=reason,
-        )
 
     @extend_schema(parameters=PAGE_PARAMETERS, responses=ChangeHistorySerializer)
     @action(detail=True, methods=["get"])

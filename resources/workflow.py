@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
+from rest_framework.exceptions import ErrorDetail
 
 from .choices import ChangeAction
 from .choices import PublicationStatus as Status
-from .errors import Conflict
+from .editorial.errors import NotAllowed, Refused, WrongStatus
 from .models import Change, Source
 from .models.base import PUBLIC_STATUSES, CuratedModel
 from .snapshots import cited_source_keys, snapshot
@@ -89,19 +89,20 @@ TRANSITIONS = {
 
 
 def apply_transition(record, name, *, user, reason=""):
-    """Move ``record`` along transition ``name``; saves it. Raises a 403, 409 or 400."""
+    """Move ``record`` along transition ``name``; saves it. Raises NotAllowed, WrongStatus or
+    Refused."""
     transition = TRANSITIONS[name]
     if not user.has_perm(permission(type(record), transition.right)):
-        raise PermissionDenied(f"You may not {name} {type(record)._meta.verbose_name_plural}.")
+        raise NotAllowed(f"You may not {name} {type(record)._meta.verbose_name_plural}.")
     if record.publication_status not in transition.sources:
         allowed = " or ".join(ONE_RECORD_IN[status] for status in transition.sources)
-        raise Conflict(
+        raise WrongStatus(
             f"Only {allowed} can be {transition.past}; this one is "
             f"{Status(record.publication_status).label}."
         )
     reason = (reason or "").strip()
     if name == "retract" and not reason:
-        raise ValidationError({"reason": ["Say why the record is retracted."]})
+        raise Refused({"reason": [ErrorDetail("Say why the record is retracted.", "invalid")]})
     if transition.target == Status.PUBLISHED:
         refuse_own_work(record, user)
         refuse_unpublished_references(record)
@@ -132,7 +133,7 @@ def refuse_own_work(record, user):
     last_edit = history.filter(action__in=AUTHORED).values("user_id")[:1]
     authors = {row["user_id"] for row in [*last_submit, *last_edit]}
     if user.pk in authors:
-        raise PermissionDenied(
+        raise NotAllowed(
             "Publishing takes a second person: you submitted or last edited this record. "
             "Ask another reviewer to publish it."
         )
@@ -142,11 +143,11 @@ def check_editable(record, user):
     """Editors edit drafts and records in review; published ones take a reviewer; retracted
     ones are frozen."""
     if record.publication_status == Status.RETRACTED:
-        raise Conflict("A retracted record cannot be edited.")
+        raise WrongStatus("A retracted record cannot be edited.")
     if record.publication_status == Status.PUBLISHED and not user.has_perm(
         permission(type(record), "publish")
     ):
-        raise PermissionDenied("Editing a published record takes a reviewer.")
+        raise NotAllowed("Editing a published record takes a reviewer.")
 
 
 def refuse_unpublished_references(record):
@@ -181,4 +182,4 @@ def refuse_unpublished_references(record):
             )
         ]
     if errors:
-        raise ValidationError(errors)
+        raise Refused(errors)
