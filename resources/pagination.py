@@ -1,5 +1,6 @@
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+
+from .params import whole_number
 
 # A page of more records than this is a costly read (resources.throttling): twice a list's
 # default page (50) and the changes feed's default page, so that clients who keep to the
@@ -74,20 +75,3 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         }
         properties["results"]["description"] = "The records of this page."
         return envelope
-
-
-def whole_number(request, name, *, minimum, maximum=None):
-    """The query parameter ``name`` as a whole number in [minimum, maximum]; a 400 naming it.
-
-    ASCII digits only, and not too many: str.isdigit() alone takes "²" (which int() rejects),
-    int() takes "٣", " 5", "+5" and "1_0", and fails on 4,301 digits.
-    """
-    raw = request.query_params[name]
-    digits = len(str(maximum)) if maximum is not None else 18
-    if raw.isascii() and raw.isdigit() and len(raw) <= digits:
-        value = int(raw)
-        if value >= minimum and (maximum is None or value <= maximum):
-            return value
-    if maximum is None:
-        raise ValidationError({name: [f"A whole number, at least {minimum}."]})
-    raise ValidationError({name: [f"A whole number from {minimum} to {maximum}."]})

@@ -1,7 +1,6 @@
 """One ViewSet per resource. Their docstrings are the public API documentation."""
 
 import orjson
-from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
@@ -27,10 +26,16 @@ from .editorial import services
 from .editorial.errors import EditorialError
 from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS, editorial_problem
 from .exports import CSVExportMixin, CSVRenderer
-from .filters import IsoDateField
 from .history import PUBLIC_CHANGES, public_view, visible_changes
 from .models import Change, Citation, Country, Source
-from .pagination import large_page, whole_number
+from .pagination import large_page
+from .params import (
+    choice_list_param,
+    date_param,
+    flag_param,
+    refuse_unknown,
+    whole_number_param,
+)
 from .profiles import country_profile
 from .registry import CURATED_MODELS, RECORD_TYPES, citable_querysets
 from .routes import DETAIL_ROUTES, record_url
@@ -62,7 +67,6 @@ from .workflow import check_editable
 
 MAX_SEARCH_HITS = 100
 # A misspelt or unsupported query parameter: refused, never ignored.
-UNKNOWN_PARAMETER = ErrorDetail("Unknown parameter.", "unknown_parameter")
 SUMMARY_NOTE = (
     "Each group holds figures of one metric, unit and measure, all historical or all recent, as "
     "different sources reported "
@@ -154,9 +158,7 @@ class EditorialMixin:
         """DELETE retracts: the record stays public, marked retracted with reason and date.
         The reason comes in the body, as the description says (``?reason=`` is refused, with
         any other query parameter: a reason left in the URL would be lost without a word)."""
-        unknown = sorted(set(request.query_params) - {"format", "lang"})
-        if unknown:
-            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+        refuse_unknown(request, {"format", "lang"})
         return self.move("retract", self.reason_from_body())
 
     @extend_schema(request=ReasonSerializer)
@@ -212,9 +214,7 @@ class EditorialMixin:
         """Every change to the record, oldest first: who (editors only), when, through what,
         what changed (old and new values) and the record after it. Readers of published
         records see its public life: from its publication on."""
-        unknown = sorted(set(request.query_params) - {"limit", "offset", "lang", "format"})
-        if unknown:
-            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+        refuse_unknown(request, {"limit", "offset", "lang", "format"})
         record = self.get_object()
         model = type(record)
         changes = Change.objects.filter(
@@ -333,17 +333,14 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
         """A misspelt filter (destinaton=GE) is a 400, not a list of everything. ``allowed``:
         the parameters taken besides the filters (default: those of every list)."""
         allowed = self.LIST_PARAMETERS if allowed is None else allowed
-        known = set(allowed) | {"format"} | set(self.filterset_class.base_filters)
-        unknown = sorted(set(request.query_params) - known)
-        if unknown:
-            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+        refuse_unknown(request, {*allowed, "format", *self.filterset_class.base_filters})
 
     brief = None  # whether the brief form was asked for; None: read it from the request
 
     def get_serializer_class(self):
         brief = self.brief
         if brief is None:
-            brief = self.action in ("list", "retrieve") and self._flag("brief")
+            brief = self.action in ("list", "retrieve") and flag_param(self.request, "brief")
         if brief:
             return BRIEF_SERIALIZERS[self.get_queryset().model]
         return super().get_serializer_class()
@@ -355,7 +352,7 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
         if keep or drop:
             # brief, fields and omit each narrow the record: fields and omit name fields of
             # the full form, and one the brief form lacks is simply not there.
-            brief = self.action in ("list", "retrieve") and self._flag("brief")
+            brief = self.action in ("list", "retrieve") and flag_param(self.request, "brief")
             model = self.get_queryset().model
             hidden = getattr(model, "SENSITIVE_FIELDS", ())
             select_fields(
@@ -385,12 +382,6 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
             raise ValidationError({param: ["Give field names, or leave the parameter out."]})
         return names
 
-    def _flag(self, param):
-        value = self.request.query_params.get(param, "false").lower()
-        if value not in ("true", "false", "1", "0"):
-            raise ValidationError({param: ["Must be true or false."]})
-        return value in ("true", "1")
-
 
 def select_fields(serializer, *, keep, drop, known=None, hidden=()):
     """Narrow ``serializer`` to the ``keep`` fields (all if empty) minus the ``drop`` ones.
@@ -414,30 +405,6 @@ def select_fields(serializer, *, keep, drop, known=None, hidden=()):
     for name in list(serializer.fields):
         if (keep and name not in keep) or name in drop:
             serializer.fields.pop(name)
-
-
-def date_param(request, name):
-    """An optional YYYY-MM-DD query parameter; a 400 naming it when malformed or empty (an
-    empty ``as_of=`` is not "today": the client meant a date and sent none)."""
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    try:
-        return IsoDateField().clean(value)
-    except forms.ValidationError:
-        raise ValidationError({name: ["Enter a date as YYYY-MM-DD."]}) from None
-
-
-def choice_list_param(request, name, choices, default):
-    """A comma-separated list of values from ``choices``; a 400 naming any other value."""
-    raw = request.query_params.get(name)
-    if not raw:
-        return list(default)
-    values = list(dict.fromkeys(v.strip() for v in raw.split(",") if v.strip()))
-    unknown = [value for value in values if value not in choices]
-    if unknown or not values:
-        raise ValidationError({name: [f"Choose from {', '.join(choices)}."]})
-    return values
 
 
 @crud_docs(
@@ -697,9 +664,7 @@ class ChangesView(APIView):
         responses=ChangesPageSerializer,
     )
     def get(self, request):
-        unknown = sorted(set(request.query_params) - {"since", "limit", "type", "format"})
-        if unknown:
-            raise ValidationError({name: [UNKNOWN_PARAMETER] for name in unknown})
+        refuse_unknown(request, {"since", "limit", "type", "format"})
         since = whole_number_param(request, "since", default=0, maximum=2**63 - 1)
         limit = whole_number_param(request, "limit", default=100, minimum=1, maximum=self.MAX_LIMIT)
         types = {RECORD_TYPES[m]: m for m in CURATED_MODELS}
@@ -735,13 +700,6 @@ class ChangesView(APIView):
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
             response["Link"] = f'<{next_url}>; rel="next"'
         return response
-
-
-def whole_number_param(request, name, *, default, minimum=0, maximum):
-    """An optional whole-number query parameter in [minimum, maximum]; a 400 naming it."""
-    if name not in request.query_params:
-        return default
-    return whole_number(request, name, minimum=minimum, maximum=maximum)
 
 
 class SearchView(LanguageMixin, APIView):
