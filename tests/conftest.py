@@ -6,6 +6,14 @@ from tests.factories import make_source
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Passwords hashed with one round of MD5, not a million of PBKDF2: each user the fixtures
+    create cost half a second of CPU, most of the suite's time. Tests check who may log in,
+    not how long a stolen hash resists; production keeps Django's default hashers."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def no_rate_limits(settings):
     """Rate limits and the cap on costly reads at once off, so that a test's many requests are
     not throttled and query counts measure the views alone; tests/test_limits.py and
