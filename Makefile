@@ -24,7 +24,8 @@ endif
 
 help:
 	@echo "make run    set up everything (venv, PostgreSQL, migrations, seed data) and serve on http://$(HOST):$(PORT)"
-	@echo "make test   set up the same and run the whole test suite"
+	@echo "make test   set up the same and run the test suite, on every core"
+	@echo "make test-servers  the tests that start servers of their own (gunicorn, schemathesis)"
 	@echo "make lint   ruff lint and format check"
 	@echo "make replica-test  reads on a streaming replica, writes on the primary (own clusters)"
 	@echo "make faults  kill PostgreSQL under load: only 2xx or 503 problems, recovery, no lost write"
@@ -58,8 +59,18 @@ run: seed
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite on every core (pytest-xdist, a test database per worker), without the tests that
+# start servers of their own: `make test-servers` runs those, one at a time, as CI's next step.
+# PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
 test: venv db
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not server"
+
+# gunicorn and schemathesis against their own databases (tests/test_fuzz.py,
+# tests/test_read_cache.py's across-processes test): a minute, mostly the fuzzer.
+.PHONY: test-servers
+test-servers: venv db
+	$(BIN)/python -m pytest -m server
 
 # A throw-away primary and streaming standby of its own (scripts/replica_test.sh); the local
 # cluster and DATABASE_URL are not used.

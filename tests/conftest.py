@@ -1,8 +1,44 @@
+from collections import defaultdict
+from io import StringIO
+
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.management import call_command
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from tests.factories import make_source
+
+
+def pytest_collection_modifyitems(items):
+    """Refuse a module that mixes tests of the seeded database (``seeded``) with tests that use
+    the database without it: those would see the seed too (``seed_loaded``)."""
+    modules = defaultdict(list)
+    for item in items:
+        modules[item.nodeid.split("::")[0]].append(item)
+    for module, tests in modules.items():
+        names = [set(getattr(test, "fixturenames", ())) for test in tests]
+        if not any("seed_loaded" in used for used in names):
+            continue
+        unseeded = [
+            test.nodeid
+            for test, used in zip(tests, names, strict=True)
+            if "seed_loaded" not in used
+            and (used & {"db", "transactional_db"} or test.get_closest_marker("django_db"))
+        ]
+        if unseeded:
+            raise pytest.UsageError(
+                f"{module} loads the seed once for all its tests (seeded), yet these use the "
+                f"database without it: move them to a module of their own: {unseeded}"
+            )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Passwords hashed with one round of MD5, not a million of PBKDF2: each user the fixtures
+    create cost half a second of CPU, most of the suite's time. Tests check who may log in,
+    not how long a stolen hash resists; production keeps Django's default hashers."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -86,3 +122,26 @@ def reader_client(db):
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture(scope="module")
+def seed_loaded(django_db_setup, django_db_blocker):
+    """`manage.py load_seed`, once for a whole test module (per xdist worker), in a transaction
+    that every test's own nests in as a savepoint and that rolls back after the module's last
+    test: Django's ``setUpTestData``. Loading takes a second; a module of seeded tests took a
+    second a test. Every test of the module sees the seed, so a module uses it only if all its
+    database tests want it (``pytest_collection_modifyitems`` checks)."""
+    with django_db_blocker.unblock():
+        seeding = transaction.atomic()
+        seeding.__enter__()
+        call_command("load_seed", stdout=StringIO())
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        seeding.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded(seed_loaded, db):
+    """The database after `manage.py load_seed` (resources/data/seed.yaml); what the test
+    writes is rolled back after it, as always."""

@@ -65,6 +65,7 @@ def run_in_own_process_group(command, *, env):
     return process.returncode, output
 
 
+@pytest.mark.server
 def test_fuzz_every_operation_finds_no_failure():
     env = os.environ | {
         "FUZZ_MAX_EXAMPLES": "3",

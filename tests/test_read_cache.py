@@ -619,6 +619,7 @@ def gunicorn(tmp_path):
             process.wait()
 
 
+@pytest.mark.server
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_write_in_one_process_is_in_the_next_read_of_another(gunicorn, editor, source):
     statistic = make_statistic(source, value=25000)
