@@ -51,6 +51,9 @@ class JSONAgg(OrderableAggMixin, Aggregate):
     """``json_agg``: a JSON array, in the order asked for (jsonb_agg would reorder keys)."""
 
     function = "JSON_AGG"
+    # With the ORDER BY that OrderableAggMixin compiles: Aggregate's own template leaves it
+    # out, and the array would follow the rows' physical order.
+    template = "%(function)s(%(distinct)s%(expressions)s %(order_by)s)"
     output_field = JSONField()
 
 
