@@ -12,7 +12,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from exile_api import read_cache
 from exile_api.db_routers import pinned_to_primary
-from resources import history
+from resources.editorial import history
 from resources.errors import problem_response
 from resources.throttling import client_address
 
@@ -223,11 +223,11 @@ def stream_with(content, variable, value):
 
 
 class OutsideChangesMiddleware:
-    """Before any API or admin request, record the changes made in the database outside the
-    app (``resources.history.record_outside_changes``): the history, the changes feed and the
-    read cache's version then know of them before this request reads anything. One cheap
-    query when there are none. HISTORY_RECORDS_OUTSIDE_CHANGES=False leaves them noted but
-    unrecorded (the test suite's factories write through the ORM)."""
+    """Before any API or admin request, record the changes made in the database outside the app
+    (``resources.editorial.history.record_outside_changes``): the history, the changes feed and the
+    read cache's version then know of them before this request reads anything. One cheap query when
+    there are none. HISTORY_RECORDS_OUTSIDE_CHANGES=False leaves them noted but unrecorded (the test
+    suite's factories write through the ORM)."""
 
     PATHS = ("/api/", "/admin/")
 

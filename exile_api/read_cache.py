@@ -7,15 +7,15 @@ every worker and every app server sees. The key is everything that picks the res
 and host (bodies hold absolute URLs), path, the whole query string, Accept, Accept-Language,
 the language cookie, and today's date (``current=true`` and the country profile depend on it).
 
-Correctness is by version, not by deleting entries. PostgreSQL holds the current version (the
-one row of resources_publicversion): a new unique value, written in the same transaction as
-every change the public can see (``resources.history.record_change``; a draft's changes leave
-it alone) and after every ``migrate`` (a deploy). Each entry holds the version it was computed
-under, read before computing it, so a write that commits meanwhile makes it useless. As the
-version lives in the database, a write never depends on the cache: with the cache down
-(Redis stopped), writes succeed, reads bypass the cache, and entries stored before the outage
-are stale the moment a change commits, whether the cache saw it or not. READ_CACHE_SECONDS
-bounds an entry's life only as a backstop; 0 turns the cache off.
+Correctness is by version, not by deleting entries. PostgreSQL holds the current version (the one
+row of resources_publicversion): a new unique value, written in the same transaction as every change
+the public can see (``resources.editorial.history.record_change``; a draft's changes leave it alone)
+and after every ``migrate`` (a deploy). Each entry holds the version it was computed under, read
+before computing it, so a write that commits meanwhile makes it useless. As the version lives in the
+database, a write never depends on the cache: with the cache down (Redis stopped), writes succeed,
+reads bypass the cache, and entries stored before the outage are stale the moment a change commits,
+whether the cache saw it or not. READ_CACHE_SECONDS bounds an entry's life only as a backstop; 0
+turns the cache off.
 
 Only what is the same for everyone is stored: a GET's 200, not streamed (CSV), no cookies,
 marked ``public`` by ApiCacheHeadersMiddleware (so never what an authenticated client read),
@@ -69,7 +69,7 @@ def current_version():
 
 def current_state():
     """The version, and whether changes made outside the app wait to be recorded
-    (``resources.history.record_outside_changes``): one query for both."""
+    (``resources.editorial.history.record_outside_changes``): one query for both."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT value FROM resources_publicversion),"

@@ -20,9 +20,8 @@ from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from . import workflow
 from .choices import ChangeAction, ChangeChannel
-from .editorial import services
+from .editorial import services, workflow
 from .editorial.errors import EditorialError
 from .models import (
     ApiKey,
@@ -97,8 +96,8 @@ class SaveRefused(Exception):
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Admin of a record whose changes are kept (``resources.history``): its "History" page
-    lists them, with a revert button on each earlier version, and a save that the workflow
+    """Admin of a record whose changes are kept (``resources.editorial.history``): its "History"
+    page lists them, with a revert button on each earlier version, and a save that the workflow
     refuses is undone whole, with a message."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -165,7 +164,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 class CuratedAdmin(AuditedAdmin):
     """Admin of a curated record: its editorial status read-only (the list's actions move it),
-    editing as ``resources.workflow`` allows, and hard deletion for superusers only."""
+    editing as ``resources.editorial.workflow`` allows, and hard deletion for superusers only."""
 
     actions = ["submit", "return_to_draft", "publish", "retract"]
     formfield_overrides = URL_FORM_FIELDS

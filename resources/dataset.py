@@ -1,10 +1,11 @@
 """Loading a whole dataset (the seed file) into the database, all-or-nothing and idempotent,
 and exporting the database as such a dataset.
 
-Records are keyed by their slugs, written in the API's write shape (``resources.snapshots``)
-and validated by the API's own serializers, so a file can never hold what the API would
-refuse. A record whose stored state already matches the file is left untouched, so loading
-twice changes nothing. Every record created or changed gets its entry in the change history.
+Records are keyed by their slugs, written in the API's write shape
+(``resources.editorial.snapshots``) and validated by the API's own serializers, so a file can never
+hold what the API would refuse. A record whose stored state already matches the file is left
+untouched, so loading twice changes nothing. Every record created or changed gets its entry in the
+change history.
 
 Two exports: the public one (the default) holds the published records only, without sensitive
 fields or workflow status; the full one (``full=True``, a backup) holds every record with its
@@ -26,9 +27,9 @@ from rest_framework import serializers as drf_serializers
 
 from .choices import ChangeAction, ChangeChannel, PublicationStatus
 from .editorial import services
+from .editorial.snapshots import SECTIONS as CURATED_SECTIONS
+from .editorial.snapshots import writable_fields, write_shape
 from .models.base import PUBLIC_STATUSES, WORKFLOW_FIELDS
-from .snapshots import SECTIONS as CURATED_SECTIONS
-from .snapshots import writable_fields, write_shape
 
 SEED_FILE = Path(__file__).resolve().parent / "data" / "seed.yaml"
 

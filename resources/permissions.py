@@ -1,4 +1,4 @@
-"""Who may do what through the API. ``resources.workflow`` holds the editorial rules."""
+"""Who may do what through the API. ``resources.editorial.workflow`` holds the editorial rules."""
 
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissionsOrAnonReadOnly
 

@@ -713,8 +713,8 @@ def typed_changes(result, generator, request, public):
     status) and whose ``changes`` map each field to its old and new value."""
     # Imported here: the registry of record types imports the serializers, which import this
     # module's neighbours.
+    from .editorial.snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS
     from .registry import RECORD_TYPES
-    from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS
 
     schemas = result["components"]["schemas"]
     change = schemas.get("Change")

@@ -24,9 +24,10 @@ from .choices import ChangeAction, ChangeChannel, HealthState
 from .conditional import ConditionalRequestsMixin
 from .editorial import services
 from .editorial.errors import EditorialError
+from .editorial.history import PUBLIC_CHANGES, public_view, visible_changes
+from .editorial.workflow import check_editable
 from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS, editorial_problem
 from .exports import CSVExportMixin, CSVRenderer
-from .history import PUBLIC_CHANGES, public_view, visible_changes
 from .models import Change, Citation, Country, Source
 from .pagination import large_page
 from .params import (
@@ -63,7 +64,6 @@ from .serializers import (
 from .sql_json import record_json
 from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
 from .visibility import readable_citations, reads_drafts, visible
-from .workflow import check_editable
 
 MAX_SEARCH_HITS = 100
 # A misspelt or unsupported query parameter: refused, never ignored.
@@ -121,7 +121,7 @@ class EditorialMixin:
     Reads show what ``resources.visibility`` lets the client see (a draft is a 404 to others).
     Writes create drafts and are kept in the record's history; editing a published record
     takes a reviewer, a retracted one cannot be edited (409). DELETE retracts. Actions move
-    records on (``resources.workflow``); ``history/`` lists a record's changes.
+    records on (``resources.editorial.workflow``); ``history/`` lists a record's changes.
     """
 
     def get_queryset(self):

@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
-from resources import history
+from resources.editorial import history
 from resources.models import (
     ApiKey,
     AudienceFigure,

@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from resources import history
+from resources.editorial import history
+from resources.editorial.snapshots import snapshot
 from resources.models import Change, Channel, Citation, ExileGroup, MediaOutlet, Statistic
-from resources.snapshots import snapshot
 from tests.factories import (
     make_exile_group,
     make_media_outlet,

@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from resources import history
 from resources.dataset import SEED_FILE
+from resources.editorial import history
+from resources.editorial.snapshots import snapshot
 from resources.models import (
     Change,
     ExileGroup,
@@ -22,7 +23,6 @@ from resources.models import (
     Source,
     Statistic,
 )
-from resources.snapshots import snapshot
 from tests.factories import make_organization, make_statistic
 from tests.problems import detail, field_errors
 

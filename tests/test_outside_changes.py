@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from resources import history
+from resources.editorial import history
 from resources.models import Change, Channel, PendingChange, Statistic
 from tests.factories import make_media_outlet, make_policy, make_statistic
 

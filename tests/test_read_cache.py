@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 
 from exile_api import read_cache
 from resources.choices import ChangeAction, ChangeChannel
-from resources.history import record_change
+from resources.editorial.history import record_change
 from resources.models import ApiKey
 from tests.factories import make_statistic
 

@@ -6,7 +6,8 @@ from django.apps import apps
 from django.contrib.contenttypes.fields import GenericRelation
 from django.urls import reverse
 
-from resources import registry, snapshots
+from resources import registry
+from resources.editorial import snapshots
 from resources.models.base import CuratedModel
 from resources.urls import VIEWSETS
 

@@ -13,11 +13,11 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
-from .. import history
 from ..choices import ChangeAction
 from ..models import Change
 from ..models.base import CuratedModel
-from ..workflow import Transition, apply_transition, refuse_unpublished_references
+from . import history
+from .workflow import Transition, apply_transition, refuse_unpublished_references
 
 Record = TypeVar("Record", bound=CuratedModel)
 User = AbstractBaseUser | AnonymousUser | None

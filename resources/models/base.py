@@ -67,7 +67,7 @@ class TimestampedModel(models.Model):
 class CuratedModel(models.Model):
     """A record editors curate: it goes draft -> in review -> published -> retracted.
 
-    Only published and retracted records are public (``resources.workflow`` says who sees
+    Only published and retracted records are public (``resources.editorial.workflow`` says who sees
     what and who may move a record on). Retracted records are never deleted: they stay, with
     the reason and date, so that whoever relied on them learns they were withdrawn.
     Nested records (channels, locations, citations, ...) share their parent's status.

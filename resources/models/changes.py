@@ -9,11 +9,10 @@ class Change(models.Model):
     """One change to one curated record: who made it, when, through what, and the record as
     it stood afterwards, with the fields that changed (old and new values).
 
-    Rows are only ever added (``resources.history`` writes them, in the same transaction as
-    the change). Their ids are the changes feed's cursor: rows are numbered in commit order
-    (see ``history.record_change``), so a client that stored the last id it saw misses none.
-    The record is referred to by type and id, not by a foreign key: its history outlives it.
-    """
+    Rows are only ever added (``resources.editorial.history`` writes them, in the same transaction
+    as the change). Their ids are the changes feed's cursor: rows are numbered in commit order (see
+    ``history.record_change``), so a client that stored the last id it saw misses none. The record
+    is referred to by type and id, not by a foreign key: its history outlives it."""
 
     id = models.BigAutoField(primary_key=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True, help_text="When it was made.")

@@ -17,13 +17,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail
 
-from .choices import ChangeAction
-from .choices import PublicationStatus as Status
-from .editorial.errors import NotAllowed, Refused, WrongStatus
-from .models import Change, Source
-from .models.base import PUBLIC_STATUSES, CuratedModel
+from ..choices import ChangeAction
+from ..choices import PublicationStatus as Status
+from ..models import Change, Source
+from ..models.base import PUBLIC_STATUSES, CuratedModel
+from ..visibility import permission
+from .errors import NotAllowed, Refused, WrongStatus
 from .snapshots import cited_source_keys, snapshot
-from .visibility import permission
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from operator import attrgetter
 
 from rest_framework import serializers as drf_serializers
 
-from . import querysets
-from .models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
-from .registry import CURATED
-from .serializers import (
+from .. import querysets
+from ..models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
+from ..registry import CURATED
+from ..serializers import (
     ExileGroupSerializer,
     HostPolicySerializer,
     MediaOutletSerializer,

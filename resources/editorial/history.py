@@ -3,7 +3,7 @@
 Every write path (the API, the admin, dataset imports, management commands) calls
 ``record_change`` after writing a record and its nested lists, inside the same transaction: the
 change is kept if and only if the write is. Each change holds the record's snapshot (its write
-shape, ``resources.snapshots``) and the fields that differ from the previous snapshot.
+shape, ``resources.editorial.snapshots``) and the fields that differ from the previous snapshot.
 
 Writes made outside the app (a shell's ``QuerySet.update()``, plain SQL) are caught by the
 database itself: a trigger on every curated table notes each written record
@@ -28,11 +28,11 @@ from django.db.models.expressions import RawSQL
 
 from exile_api import read_cache
 
-from .choices import ChangeAction, ChangeChannel
-from .editorial.errors import Refused
-from .models import Change, PendingChange
-from .models.base import PUBLIC_STATUSES, CuratedModel
-from .registry import owning_record
+from ..choices import ChangeAction, ChangeChannel
+from ..models import Change, PendingChange
+from ..models.base import PUBLIC_STATUSES, CuratedModel
+from ..registry import owning_record
+from .errors import Refused
 from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS, snapshot
 
 logger = logging.getLogger(__name__)
