@@ -320,7 +320,9 @@ class NestedRecordAdmin(AuditedAdmin):
             action=ChangeAction.UPDATED,
             user=request.user,
             channel=ChangeChannel.ADMIN,
-            check_references=False,  # a nested record refers to nothing curated
+            # As before: a nested record's own page does not check its record's references
+            # (a citation of an unpublished source added here is not refused).
+            check_references=False,
         )
 
 

@@ -287,8 +287,6 @@ class ExileGroupFilterSet(CuratedFilterSet):
 
 
 class SourceFilterSet(CuratedFilterSet):
-    CITING_TYPES = CITING_TYPES  # resources.registry
-
     kind = ChoicesFilter(choices=SourceKind.choices, help_text="Kind(s) of work.")
     year = YearFilter(
         method="filter_year", help_text="Published in this year (by year or publication date)."
@@ -307,7 +305,7 @@ class SourceFilterSet(CuratedFilterSet):
         return queryset.filter(Q(year=value) | Q(published_on__year=value))
 
     def filter_cited_by(self, queryset, name, value):
-        model = self.CITING_TYPES[value]
+        model = CITING_TYPES[value]
         citations = Citation.objects.filter(
             readable_citations(self.request, [model]), source=OuterRef("pk")
         )

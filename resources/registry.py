@@ -7,7 +7,7 @@ Adding a resource type: its model, its spec below, its serializer, its filterset
 viewset; ``tests/test_registry.py`` fails while a spec is incomplete.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from operator import attrgetter
 
 from django.db import models
@@ -69,7 +69,17 @@ class NestedSpec:
 
     model: type[models.Model]
     owners: tuple[str, ...]
-    owner_models: tuple[type[models.Model], ...] = field(default=())
+
+    @property
+    def owner_models(self) -> tuple[type[models.Model], ...]:
+        """The model at the end of each path in ``owners``."""
+        found = []
+        for path in self.owners:
+            model = self.model
+            for name in path.split("."):
+                model = model._meta.get_field(name).related_model
+            found.append(model)
+        return tuple(found)
 
 
 RESOURCES: tuple[ResourceSpec, ...] = (
@@ -149,10 +159,10 @@ RESOURCES: tuple[ResourceSpec, ...] = (
 )
 
 NESTED: tuple[NestedSpec, ...] = (
-    NestedSpec(Channel, ("media_outlet",), (MediaOutlet,)),
-    NestedSpec(AudienceFigure, ("channel.media_outlet",), (MediaOutlet,)),
-    NestedSpec(Location, ("media_outlet", "organization"), (MediaOutlet, Organization)),
-    NestedSpec(NotableFigure, ("organization",), (Organization,)),
+    NestedSpec(Channel, ("media_outlet",)),
+    NestedSpec(AudienceFigure, ("channel.media_outlet",)),
+    NestedSpec(Location, ("media_outlet", "organization")),
+    NestedSpec(NotableFigure, ("organization",)),
 )
 
 SPECS: dict[type[models.Model], ResourceSpec] = {spec.model: spec for spec in RESOURCES}
@@ -172,10 +182,6 @@ CITING_TYPES: dict[str, type[models.Model]] = {
 }
 # model -> type name, and back.
 RECORD_TYPES: dict[type[models.Model], str] = {spec.model: spec.type_name for spec in RESOURCES}
-
-
-def spec_of(model: type[models.Model]) -> ResourceSpec:
-    return SPECS[model]
 
 
 def owning_record(obj: models.Model) -> models.Model | None:
