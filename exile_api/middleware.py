@@ -12,9 +12,9 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from exile_api import read_cache
 from exile_api.db_routers import pinned_to_primary
+from resources.api.errors import problem_response
+from resources.api.throttling import client_address
 from resources.editorial import history
-from resources.errors import problem_response
-from resources.throttling import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class ApiCacheHeadersMiddleware:
 
 class RateLimitHeadersMiddleware:
     """X-RateLimit-Limit, -Remaining and -Reset (a Unix time, in seconds) on every response
-    the rate limits counted (resources.throttling leaves the figures on the request).
+    the rate limits counted (resources.api.throttling leaves the figures on the request).
     X-RateLimit-* rather than the IETF draft's RateLimit fields: the draft's syntax changed
     between revisions, and these, with GitHub's meaning, are what client libraries read.
 

@@ -232,7 +232,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The client's address as the rate limits see it (NUM_PROXIES decides whom to believe).
-AXES_CLIENT_IP_CALLABLE = "resources.throttling.client_address"
+AXES_CLIENT_IP_CALLABLE = "resources.api.throttling.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -270,7 +270,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MAX_REQUEST_BODY_BYTES = int(os.environ.get("MAX_REQUEST_BODY_BYTES", str(1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 # JSON bodies nested deeper are refused (400) as they are read: none the API takes nests past
-# 7 levels, and deep nesting exhausts the recursion of whatever walks the data (resources.parsers).
+# 7 levels, and deep nesting exhausts the recursion of whatever walks the data
+# (resources.api.parsers).
 MAX_JSON_DEPTH = 32
 # Longer query strings get 414: no legitimate question needs more.
 MAX_QUERY_STRING_BYTES = int(os.environ.get("MAX_QUERY_STRING_BYTES", "4096"))
@@ -335,7 +336,7 @@ ANONYMOUS_STATEMENT_TIMEOUT_MS = env_whole_number("ANONYMOUS_STATEMENT_TIMEOUT_M
 API_THROTTLE_RATES = {
     "anon": os.environ.get("THROTTLE_ANON_RATE", "300/min"),
     "user": os.environ.get("THROTTLE_USER_RATE", "1200/min"),
-    # Costly reads (resources.throttling.is_costly), counted in addition: a summary costs
+    # Costly reads (resources.api.throttling.is_costly), counted in addition: a summary costs
     # about 0.5 s of a core on 20,000 statistics, a whole CSV export 20 s; at 20 a minute one
     # anonymous client keeps to a fraction of the 2-core server's time.
     "costly_anon": os.environ.get("THROTTLE_COSTLY_ANON_RATE", "20/min"),
@@ -351,40 +352,40 @@ COSTLY_CONCURRENCY = {
 # The number of proxies in front of the app (the load balancer included), each appending the
 # address it saw to X-Forwarded-For. Unset (or 0): the header is ignored, the client is the
 # connection's peer; otherwise the address the outermost proxy saw
-# (resources.throttling.client_address). Too high a number lets clients choose their address.
+# (resources.api.throttling.client_address). Too high a number lets clients choose their address.
 NUM_PROXIES = env_whole_number("NUM_PROXIES", None)
 
 REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
-        "resources.throttling.AnonymousRateThrottle",
-        "resources.throttling.AuthenticatedRateThrottle",
-        "resources.throttling.CostlyAnonymousRateThrottle",
-        "resources.throttling.CostlyAuthenticatedRateThrottle",
+        "resources.api.throttling.AnonymousRateThrottle",
+        "resources.api.throttling.AuthenticatedRateThrottle",
+        "resources.api.throttling.CostlyAnonymousRateThrottle",
+        "resources.api.throttling.CostlyAuthenticatedRateThrottle",
         # Last: a request one of the rates refused takes no slot.
-        "resources.throttling.CostlyConcurrencyThrottle",
+        "resources.api.throttling.CostlyConcurrencyThrottle",
     ],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "resources.authentication.ApiKeyAuthentication",
+        "resources.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
-        "resources.permissions.ModelPermissionsWithKeyScopes",
+        "resources.api.permissions.ModelPermissionsWithKeyScopes",
     ],
-    "DEFAULT_PARSER_CLASSES": ["resources.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["resources.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PAGINATION_CLASS": "resources.pagination.LimitOffsetPagination",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "resources.exports.StrictContentNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "resources.api.pagination.LimitOffsetPagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "resources.api.exports.StrictContentNegotiation",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "resources.search.FullTextSearchFilter",
-        "resources.filters.StrictOrderingFilter",
+        "resources.api.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "resources.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "resources.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "resources.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "resources.api.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
     # DRF keys nested-list errors by item index: {"citations": {0: {...}}}.
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
@@ -414,8 +415,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "resources.schema.typed_changes",
-        "resources.schema.drop_unused_components",
+        "resources.api.schema.typed_changes",
+        "resources.api.schema.drop_unused_components",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -2,7 +2,7 @@
 
 An anonymous GET or HEAD under /api/ runs with PostgreSQL's ``statement_timeout`` at
 ANONYMOUS_STATEMENT_TIMEOUT_MS; a statement that takes longer is cancelled (SQLSTATE 57014,
-query_canceled) and the client gets a 503 problem with Retry-After (resources.errors), rather
+query_canceled) and the client gets a 503 problem with Retry-After (resources.api.errors), rather
 than a worker and a database backend held for as long as the query runs. Authenticated
 clients (an API key, an editor's session) and writes keep the server's own setting.
 

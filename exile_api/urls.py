@@ -7,11 +7,11 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from resources.views import ProblemTypeView
+from resources.api.views import ProblemTypeView
 
 urlpatterns = [
-    path("api/v1/", include("resources.urls")),
-    # The documents that problem details' `type` URIs name (resources.errors).
+    path("api/v1/", include("resources.api.urls")),
+    # The documents that problem details' `type` URIs name (resources.api.errors).
     path("api/problems/", ProblemTypeView.as_view(), name="problem-types"),
     # A type URI has no trailing slash; APPEND_SLASH redirects it here.
     path("api/problems/<slug:name>/", ProblemTypeView.as_view(), name="problem-type"),
@@ -27,6 +27,6 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 
-handler400 = "resources.errors.bad_request"
-handler404 = "resources.errors.not_found"
-handler500 = "resources.errors.server_error"
+handler400 = "resources.api.errors.bad_request"
+handler404 = "resources.api.errors.not_found"
+handler500 = "resources.api.errors.server_error"

@@ -28,6 +28,7 @@ from django.utils.html import escape
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from .api.routes import detail_url
 from .models import (
     Citation,
     Country,
@@ -37,7 +38,6 @@ from .models import (
 from .models.base import CuratedModel
 from .registry import RECORD_TYPES
 from .registry import SPECS as RESOURCE_SPECS
-from .routes import detail_url
 from .visibility import published
 
 MAX_QUERY_LENGTH = 200

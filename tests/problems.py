@@ -1,4 +1,4 @@
-"""Assertions on the API's errors: RFC 9457 problem details (resources.errors).
+"""Assertions on the API's errors: RFC 9457 problem details (resources.api.errors).
 
 Each helper checks the whole envelope (status, content type, the five members, ``instance``
 naming the request's path) before handing back the part a test is about, so a test that asks
@@ -13,7 +13,7 @@ MEMBERS = {"type", "title", "status", "detail", "instance"}
 # Members beyond the five that some problems carry: validation errors list `errors`; a DELETE
 # refused because other records still cite the record lists them in `referenced_by`.
 EXTENSIONS = {"errors", "referenced_by"}
-# The problem types each status may have (the names of resources.errors.PROBLEM_TYPES),
+# The problem types each status may have (the names of resources.api.errors.PROBLEM_TYPES),
 # written out here so that a change to that table shows up as a failing test.
 TYPES_OF_STATUS = {
     400: {"validation-error", "parse-error"},

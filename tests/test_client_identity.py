@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from exile_api.middleware import pin_cache_key
-from resources.throttling import client_address
+from resources.api.throttling import client_address
 
 
 @pytest.fixture

@@ -220,7 +220,7 @@ def slow_summary(monkeypatch, seen=None):
                 cursor.execute("SELECT pg_sleep(0.5)")
         return []
 
-    monkeypatch.setattr("resources.views.summarize_statistics", summarize)
+    monkeypatch.setattr("resources.api.views.summarize_statistics", summarize)
 
 
 @IN_AUTOCOMMIT

@@ -1,4 +1,4 @@
-"""CSV exports (resources/exports.py): every list streamed in full, filters honoured, nested
+"""CSV exports (resources/api/exports.py): every list streamed in full, filters honoured, nested
 values flattened, formulas neutralised, errors kept JSON."""
 
 import csv
@@ -10,7 +10,16 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from resources import views
+from resources.api import views
+from resources.api.serializers import (
+    CountrySerializer,
+    ExileGroupSerializer,
+    HostPolicySerializer,
+    MediaOutletSerializer,
+    OrganizationSerializer,
+    SourceSerializer,
+    StatisticSerializer,
+)
 from resources.models import (
     AudienceFigure,
     Channel,
@@ -19,15 +28,6 @@ from resources.models import (
     ExileGroup,
     Location,
     Statistic,
-)
-from resources.serializers import (
-    CountrySerializer,
-    ExileGroupSerializer,
-    HostPolicySerializer,
-    MediaOutletSerializer,
-    OrganizationSerializer,
-    SourceSerializer,
-    StatisticSerializer,
 )
 from tests.factories import (
     cite,

@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from resources.errors import UNAVAILABLE_RETRY_AFTER, connection_lost
+from resources.api.errors import UNAVAILABLE_RETRY_AFTER, connection_lost
+from resources.api.views import StatisticViewSet
 from resources.models import ApiKey
-from resources.views import StatisticViewSet
 from tests.factories import make_statistic
 from tests.problems import problem
 

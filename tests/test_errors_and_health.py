@@ -5,8 +5,8 @@ from django.db import OperationalError
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from resources.api.views import StatisticViewSet
 from resources.models import ExileGroup, Source
-from resources.views import StatisticViewSet
 from tests.problems import detail, field_errors, problem, validation_errors
 
 

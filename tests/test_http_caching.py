@@ -1,6 +1,6 @@
 """Conditional requests (ETag, Last-Modified, 304) and the Cache-Control and Vary of API responses.
 
-The Last-Modified tests need ``LastModifiedMixin`` (resources/conditional.py) on the viewsets.
+The Last-Modified tests need ``LastModifiedMixin`` (resources/api/conditional.py) on the viewsets.
 """
 
 from datetime import UTC, datetime

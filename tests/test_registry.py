@@ -7,9 +7,9 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.urls import reverse
 
 from resources import registry
+from resources.api.urls import VIEWSETS
 from resources.editorial import snapshots
 from resources.models.base import CuratedModel
-from resources.urls import VIEWSETS
 
 SPEC_IDS = [spec.type_name for spec in registry.RESOURCES]
 

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft202012Validator
 
-from resources.schema import response_examples
+from resources.api.schema import response_examples
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -337,7 +337,7 @@ def test_export_list_as_csv_with_draft_rights_shows_sensitive_columns(resource, 
 
     assert response.status_code == HTTPStatus.OK
     header, row = csv_rows(response)
-    # A cell starting with "+" is neutralised for spreadsheets (resources/exports.py).
+    # A cell starting with "+" is neutralised for spreadsheets (resources/api/exports.py).
     assert row[header.index("contact_details")] == f"'{CONTACT}"
     assert row[header.index("internal_notes")] == NOTE
 

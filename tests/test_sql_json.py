@@ -1,4 +1,4 @@
-"""The statistics list and detail, whose JSON PostgreSQL builds (resources/sql_json.py), say
+"""The statistics list and detail, whose JSON PostgreSQL builds (resources/api/sql_json.py), say
 exactly what StatisticSerializer says: every key, every value, in the same order.
 
 ``fields=`` with every field sends the same request through the serializer, so each test
@@ -13,9 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from resources.api.serializers import StatisticSerializer
+from resources.api.sql_json import JSONAgg
 from resources.models import Citation, Country, Source, Statistic
-from resources.serializers import StatisticSerializer
-from resources.sql_json import JSONAgg
 from tests.factories import cite, make_exile_group, make_source, make_statistic
 
 ALL_FIELDS = ",".join(StatisticSerializer.Meta.fields)

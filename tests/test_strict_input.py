@@ -10,9 +10,9 @@ from django.db import OperationalError
 from django.urls import reverse
 from rest_framework.test import APIClient, APIRequestFactory
 
-from resources.errors import server_error
+from resources.api.errors import server_error
+from resources.api.views import StatisticViewSet
 from resources.models import Statistic
-from resources.views import StatisticViewSet
 from tests.factories import make_organization, make_statistic
 from tests.problems import error_codes, field_errors, problem
 

@@ -1,4 +1,4 @@
-"""What the editorial rules refuse, in the domain's terms; resources.errors maps each to its
+"""What the editorial rules refuse, in the domain's terms; resources.api.errors maps each to its
 HTTP problem (403, 409, 400) and the admin shows it as a message."""
 
 from django.utils.functional import Promise

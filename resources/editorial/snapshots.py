@@ -10,9 +10,7 @@ from operator import attrgetter
 from rest_framework import serializers as drf_serializers
 
 from .. import querysets
-from ..models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
-from ..registry import CURATED
-from ..serializers import (
+from ..api.serializers import (
     ExileGroupSerializer,
     HostPolicySerializer,
     MediaOutletSerializer,
@@ -20,6 +18,8 @@ from ..serializers import (
     SourceSerializer,
     StatisticSerializer,
 )
+from ..models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
+from ..registry import CURATED
 
 # Each curated model's serializer (its write shape) and read queryset (relations prefetched).
 WRITE_SHAPES = {

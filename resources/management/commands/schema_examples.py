@@ -5,7 +5,7 @@
 Reads each public GET the description documents (a page of one record, the first record,
 a country profile, a summary, a search, the changes feed, a history) from the database as it
 is, anonymously (a source's ``cited_by`` cut to its first three), and writes them to
-resources/data/openapi_examples.json, keyed by operationId. resources.schema attaches each to
+resources/data/openapi_examples.json, keyed by operationId. resources.api.schema attaches each to
 its operation's 200 response. Host names become ``api.example.org``: an example, not an
 address to call.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.test import Client
 
-from resources.schema import EXAMPLE_HOST, EXAMPLES_FILE
+from resources.api.schema import EXAMPLE_HOST, EXAMPLES_FILE
 
 CITED_BY_SHOWN = 3
 # operationId: the URL whose answer is its example; {first} is the first record's key in

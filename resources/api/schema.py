@@ -18,12 +18,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.serializers import CharField, DecimalField, ListSerializer, URLField
 
+from ..models.base import CuratedModel
+from ..search import MAX_QUERY_LENGTH
 from .conditional import ETAG_LIST_PATTERN
 from .errors import PROBLEM_TYPES, problem
 from .exports import FORMAT_PARAMETER
 from .filters import MAX_FILTER_VALUES, CountryCodeFilter, YearFilter
-from .models.base import CuratedModel
-from .search import MAX_QUERY_LENGTH
 from .serializers import ProblemSerializer, RetractionSerializer, StrictInputMixin
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
@@ -48,7 +48,7 @@ NON_BLANK_TEXT_PATTERN = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """Responses show the brief object; requests take the natural key (a string)."""
 
-    target_class = "resources.serializers.KeyRelatedField"
+    target_class = "resources.api.serializers.KeyRelatedField"
 
     def map_serializer_field(self, auto_schema, direction):
         if direction == "response":
@@ -95,7 +95,7 @@ SHAPE_PARAMETERS = [
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "resources.authentication.ApiKeyAuthentication"
+    target_class = "resources.api.authentication.ApiKeyAuthentication"
     name = "apiKeyAuth"
 
     def get_security_definition(self, auto_schema):
@@ -182,7 +182,7 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
 # The contract: errors, headers, security and names on every operation ---------------------
 
 # Response examples: the API's answers on the seed (manage.py schema_examples writes them).
-EXAMPLES_FILE = Path(__file__).resolve().parent / "data" / "openapi_examples.json"
+EXAMPLES_FILE = Path(__file__).resolve().parents[1] / "data" / "openapi_examples.json"
 EXAMPLE_HOST = "api.example.org"
 
 
@@ -393,7 +393,7 @@ class AutoSchema(openapi.AutoSchema):
         return not (own_read and model is not None and not issubclass(model, CuratedModel))
 
     def _costly_note(self, operation):
-        """What makes this read costly (resources.throttling.is_costly), if anything can."""
+        """What makes this read costly (resources.api.throttling.is_costly), if anything can."""
         from .pagination import LARGE_PAGE
 
         action = getattr(self.view, "action", None)
@@ -676,9 +676,9 @@ class AutoSchema(openapi.AutoSchema):
         return list(fields) if fields else []
 
     def _choices_of(self, name):
-        from .registry import CURATED_MODELS, RECORD_TYPES
-        from .search import TYPES
-        from .summaries import GROUPINGS
+        from ..registry import CURATED_MODELS, RECORD_TYPES
+        from ..search import TYPES
+        from ..summaries import GROUPINGS
 
         if name == "group_by":
             return list(GROUPINGS)
@@ -713,8 +713,8 @@ def typed_changes(result, generator, request, public):
     status) and whose ``changes`` map each field to its old and new value."""
     # Imported here: the registry of record types imports the serializers, which import this
     # module's neighbours.
-    from .editorial.snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS
-    from .registry import RECORD_TYPES
+    from ..editorial.snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS
+    from ..registry import RECORD_TYPES
 
     schemas = result["components"]["schemas"]
     change = schemas.get("Change")

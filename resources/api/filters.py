@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
-from .choices import (
+from ..choices import (
     Measure,
     Metric,
     OrganizationKind,
@@ -25,7 +25,7 @@ from .choices import (
     SourceKind,
     Stance,
 )
-from .models import (
+from ..models import (
     Citation,
     Country,
     ExileGroup,
@@ -35,8 +35,8 @@ from .models import (
     Source,
     Statistic,
 )
-from .registry import CITING_TYPES
-from .visibility import published, readable_citations, visible
+from ..registry import CITING_TYPES
+from ..visibility import published, readable_citations, visible
 
 MAX_FILTER_VALUES = 50
 

@@ -19,16 +19,22 @@ from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, V
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import filters, querysets
-from .choices import ChangeAction, ChangeChannel, HealthState
+from .. import querysets
+from ..choices import ChangeAction, ChangeChannel, HealthState
+from ..editorial import services
+from ..editorial.errors import EditorialError
+from ..editorial.history import PUBLIC_CHANGES, public_view, visible_changes
+from ..editorial.workflow import check_editable
+from ..models import Change, Citation, Country, Source
+from ..profiles import country_profile
+from ..registry import CURATED_MODELS, RECORD_TYPES, citable_querysets
+from ..search import TYPES, search_everything, validated_query_text
+from ..summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
+from ..visibility import readable_citations, reads_drafts, visible
+from . import filters
 from .conditional import ConditionalRequestsMixin
-from .editorial import services
-from .editorial.errors import EditorialError
-from .editorial.history import PUBLIC_CHANGES, public_view, visible_changes
-from .editorial.workflow import check_editable
 from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS, editorial_problem
 from .exports import CSVExportMixin, CSVRenderer
-from .models import Change, Citation, Country, Source
 from .pagination import large_page
 from .params import (
     choice_list_param,
@@ -37,11 +43,8 @@ from .params import (
     refuse_unknown,
     whole_number_param,
 )
-from .profiles import country_profile
-from .registry import CURATED_MODELS, RECORD_TYPES, citable_querysets
 from .routes import DETAIL_ROUTES, record_url
 from .schema import LANGUAGE_PARAMETER, PAGE_PARAMETERS, crud_docs, lookup_parameter
-from .search import TYPES, search_everything, validated_query_text
 from .serializers import (
     BRIEF_SERIALIZERS,
     ChangeHistorySerializer,
@@ -62,8 +65,6 @@ from .serializers import (
     StatisticsSummarySerializer,
 )
 from .sql_json import record_json
-from .summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
-from .visibility import readable_citations, reads_drafts, visible
 
 MAX_SEARCH_HITS = 100
 # A misspelt or unsupported query parameter: refused, never ignored.
@@ -250,7 +251,7 @@ def change_data(change, request, *, reads_drafts):
 
 class JSONBuiltInDatabaseMixin:
     """The list and detail answered with each record's JSON as PostgreSQL builds it
-    (``resources.sql_json``): two queries for a page (its ids, then their JSON), one for a
+    (``resources.api.sql_json``): two queries for a page (its ids, then their JSON), one for a
     record, no model instance per record. Only where it equals the serializer's answer:
     JSON with every field (no ``fields=``, ``omit=`` or ``brief=``); anything else goes to
     the serializer.
@@ -309,7 +310,7 @@ class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMix
 
     # Query parameters every list takes besides its filters.
     LIST_PARAMETERS = {"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"}
-    # Actions whose every read is costly (resources.throttling).
+    # Actions whose every read is costly (resources.api.throttling).
     costly_actions = frozenset()
 
     def is_costly_read(self, request):
@@ -780,7 +781,7 @@ class HealthView(APIView):
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = []  # monitors poll it; it reads nothing but SELECT 1
-    conditional = False  # never cached, so never a 304 (resources.schema reads this)
+    conditional = False  # never cached, so never a 304 (resources.api.schema reads this)
 
     @extend_schema(
         summary="Liveness and database readiness",

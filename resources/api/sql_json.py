@@ -31,7 +31,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 from django.utils import translation
 
-from .models import Citation, Country, ExileGroup, Statistic
+from ..models import Citation, Country, ExileGroup, Statistic
 from .routes import DETAIL_ROUTES
 
 

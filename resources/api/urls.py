@@ -1,8 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from ..registry import SPECS
 from . import views
-from .registry import SPECS
 
 VIEWSETS = (
     views.CountryViewSet,

@@ -2,7 +2,7 @@
 
 from rest_framework.reverse import reverse
 
-from .registry import RESOURCES, owning_record
+from ..registry import RESOURCES, owning_record
 
 # model -> (route basename registered in urls.py, lookup field of its detail route)
 DETAIL_ROUTES = {spec.model: (spec.basename, spec.lookup) for spec in RESOURCES}

@@ -251,7 +251,7 @@ class CSVRenderer(BaseRenderer):
 
     Lists are streamed by ``CSVExportMixin.list`` and do not pass through here; a plain list
     of records still renders, one row each. Never used for errors: they are problem details
-    (``resources.errors``), rendered there.
+    (``resources.api.errors``), rendered there.
     """
 
     media_type = "text/csv"

@@ -3,7 +3,7 @@
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
-from .models import ApiKey
+from ..models import ApiKey
 
 KEYWORDS = ("api-key", "bearer")
 

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from .choices import (
+from ..choices import (
     ChangeAction,
     ChangeChannel,
     HealthState,
@@ -23,8 +23,7 @@ from .choices import (
     PublicationStatus,
     Unit,
 )
-from .errors import as_field_errors
-from .models import (
+from ..models import (
     AudienceFigure,
     Channel,
     Citation,
@@ -38,11 +37,12 @@ from .models import (
     Source,
     Statistic,
 )
-from .models.base import WORKFLOW_FIELDS, CuratedModel
-from .profiles import PROFILE_LIMIT
+from ..models.base import WORKFLOW_FIELDS, CuratedModel
+from ..profiles import PROFILE_LIMIT
+from ..summaries import GROUPINGS, RELATED_GROUPINGS
+from ..visibility import reads_drafts, visible
+from .errors import as_field_errors
 from .routes import detail_url
-from .summaries import GROUPINGS, RELATED_GROUPINGS
-from .visibility import reads_drafts, visible
 
 TIMESTAMPS = ("created_at", "updated_at")
 SLUG_TAKEN = "This slug is taken; choose another."
@@ -988,7 +988,7 @@ class ChangeHistorySerializer(serializers.Serializer):
     results = ChangeSerializer(many=True, help_text="The changes of this page, oldest first.")
 
 
-# Problems (resources.errors) ----------------------------------------------------------------
+# Problems (resources.api.errors) ----------------------------------------------------------------
 
 
 class ProblemErrorSerializer(serializers.Serializer):

@@ -40,12 +40,12 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .editorial.errors import EditorialError, NotAllowed, WrongStatus
+from ..editorial.errors import EditorialError, NotAllowed, WrongStatus
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-# Where the problem types are described (resources.views.ProblemTypeView); ``type`` is this
+# Where the problem types are described (resources.api.views.ProblemTypeView); ``type`` is this
 # prefix and the type's name, a URI reference relative to the API's host.
 PROBLEM_TYPE_PREFIX = "/api/problems/"
 # Seconds a client should wait before retrying when the database is unavailable.

@@ -2,9 +2,9 @@
 
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissionsOrAnonReadOnly
 
-from .choices import ApiKeyScope
-from .models import ApiKey
-from .models.base import CuratedModel
+from ..choices import ApiKeyScope
+from ..models import ApiKey
+from ..models.base import CuratedModel
 
 
 class ModelPermissionsWithKeyScopes(DjangoModelPermissionsOrAnonReadOnly):

@@ -2,7 +2,7 @@ from rest_framework import pagination
 
 from .params import whole_number
 
-# A page of more records than this is a costly read (resources.throttling): twice a list's
+# A page of more records than this is a costly read (resources.api.throttling): twice a list's
 # default page (50) and the changes feed's default page, so that clients who keep to the
 # defaults never meet the costly-read limits; up to the most a page holds (500) they do.
 LARGE_PAGE = 100

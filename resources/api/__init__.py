@@ -1,0 +1,1 @@
+"""The HTTP layer: viewsets, serializers, filters, errors and the OpenAPI description."""
