@@ -23,7 +23,6 @@ from django.contrib.postgres.search import (
 )
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Greatest
-from django.utils import translation
 from django.utils.html import escape
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
@@ -98,9 +97,9 @@ def search(queryset, text):
     )
 
 
-def hit_name(record, spec):
-    """The record's name or title: the Russian one when Russian is active and it has one."""
-    if translation.get_language() == "ru":
+def hit_name(record, spec, language):
+    """The record's name or title: the Russian one when Russian is asked for and it has one."""
+    if language == "ru":
         russian = getattr(record, f"{spec.label}_ru", "")
         if russian:
             return russian
@@ -117,11 +116,12 @@ def highlighted(headline, start, stop):
     return escape(headline).replace(start, "<mark>").replace(stop, "</mark>")
 
 
-def search_everything(text, *, types, limit, request):
+def search_everything(text, *, types, limit, request, language):
     """Ranked hits across ``types`` (best first, at most ``limit``) and match counts per type.
 
-    Two queries per type, whatever the amount of data. Names follow the active language;
-    snippets are escaped HTML with matches in ``<mark>`` tags (see the module docstring).
+    Two queries per type, whatever the amount of data. Names are in ``language`` where a
+    record has them; snippets are escaped HTML with matches in ``<mark>`` tags (see the module
+    docstring).
     """
     query = text_query(text)
     if query is None:
@@ -153,7 +153,7 @@ def search_everything(text, *, types, limit, request):
                 "type": type_name,
                 "id": None if isinstance(record, Country) else record.pk,
                 "key": getattr(record, "slug", None) or record.pk,
-                "name": hit_name(record, spec),
+                "name": hit_name(record, spec, language),
                 "snippet": highlighted(record.snippet, start, stop),
                 "url": detail_url(record, request),
                 "rank": round(record.search_rank, 6),

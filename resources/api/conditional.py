@@ -18,11 +18,11 @@ ETag cannot both succeed.
 
 import hashlib
 import re
+from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Count, Max, Subquery
+from django.db.models import Count, Max, Model, QuerySet, Subquery
 from django.db.models.functions import Greatest
-from django.utils.functional import cached_property
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.http import http_date, parse_etags
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
@@ -46,100 +46,47 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
-def record_version(instance):
+def record_version(instance: Model) -> str:
     """The version of a record: changes with every write."""
     return f"{instance.pk}.{int(instance.updated_at.timestamp() * 1_000_000)}"
 
 
-def etag_version(etag):
+def etag_version(etag: str) -> str:
     """The version part of one of our ETags (as parsed by parse_etags, quotes kept)."""
     return etag.strip('"').rsplit("-", 1)[0]
 
 
-class ConditionalRequestsMixin:
-    """Last-Modified on lists and details, version ETags on details, If-Match on writes,
-    for a viewset whose model has ``updated_at``."""
+def list_version(queryset: QuerySet) -> tuple[int, datetime | None]:
+    """How many records a list matches, and when it last changed (its Last-Modified), in one
+    pass over the matching rows."""
+    # Without its ordering (by search rank, say): an aggregate has no use for it.
+    queryset = queryset.order_by()
+    latest: Max | Greatest = Max("updated_at")
+    if hasattr(queryset.model, "retracted_at"):
+        # A retracted record leaves the list, which changes it: any retraction counts.
+        retractions = queryset.model.objects.filter(retracted_at__isnull=False)
+        newest = retractions.order_by("-retracted_at").values("retracted_at")[:1]
+        latest = Greatest(latest, Subquery(newest))  # PostgreSQL's GREATEST skips nulls
+    totals = queryset.aggregate(count=Count("*"), latest=latest)
+    return totals["count"], totals["latest"]
 
-    def list(self, request, *args, **kwargs):
-        # Without its ordering (by search rank, say): an aggregate has no use for it.
-        queryset = self.listed.order_by()
-        latest = Max("updated_at")
-        if hasattr(queryset.model, "retracted_at"):
-            # A retracted record leaves the list, which changes it: any retraction counts.
-            retractions = queryset.model.objects.filter(retracted_at__isnull=False)
-            newest = retractions.order_by("-retracted_at").values("retracted_at")[:1]
-            latest = Greatest(latest, Subquery(newest))  # PostgreSQL's GREATEST skips nulls
-        # One pass over the matching rows gives the page's count and the list's version.
-        totals = queryset.aggregate(count=Count("*"), latest=latest)
-        if self.paginator is not None:
-            self.paginator.known_count = totals["count"]
-        response = super().list(request, *args, **kwargs)
-        set_last_modified(response, totals["latest"])
-        return response
 
-    @cached_property
-    def listed(self):
-        """This request's list, filtered once: filters check their values in the database."""
-        return self.filter_queryset(self.get_queryset())
+def set_validators(response: HttpResponseBase, record: Model, *, written: bool) -> None:
+    """A record's ETag (its version and a hash of the body sent) and Last-Modified, on a
+    successful response that shows it. ``written``: the request wrote it (re-read its
+    version)."""
+    if response.status_code >= 300:
+        return
+    if written:
+        record.refresh_from_db(fields=["updated_at"])
+    version = record_version(record)
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return super().dispatch(request, *args, **kwargs)
-        # One transaction per write: the row lock below lasts until the write commits, and
-        # an error answered after part of the write (a check after saving) undoes all of it:
-        # DRF turns exceptions into responses, so the block would otherwise commit.
-        with transaction.atomic():
-            response = super().dispatch(request, *args, **kwargs)
-            if response.status_code >= 400:
-                transaction.set_rollback(True)
-            return response
+    def etag_from_body(rendered):
+        digest = hashlib.sha256(rendered.content).hexdigest()[:16]
+        rendered["ETag"] = f'"{version}-{digest}"'
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if self.action in RECORD_ACTIONS:
-            self.set_validators(response)
-        return response
-
-    def writes_record(self):
-        """Whether the request writes one record: PUT, PATCH, DELETE or a POST action on it.
-
-        Not OPTIONS: DRF's metadata describes the writes a client may make by replaying them
-        on a copy of the request (its method PUT), outside any transaction (``dispatch``
-        opens none for OPTIONS). It writes nothing, so it takes no row lock (which outside a
-        transaction is an error) and checks no If-Match."""
-        if self.action == "metadata":
-            return False
-        method = self.request.method
-        return method in WRITES or (method == "POST" and self.detail)
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.detail and self.writes_record():
-            # Held until the write commits: the If-Match check and the write are one step.
-            queryset = queryset.select_for_update(of=("self",))
-        return queryset
-
-    def get_object(self):
-        instance = super().get_object()
-        self.current_record = instance
-        if self.writes_record():
-            check_if_match(self.request, instance)
-        return instance
-
-    def set_validators(self, response):
-        record = getattr(self, "current_record", None)
-        if record is None or response.status_code >= 300:
-            return
-        if self.writes_record():
-            record.refresh_from_db(fields=["updated_at"])
-        version = record_version(record)
-
-        def etag_from_body(rendered):
-            digest = hashlib.sha256(rendered.content).hexdigest()[:16]
-            rendered["ETag"] = f'"{version}-{digest}"'
-
-        response.add_post_render_callback(etag_from_body)
-        set_last_modified(response, record.updated_at)
+    response.add_post_render_callback(etag_from_body)
+    set_last_modified(response, record.updated_at)
 
 
 # `*`, or one or more entity tags (RFC 9110, 13.1.1). Django splits a list at every comma, so
@@ -147,7 +94,7 @@ class ConditionalRequestsMixin:
 ETAG_LIST_PATTERN = r'^(\*|(W/)?"[^",]*"( *, *(W/)?"[^",]*")*)$'
 
 
-def check_if_match(request, instance):
+def check_if_match(request: HttpRequest, instance: Model) -> None:
     """412 unless If-Match is absent, ``*``, or names the record's current version."""
     header = request.META.get("HTTP_IF_MATCH")
     if header is None or header.strip() == "*":
@@ -158,7 +105,7 @@ def check_if_match(request, instance):
         raise PreconditionFailed()
 
 
-def set_last_modified(response, moment):
+def set_last_modified(response: HttpResponseBase, moment: datetime | None) -> None:
     """Set Last-Modified to ``moment`` (an aware datetime), unless it is None."""
     if moment is not None:
         response["Last-Modified"] = http_date(moment.timestamp())

@@ -39,16 +39,19 @@ injection advises; pure numbers such as ``-5`` are left as they are.
 import csv
 import itertools
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
-from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.serializers import Serializer
 
 CHUNK_SIZE = 500
 LIST_SEPARATOR = "; "
@@ -237,19 +240,16 @@ def csv_lines(columns, records):
 # Rendering and views ----------------------------------------------------------------------
 
 
-def csv_records(instances, serializer, columns, language):
+def csv_records(instances, serializer, columns):
     """The CSV lines of ``instances``, serialized as they are consumed."""
-    # The body is produced after the view has returned, maybe in another thread: keep the
-    # request's language.
-    with translation.override(language):
-        records = (serializer.to_representation(instance) for instance in instances)
-        yield from csv_lines(columns, records)
+    records = (serializer.to_representation(instance) for instance in instances)
+    yield from csv_lines(columns, records)
 
 
 class CSVRenderer(BaseRenderer):
     """Renders one record (a detail response) as a header and one row.
 
-    Lists are streamed by ``CSVExportMixin.list`` and do not pass through here; a plain list
+    Lists are streamed by ``csv_list_response`` and do not pass through here; a plain list
     of records still renders, one row each. Never used for errors: they are problem details
     (``resources.api.errors``), rendered there.
     """
@@ -266,60 +266,35 @@ class CSVRenderer(BaseRenderer):
         return "".join(csv_lines(columns, records)).encode(self.charset)
 
 
-class CSVExportMixin:
-    """CSV for a ModelViewSet's list (streamed, every matching record) and detail.
+def wants_csv(request: Request) -> bool:
+    """Whether content negotiation chose CSV for ``request``."""
+    return isinstance(getattr(request, "accepted_renderer", None), CSVRenderer)
 
-    Put it before the DRF view class in the bases. ``csv_actions`` are the actions that offer
-    CSV; others answer ``Accept: text/csv`` with 406 as before.
-    """
 
-    csv_actions = ("list", "retrieve")
-    csv_chunk_size = CHUNK_SIZE
+def csv_list_response(
+    queryset: QuerySet, serializer: Serializer, *, filename: str, head: bool
+) -> StreamingHttpResponse:
+    """Every record of ``queryset`` as a streamed CSV file, columns from ``serializer``
+    (narrowed by ``fields``/``omit``/``brief`` as the JSON would be). ``head``: no body, and
+    no reason to read the whole table for it."""
+    columns = [name for name, field in serializer.fields.items() if not field.write_only]
+    lines = () if head else csv_stream(queryset, serializer, columns)
+    response = StreamingHttpResponse(
+        lines, content_type=f"{CSVRenderer.media_type}; charset={CSVRenderer.charset}"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
-    def get_renderers(self):
-        renderers = super().get_renderers()
-        offered = getattr(self, "action", None) in self.csv_actions
-        if offered and not any(isinstance(r, CSVRenderer) for r in renderers):
-            renderers.append(CSVRenderer())
-        return renderers
 
-    def list(self, request, *args, **kwargs):
-        if not isinstance(getattr(request, "accepted_renderer", None), CSVRenderer):
-            return super().list(request, *args, **kwargs)
-        # Filtering here, before the response exists, so that bad parameters are a 400. limit
-        # and offset do not apply to an export, but a malformed one is refused all the same.
-        if self.paginator is not None:
-            self.paginator.get_limit(request)
-            self.paginator.get_offset(request)
-        queryset = self.filter_queryset(self.get_queryset())
-        serializer = self.get_serializer()
-        columns = [name for name, field in serializer.fields.items() if not field.write_only]
-        # HEAD has no body: no reason to read the whole table for it.
-        lines = (
-            ()
-            if request.method == "HEAD"
-            else self.csv_stream(queryset, serializer, columns, translation.get_language())
-        )
-        response = StreamingHttpResponse(
-            lines, content_type=f"{CSVRenderer.media_type}; charset={CSVRenderer.charset}"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{self.csv_filename()}"'
-        return response
-
-    def csv_stream(self, queryset, serializer, columns, language):
-        """The export's lines. The first chunk of records is read here, in the view: a lost
-        database is still a 503 problem then, whereas once the 200 has been sent it can only
-        cut the body short (the chunked body lacks its end, which HTTP clients detect)."""
-        # iterator() with a chunk size runs prefetch_related per chunk.
-        instances = queryset.iterator(chunk_size=self.csv_chunk_size)
-        with translation.override(language):
-            first = next(instances, None)
-        rest = () if first is None else itertools.chain([first], instances)
-        return csv_records(rest, serializer, columns, language)
-
-    def csv_filename(self):
-        name = getattr(self, "basename", None) or self.get_queryset().model._meta.model_name
-        return f"{name}.csv"
+def csv_stream(queryset: QuerySet, serializer: Serializer, columns: list[str]) -> Iterator[str]:
+    """The export's lines. The first chunk of records is read here, in the view: a lost
+    database is still a 503 problem then, whereas once the 200 has been sent it can only
+    cut the body short (the chunked body lacks its end, which HTTP clients detect)."""
+    # iterator() with a chunk size runs prefetch_related per chunk.
+    instances = queryset.iterator(chunk_size=CHUNK_SIZE)
+    first = next(instances, None)
+    rest = () if first is None else itertools.chain([first], instances)
+    return csv_records(rest, serializer, columns)
 
 
 class StrictContentNegotiation(DefaultContentNegotiation):

@@ -8,7 +8,7 @@ from .params import whole_number
 LARGE_PAGE = 100
 
 
-def large_page(request):
+def large_page(request) -> bool:
     """Whether ``request`` asks for a page of more than LARGE_PAGE records (a malformed
     ``limit`` is refused later, with a 400, and costs nothing)."""
     raw = request.query_params.get("limit", "")
@@ -24,9 +24,17 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 500
-    # The number of matching records, when the view counted them already (with the list's
-    # Last-Modified, in one query): no second count.
-    known_count = None
+    # Set only while paginate_counted runs: the number of matching records, known already.
+    known_count: int | None = None
+
+    def paginate_counted(self, queryset, request, view, *, count: int):
+        """``paginate_queryset`` for a list whose matching records the view has counted
+        already (with its Last-Modified, in one query): no second count."""
+        self.known_count = count
+        try:
+            return self.paginate_queryset(queryset, request, view)
+        finally:
+            self.known_count = None
 
     def get_count(self, queryset):
         if self.known_count is not None:

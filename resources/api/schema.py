@@ -48,11 +48,11 @@ NON_BLANK_TEXT_PATTERN = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """Responses show the brief object; requests take the natural key (a string)."""
 
-    target_class = "resources.api.serializers.KeyRelatedField"
+    target_class = "resources.api.serializers.base.KeyRelatedField"
 
     def map_serializer_field(self, auto_schema, direction):
         if direction == "response":
-            brief = self.target.brief_serializer
+            brief = self.target.brief_serializer()
             return auto_schema.resolve_serializer(brief, direction).ref
         schema = build_basic_type(OpenApiTypes.STR)
         schema["description"] = f"{self.target.slug_field} of the related record"
@@ -343,6 +343,13 @@ class AutoSchema(openapi.AutoSchema):
     are required; request bodies refuse unknown fields. Extra actions are named for what they
     return (``statistics_history_list``, ``countries_profile``).
     """
+
+    def get_serializer_name(self, serializer, direction):
+        """A resource serializer in its brief form is its own component: ``CountryBrief``."""
+        name = super().get_serializer_name(serializer, direction)
+        if getattr(serializer, "brief", False):
+            return name.removesuffix("Serializer") + "Brief"
+        return name
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)

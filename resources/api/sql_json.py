@@ -13,6 +13,7 @@ API), the view uses the serializer.
 import functools
 from itertools import chain
 
+import orjson
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db import connection
@@ -29,7 +30,6 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
-from django.utils import translation
 
 from ..models import Citation, Country, ExileGroup, Statistic
 from .routes import DETAIL_ROUTES
@@ -75,10 +75,10 @@ class UTCTimestamp(Func):
     output_field = TextField()
 
 
-def localized(field):
+def localized(field, language):
     """``field``, or its Russian text ``<field>_ru`` when Russian is asked for and the record
     has one (as ``LocalizedModelSerializer`` does)."""
-    if translation.get_language() == "ru":
+    if language == "ru":
         return Coalesce(NullIf(F(f"{field}_ru"), Value("")), F(field))
     return F(field)
 
@@ -89,13 +89,13 @@ def url_of(basename, key, origin):
     return Concat(Value(list_url), Cast(key, TextField()), Value("/"), output_field=TextField())
 
 
-def brief_json(model, key, origin, **lookup):
+def brief_json(model, key, origin, language, **lookup):
     """The related ``model`` record found by ``lookup``, as its brief serializer shows it
     (a scalar subquery: null when there is none)."""
     if model is Country:
-        fields = {"code": F("code"), "name": localized("name")}
+        fields = {"code": F("code"), "name": localized("name", language)}
     else:
-        fields = {"id": F("id"), "slug": F("slug"), "name": localized("name")}
+        fields = {"id": F("id"), "slug": F("slug"), "name": localized("name", language)}
     document = JSONBuildObject(**fields, url=url_of(DETAIL_BASENAMES[model], key, origin))
     return Subquery(model.objects.filter(**lookup).values(document=document)[:1])
 
@@ -124,16 +124,16 @@ def citations_json(model, origin):
     return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
 
 
-def statistic_json(origin):
+def statistic_json(origin, language):
     """A statistic as ``StatisticSerializer`` shows it, as JSON text; URLs start with
     ``origin`` (scheme://host)."""
     document = JSONBuildObject(
         id=F("id"),
         slug=F("slug"),
         url=url_of("statistic", "id", origin),
-        origin=brief_json(Country, "code", origin, code=OuterRef("origin_id")),
-        destination=brief_json(Country, "code", origin, code=OuterRef("destination_id")),
-        exile_group=brief_json(ExileGroup, "slug", origin, pk=OuterRef("exile_group_id")),
+        origin=brief_json(Country, "code", origin, language, code=OuterRef("origin_id")),
+        destination=brief_json(Country, "code", origin, language, code=OuterRef("destination_id")),
+        exile_group=brief_json(ExileGroup, "slug", origin, language, pk=OuterRef("exile_group_id")),
         metric=F("metric"),
         value=TrimScale("value"),
         value_low=TrimScale("value_low"),
@@ -161,19 +161,29 @@ DOCUMENTS = {Statistic: statistic_json}
 DETAIL_BASENAMES = {model: basename for model, (basename, _lookup) in DETAIL_ROUTES.items()}
 
 
-def record_json(model, request):
+def record_json(model, request, language):
     """An annotation giving each ``model`` record's JSON text, for this request's host and
-    language. Compiled to SQL once per host and language: building and compiling the
+    ``language``. Compiled to SQL once per host and language: building and compiling the
     expression costs more than running it."""
     origin = request.build_absolute_uri("/").rstrip("/")
-    sql, params = compiled_document(model, origin, translation.get_language())
+    sql, params = compiled_document(model, origin, language)
     return RawSQL(sql, params, output_field=TextField())
+
+
+def page_json(model, ids, request, language):
+    """The records of a page, by id, as JSON documents in the page's order: one query. A
+    record deleted since its id was read is left out."""
+    documents = dict(
+        model.objects.filter(pk__in=ids)
+        .annotate(document=record_json(model, request, language))
+        .values_list("pk", "document")
+    )
+    return [orjson.loads(documents[pk]) for pk in ids if pk in documents]
 
 
 @functools.lru_cache(maxsize=64)
 def compiled_document(model, origin, language):
-    with translation.override(language):
-        query = model.objects.annotate(document=DOCUMENTS[model](origin)).query
+    query = model.objects.annotate(document=DOCUMENTS[model](origin, language)).query
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.compile(query.annotations["document"])
     return sql, tuple(params)

@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from ..registry import SPECS
 from . import views
+from .changes import ChangesView
 
 VIEWSETS = (
     views.CountryViewSet,
@@ -23,6 +24,6 @@ for viewset in VIEWSETS:
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("changes/", views.ChangesView.as_view(), name="changes"),
+    path("changes/", ChangesView.as_view(), name="changes"),
     *router.urls,
 ]

@@ -1,11 +1,8 @@
 """One ViewSet per resource. Their docstrings are the public API documentation."""
 
-import orjson
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.db.utils import DatabaseError
 from django.utils import timezone, translation
@@ -13,43 +10,31 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import permissions, viewsets
+from rest_framework import permissions
 from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import querysets
-from ..choices import ChangeAction, ChangeChannel, HealthState
-from ..editorial import services
-from ..editorial.errors import EditorialError
-from ..editorial.history import PUBLIC_CHANGES, public_view, visible_changes
-from ..editorial.workflow import check_editable
-from ..models import Change, Citation, Country, Source
+from ..choices import HealthState
+from ..models import Citation, Country, Source
 from ..profiles import country_profile
-from ..registry import CURATED_MODELS, RECORD_TYPES, citable_querysets
+from ..registry import citable_querysets
 from ..search import TYPES, search_everything, validated_query_text
 from ..summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
-from ..visibility import readable_citations, reads_drafts, visible
+from ..visibility import readable_citations
 from . import filters
-from .conditional import ConditionalRequestsMixin
-from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS, editorial_problem
-from .exports import CSVExportMixin, CSVRenderer
-from .pagination import large_page
+from .base import CuratedViewSet, ResourceViewSet
+from .errors import PROBLEM_TYPE_PREFIX, PROBLEM_TYPES, UNAVAILABLE_HEADERS
 from .params import (
     choice_list_param,
     date_param,
-    flag_param,
-    refuse_unknown,
+    language_param,
     whole_number_param,
 )
-from .routes import DETAIL_ROUTES, record_url
-from .schema import LANGUAGE_PARAMETER, PAGE_PARAMETERS, crud_docs, lookup_parameter
+from .schema import LANGUAGE_PARAMETER, crud_docs, lookup_parameter
 from .serializers import (
-    BRIEF_SERIALIZERS,
-    ChangeHistorySerializer,
-    ChangeSerializer,
-    ChangesPageSerializer,
     CountryProfileSerializer,
     CountrySerializer,
     ExileGroupSerializer,
@@ -57,17 +42,14 @@ from .serializers import (
     HostPolicySerializer,
     MediaOutletSerializer,
     OrganizationSerializer,
-    ReasonSerializer,
     SearchResultsSerializer,
     SourceDetailSerializer,
     SourceSerializer,
     StatisticSerializer,
     StatisticsSummarySerializer,
 )
-from .sql_json import record_json
 
 MAX_SEARCH_HITS = 100
-# A misspelt or unsupported query parameter: refused, never ignored.
 SUMMARY_NOTE = (
     "Each group holds figures of one metric, unit and measure, all historical or all recent, as "
     "different sources reported "
@@ -101,320 +83,13 @@ STATISTIC_EXAMPLE = OpenApiExample(
 )
 
 
-class LanguageMixin:
-    """The response language: ``?lang=`` over the Accept-Language header (which
-    LocaleMiddleware reads); a 400 for a language the API does not serve."""
-
-    def initial(self, request, *args, **kwargs):
-        language = request.query_params.get("lang")
-        if language is not None:
-            if language not in dict(settings.LANGUAGES):
-                choices = ", ".join(dict(settings.LANGUAGES))
-                raise ValidationError({"lang": [f"Unknown language; choose from {choices}."]})
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        super().initial(request, *args, **kwargs)
-
-
-class EditorialMixin:
-    """The editorial workflow over a curated resource's viewset.
-
-    Reads show what ``resources.visibility`` lets the client see (a draft is a 404 to others).
-    Writes create drafts and are kept in the record's history; editing a published record
-    takes a reviewer, a retracted one cannot be edited (409). DELETE retracts. Actions move
-    records on (``resources.editorial.workflow``); ``history/`` lists a record's changes.
-    """
-
-    def get_queryset(self):
-        return visible(super().get_queryset(), self.request)
-
-    def get_object(self):
-        record = super().get_object()
-        # By method, not action: OPTIONS describes a PUT by replaying it (DRF's metadata),
-        # and should offer it only to those who may make it.
-        if self.request.method in ("PUT", "PATCH"):
-            try:
-                check_editable(record, self.request.user)
-            except EditorialError as exc:
-                # As DRF's own exception: its OPTIONS metadata leaves out the methods whose
-                # replay raises one, and must not fail on ours.
-                raise editorial_problem(exc) from exc
-        return record
-
-    def perform_create(self, serializer):
-        self.save_record(serializer, ChangeAction.CREATED)
-
-    def perform_update(self, serializer):
-        self.save_record(serializer, ChangeAction.UPDATED)
-
-    def save_record(self, serializer, action_name):
-        services.save(
-            write=serializer.save,
-            action=action_name,
-            user=self.request.user,
-            channel=ChangeChannel.API,
-        )
-
-    def destroy(self, request, *args, **kwargs):
-        """DELETE retracts: the record stays public, marked retracted with reason and date.
-        The reason comes in the body, as the description says (``?reason=`` is refused, with
-        any other query parameter: a reason left in the URL would be lost without a word)."""
-        refuse_unknown(request, {"format", "lang"})
-        return self.move("retract", self.reason_from_body())
-
-    @extend_schema(request=ReasonSerializer)
-    @action(detail=True, methods=["post"])
-    def submit(self, request, **kwargs):
-        """Submit a draft for review (editors). Answers with the record."""
-        return self.move("submit", self.reason_from_body())
-
-    @extend_schema(request=ReasonSerializer)
-    @action(detail=True, methods=["post"], url_path="return")
-    def return_to_draft(self, request, **kwargs):
-        """Send a record in review back to draft (editors), with an optional reason."""
-        return self.move("return", self.reason_from_body())
-
-    @extend_schema(request=ReasonSerializer)
-    @action(detail=True, methods=["post"])
-    def publish(self, request, **kwargs):
-        """Publish a record in review (reviewers). Send If-Match with the ETag of the version
-        you reviewed: if it changed since, nothing is published (412)."""
-        return self.move("publish", self.reason_from_body())
-
-    @extend_schema(request=ReasonSerializer)
-    @action(detail=True, methods=["post"])
-    def retract(self, request, **kwargs):
-        """Retract a published record (reviewers), with a reason: it stays public, marked
-        retracted, and the changes feed tells mirrors to withdraw it."""
-        return self.move("retract", self.reason_from_body())
-
-    def move(self, transition_name, reason):
-        record = self.get_object()
-        services.transition(
-            record=record,
-            name=transition_name,
-            user=self.request.user,
-            channel=ChangeChannel.API,
-            reason=reason,
-        )
-        return Response(self.get_serializer(record).data)
-
-    def reason_from_body(self):
-        data = self.request.data
-        if not isinstance(data, dict):  # JSON null, a list, a string: not the object asked for
-            raise ValidationError(
-                {"non_field_errors": [ErrorDetail("Send a JSON object, or no body.", "invalid")]}
-            )
-        serializer = ReasonSerializer(data=data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data.get("reason", "")
-
-    @extend_schema(parameters=PAGE_PARAMETERS, responses=ChangeHistorySerializer)
-    @action(detail=True, methods=["get"])
-    def history(self, request, **kwargs):
-        """Every change to the record, oldest first: who (editors only), when, through what,
-        what changed (old and new values) and the record after it. Readers of published
-        records see its public life: from its publication on."""
-        refuse_unknown(request, {"limit", "offset", "lang", "format"})
-        record = self.get_object()
-        model = type(record)
-        changes = Change.objects.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id=record.pk
-        ).select_related("content_type")
-        drafts = reads_drafts(request, model)
-        changes = visible_changes(changes, reads_drafts=drafts).order_by("id")
-        page = self.paginate_queryset(changes)
-        data = [change_data(change, request, reads_drafts=drafts) for change in page]
-        return self.get_paginated_response(ChangeSerializer(data, many=True).data)
-
-
-def change_data(change, request, *, reads_drafts):
-    """One change as ``ChangeSerializer`` shows it to this reader."""
-    model = change.content_type.model_class()
-    _basename, lookup = DETAIL_ROUTES[model]
-    key = change.record_key if lookup == "slug" else change.object_id
-    gone = change.snapshot is None
-    return {
-        "id": change.pk,
-        "at": change.at,
-        "type": RECORD_TYPES[model],
-        "record_id": change.object_id,
-        "record_key": change.record_key,
-        "url": None if gone else record_url(model, key, request),
-        "action": change.action,
-        "channel": change.channel,
-        "reason": change.reason,
-        "publication_status": change.publication_status,
-        **public_view(change, reads_drafts=reads_drafts),
-    }
-
-
-class JSONBuiltInDatabaseMixin:
-    """The list and detail answered with each record's JSON as PostgreSQL builds it
-    (``resources.api.sql_json``): two queries for a page (its ids, then their JSON), one for a
-    record, no model instance per record. Only where it equals the serializer's answer:
-    JSON with every field (no ``fields=``, ``omit=`` or ``brief=``); anything else goes to
-    the serializer.
-
-    Goes last among a viewset's mixins, just before the DRF viewset: it stands in for DRF's
-    own list and retrieve, under the language, conditional-request and CSV mixins.
-    """
-
-    def builds_json_in_database(self):
-        renderer = getattr(self.request, "accepted_renderer", None)
-        return (
-            renderer is not None
-            and renderer.format == "json"
-            and self.request.method in ("GET", "HEAD")
-            and not {"fields", "omit", "brief"} & set(self.request.query_params)
-        )
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.action == "retrieve" and self.builds_json_in_database():
-            # The record's version (for ETag and Last-Modified) and its JSON, in one query.
-            queryset = (
-                queryset.select_related(None)
-                .prefetch_related(None)
-                .only("pk", "updated_at")
-                .annotate(document=record_json(queryset.model, self.request))
-            )
-        return queryset
-
-    def list(self, request, *args, **kwargs):
-        if not self.builds_json_in_database():
-            return super().list(request, *args, **kwargs)
-        # The page's ids first, from the filters' index alone; then the JSON of those
-        # records only (joining every match to build JSON, then sorting, costs far more).
-        ids = self.paginate_queryset(self.listed.values_list("pk", flat=True))
-        documents = dict(
-            self.listed.model.objects.filter(pk__in=ids)
-            .annotate(document=record_json(self.listed.model, request))
-            .values_list("pk", "document")
-        )
-        # A record hard-deleted between the two queries is left out of the page.
-        page = [orjson.loads(documents[pk]) for pk in ids if pk in documents]
-        return self.get_paginated_response(page)
-
-    def retrieve(self, request, *args, **kwargs):
-        if not self.builds_json_in_database():
-            return super().retrieve(request, *args, **kwargs)
-        return Response(orjson.loads(self.get_object().document))
-
-
-class ResourceViewSetMixin(ConditionalRequestsMixin, CSVExportMixin, LanguageMixin):
-    """What every resource's viewset shares: the response language, conditional requests
-    (Last-Modified, ETags, If-Match), CSV exports
-    (``?format=csv``) and the shape of read responses (``brief=true`` for the brief form,
-    ``fields=``/``omit=`` to pick fields)."""
-
-    # Query parameters every list takes besides its filters.
-    LIST_PARAMETERS = {"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"}
-    # Actions whose every read is costly (resources.api.throttling).
-    costly_actions = frozenset()
-
-    def is_costly_read(self, request):
-        """Costly: the costly actions, a page of more than LARGE_PAGE records, and a list
-        searched with ``q`` or exported as CSV (every matching record)."""
-        if self.action in self.costly_actions or large_page(request):
-            return True
-        exported = isinstance(getattr(request, "accepted_renderer", None), CSVRenderer)
-        return self.action == "list" and (exported or bool(request.query_params.get("q")))
-
-    def filter_queryset(self, queryset):
-        # A record is found by its key alone: list filters in the query string of a detail,
-        # a write or the country profile must not turn it into a 404.
-        return queryset if self.detail else super().filter_queryset(queryset)
-
-    def list(self, request, *args, **kwargs):
-        self.refuse_unknown_parameters(request)
-        return super().list(request, *args, **kwargs)
-
-    def refuse_unknown_parameters(self, request, allowed=None):
-        """A misspelt filter (destinaton=GE) is a 400, not a list of everything. ``allowed``:
-        the parameters taken besides the filters (default: those of every list)."""
-        allowed = self.LIST_PARAMETERS if allowed is None else allowed
-        refuse_unknown(request, {*allowed, "format", *self.filterset_class.base_filters})
-
-    brief = None  # whether the brief form was asked for; None: read it from the request
-
-    def get_serializer_class(self):
-        brief = self.brief
-        if brief is None:
-            brief = self.action in ("list", "retrieve") and flag_param(self.request, "brief")
-        if brief:
-            return BRIEF_SERIALIZERS[self.get_queryset().model]
-        return super().get_serializer_class()
-
-    def get_serializer(self, *args, **kwargs):
-        serializer = super().get_serializer(*args, **kwargs)
-        reads = self.request.method in ("GET", "HEAD")
-        keep, drop = (self._names("fields"), self._names("omit")) if reads else ((), ())
-        if keep or drop:
-            # brief, fields and omit each narrow the record: fields and omit name fields of
-            # the full form, and one the brief form lacks is simply not there.
-            brief = self.action in ("list", "retrieve") and flag_param(self.request, "brief")
-            model = self.get_queryset().model
-            hidden = getattr(model, "SENSITIVE_FIELDS", ())
-            select_fields(
-                getattr(serializer, "child", serializer),
-                keep=keep,
-                drop=drop,
-                known=self.full_field_names() if brief else None,
-                hidden=() if reads_drafts(self.request, model) else hidden,
-            )
-        return serializer
-
-    def full_field_names(self):
-        """The fields of the full form, for this reader, whatever ``brief`` asks for."""
-        self.brief = False
-        try:
-            full = self.get_serializer_class()(context=self.get_serializer_context())
-        finally:
-            self.brief = None
-        return list(full.fields)
-
-    def _names(self, param):
-        raw = self.request.query_params.get(param)
-        if raw is None:
-            return []
-        names = [name.strip() for name in raw.split(",") if name.strip()]
-        if not names:
-            raise ValidationError({param: ["Give field names, or leave the parameter out."]})
-        return names
-
-
-def select_fields(serializer, *, keep, drop, known=None, hidden=()):
-    """Narrow ``serializer`` to the ``keep`` fields (all if empty) minus the ``drop`` ones.
-
-    ``known`` are the names a client may give (default: the serializer's own fields);
-    ``hidden`` those it may not see: asking for one is a 403 (the description documents
-    them); leaving one out is what the client gets anyway."""
-    available = list(serializer.fields) if known is None else known
-    refused = sorted({name for name in keep if name in hidden})
-    if refused:
-        raise PermissionDenied(
-            f"{', '.join(refused)}: shown only to readers of drafts (editors, reviewers, and "
-            "API keys with the read-drafts scope)."
-        )
-    unknown = [name for name in (*keep, *drop) if name not in available and name not in hidden]
-    if unknown:
-        param = "fields" if set(unknown) & set(keep) else "omit"
-        raise ValidationError(
-            {param: [f"Unknown field(s) {', '.join(unknown)}; choose from {', '.join(available)}."]}
-        )
-    for name in list(serializer.fields):
-        if (keep and name not in keep) or name in drop:
-            serializer.fields.pop(name)
-
-
 @crud_docs(
     "country",
     "countries",
     read_only=True,
     lookup=lookup_parameter("code", "ISO 3166-1 alpha-2 code, in any case, e.g. AM."),
 )
-class CountryViewSet(ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class CountryViewSet(ResourceViewSet):
     """ISO 3166-1 countries, with the continent GeoNames assigns them.
 
     Look a country up by its alpha-2 code, in any case: `/api/v1/countries/am/`.
@@ -469,7 +144,7 @@ class CountryViewSet(ResourceViewSetMixin, viewsets.ReadOnlyModelViewSet):
     "exile groups",
     lookup=lookup_parameter("slug", "The group's slug, e.g. it-specialists."),
 )
-class ExileGroupViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
+class ExileGroupViewSet(CuratedViewSet):
     """The groups of exiles the sources distinguish: IT specialists; journalists, activists and
     NGO staff; the liberal intelligentsia; businesspeople and managers. Each with citations."""
 
@@ -481,7 +156,7 @@ class ExileGroupViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelView
 
 
 @crud_docs("source", "sources")
-class SourceViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
+class SourceViewSet(CuratedViewSet):
     """The works the dataset cites. A source's detail lists every citation of it (`cited_by`):
     which record, where in the source, and the claim. A cited source cannot be deleted (409)."""
 
@@ -518,16 +193,13 @@ class SourceViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet)
         serializer.instance.citation_count = 0  # new: nothing cites it yet
 
     def get_serializer_class(self):
-        serializer_class = super().get_serializer_class()  # the brief form, if asked for
-        if self.action == "retrieve" and serializer_class is SourceSerializer:
+        if self.action == "retrieve":
             return SourceDetailSerializer
-        return serializer_class
+        return super().get_serializer_class()
 
 
 @crud_docs("statistic", "statistics", examples=[STATISTIC_EXAMPLE])
-class StatisticViewSet(
-    EditorialMixin, ResourceViewSetMixin, JSONBuiltInDatabaseMixin, viewsets.ModelViewSet
-):
+class StatisticViewSet(CuratedViewSet):
     """Emigration statistics: one record per figure as one source reports it.
 
     Figures are never merged or added up: two sources reporting the same quantity are two
@@ -581,7 +253,7 @@ class StatisticViewSet(
     "media outlets",
     lookup=lookup_parameter("slug", "The outlet's slug, e.g. radio-liberty."),
 )
-class MediaOutletViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
+class MediaOutletViewSet(CuratedViewSet):
     """Exile media outlets, and kinds of channel exiles publish on, with their platforms
     (channels), reported audiences, where they were based over time, and citations."""
 
@@ -597,7 +269,7 @@ class MediaOutletViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelVie
     "organizations",
     lookup=lookup_parameter("slug", "The organization's slug, e.g. free-russia-forum."),
 )
-class OrganizationViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
+class OrganizationViewSet(CuratedViewSet):
     """NGOs and exile organizations, universities in exile, funders, government committees and
     research institutes: where they are based, who leads them, whom they serve."""
 
@@ -609,7 +281,7 @@ class OrganizationViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelVi
 
 
 @crud_docs("host policy", "host policies")
-class HostPolicyViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelViewSet):
+class HostPolicyViewSet(CuratedViewSet):
     """Host-country policies and stances towards exiles from Russia: entry and visas,
     residence, company registration, banking, asylum, hosting NGOs and media, and more.
 
@@ -623,87 +295,7 @@ class HostPolicyViewSet(EditorialMixin, ResourceViewSetMixin, viewsets.ModelView
     ordering_fields = ["title", "announced_on", "effective_from", "created_at", "updated_at"]
 
 
-class ChangesView(APIView):
-    """The changes feed: every creation, submission, publication, update, retraction and
-    deletion across all resources, in commit order, for mirrors to sync incrementally.
-
-    Store the `next_cursor` of each page and pass it as `since` next time: you get exactly
-    the changes made since, none twice and none missed. Each change carries the record as it
-    stood afterwards. A retraction is a change like any other: a mirror that applies the feed
-    never keeps what was withdrawn. Clients who cannot read drafts see only the changes made
-    while a record was public (from its publication on), without sensitive fields or authors.
-    """
-
-    MAX_LIMIT = 500
-    permission_classes = [permissions.AllowAny]  # reads only; what each reader sees is below
-
-    def is_costly_read(self, request):
-        """A page of more than LARGE_PAGE changes (each with its record) is a costly read."""
-        return large_page(request)
-
-    @extend_schema(
-        summary="The changes feed: everything that changed since a cursor",
-        tags=["changes"],
-        parameters=[
-            OpenApiParameter(
-                "since",
-                OpenApiTypes.INT,
-                description="The next_cursor of your last page (default 0: from the start).",
-            ),
-            OpenApiParameter(
-                "limit",
-                OpenApiTypes.INT,
-                description=f"Most changes to return (default 100, at most {MAX_LIMIT}).",
-            ),
-            OpenApiParameter(
-                "type",
-                OpenApiTypes.STR,
-                description="Comma-separated record types (default all): "
-                + ", ".join(RECORD_TYPES[m] for m in CURATED_MODELS),
-            ),
-        ],
-        responses=ChangesPageSerializer,
-    )
-    def get(self, request):
-        refuse_unknown(request, {"since", "limit", "type", "format"})
-        since = whole_number_param(request, "since", default=0, maximum=2**63 - 1)
-        limit = whole_number_param(request, "limit", default=100, minimum=1, maximum=self.MAX_LIMIT)
-        types = {RECORD_TYPES[m]: m for m in CURATED_MODELS}
-        chosen = choice_list_param(request, "type", list(types), types)
-        readable = Q(pk__in=[])
-        for type_name in chosen:
-            model = types[type_name]
-            of_model = Q(content_type=ContentType.objects.get_for_model(model))
-            if not reads_drafts(request, model):
-                of_model &= PUBLIC_CHANGES
-            readable |= of_model
-        changes = list(
-            Change.objects.filter(readable, id__gt=since)
-            .select_related("content_type")
-            .order_by("id")[: limit + 1]
-        )
-        page = changes[:limit]
-        data = [
-            change_data(
-                c, request, reads_drafts=reads_drafts(request, c.content_type.model_class())
-            )
-            for c in page
-        ]
-        body = {
-            "next_cursor": page[-1].pk if page else since,
-            "has_more": len(changes) > limit,
-            "results": data,
-        }
-        response = Response(ChangesPageSerializer(body).data)
-        if body["has_more"]:
-            query = request.query_params.copy()
-            query["since"] = str(body["next_cursor"])
-            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-            response["Link"] = f'<{next_url}>; rel="next"'
-        return response
-
-
-class SearchView(LanguageMixin, APIView):
+class SearchView(APIView):
     """Search every resource at once: countries, exile groups, sources, statistics, media
     outlets, organizations and policies. Same matching as `q=` on each list (word forms,
     prefixes, misspelt names, English and Russian); hits of all types ranked together."""
@@ -738,12 +330,16 @@ class SearchView(LanguageMixin, APIView):
         responses=SearchResultsSerializer,
     )
     def get(self, request):
+        language = language_param(request)
+        translation.activate(language)  # Django's and DRF's own messages follow it too
         text = validated_query_text(request)
         if not text:
             raise ValidationError({"q": ["This parameter is required."]})
         types = choice_list_param(request, "type", list(TYPES), TYPES)
         limit = whole_number_param(request, "limit", default=20, minimum=1, maximum=MAX_SEARCH_HITS)
-        counts, hits = search_everything(text, types=types, limit=limit, request=request)
+        counts, hits = search_everything(
+            text, types=types, limit=limit, request=request, language=language
+        )
         data = {"query": text, "counts": counts, "results": hits}
         return Response(SearchResultsSerializer(data).data)
 

@@ -1,0 +1,343 @@
+"""The base viewsets: what every resource's API shares, in one fixed order.
+
+``ResourceViewSet`` (reads) and ``CuratedViewSet`` (reads, writes and the editorial
+workflow) are written out in full rather than stacked from mixins, so that the order of the
+cross-cutting behaviour is visible in one place. A request goes through:
+
+1. ``initial``: the response language, resolved once (``?lang=`` over Accept-Language) and
+   handed to serializers in their context; then DRF's authentication, permissions and
+   throttles.
+2. ``dispatch``: a write runs in one transaction, rolled back on any error response.
+3. ``get_queryset``: the records this client may read (drafts only to their readers); a
+   write locks its record (``SELECT ... FOR UPDATE``) until it commits; a detail built in
+   the database gets its JSON in the same query.
+4. ``get_object``: a write checks If-Match (``conditional``); a curated record checks that
+   it may be edited at all (``editorial``).
+5. ``list`` / ``retrieve``: unknown parameters refused, then the list's count and
+   Last-Modified in one query, then CSV (``exports``), JSON built by PostgreSQL
+   (``sql_json``, where the model has it and no field is narrowed) or the serializer, with
+   ``brief``, ``fields`` and ``omit`` passed to it.
+6. ``finalize_response``: a record's ETag and Last-Modified.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import orjson
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpResponseBase
+from django.utils import translation
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from ..choices import ChangeAction, ChangeChannel
+from ..editorial import services
+from ..editorial.errors import EditorialError
+from ..editorial.workflow import check_editable
+from ..models.base import CuratedModel
+from ..visibility import visible
+from .changes import change_data, record_history
+from .conditional import (
+    RECORD_ACTIONS,
+    WRITES,
+    check_if_match,
+    list_version,
+    set_last_modified,
+    set_validators,
+)
+from .errors import editorial_problem
+from .exports import CSVRenderer, csv_list_response, wants_csv
+from .pagination import large_page
+from .params import flag_param, language_param, names_param, refuse_unknown
+from .schema import PAGE_PARAMETERS
+from .serializers import ChangeHistorySerializer, ChangeSerializer, ReasonSerializer
+from .sql_json import DOCUMENTS, page_json, record_json
+
+# Query parameters every list takes besides its filters.
+LIST_PARAMETERS = frozenset({"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"})
+# Reads whose representation brief, fields and omit narrow.
+NARROWED_ACTIONS = frozenset({"list", "retrieve"})
+
+
+class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
+    """A resource's reads: the list (filtered, searched, ordered, paginated, or whole as
+    CSV) and the detail, in the language asked for, with conditional requests, and the
+    representation narrowed by ``brief=true``, ``fields=`` and ``omit=``."""
+
+    # Actions whose every read is costly (resources.api.throttling).
+    costly_actions: ClassVar[frozenset[str]] = frozenset()
+    # Actions that offer CSV; others answer ``Accept: text/csv`` with 406.
+    csv_actions: ClassVar[tuple[str, ...]] = ("list", "retrieve")
+
+    # The response language: the default until ``initial`` resolves the request's (the
+    # schema generator builds serializers without a request).
+    language: str = settings.LANGUAGE_CODE
+
+    # 1. Before the handler ---------------------------------------------------------------
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.language = language_param(request)
+        translation.activate(self.language)  # Django's and DRF's own messages follow it too
+        super().initial(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return super().dispatch(request, *args, **kwargs)
+        # One transaction per write: the row lock below lasts until the write commits, and
+        # an error answered after part of the write (a check after saving) undoes all of it:
+        # DRF turns exceptions into responses, so the block would otherwise commit.
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) in self.csv_actions:
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def is_costly_read(self, request: Request) -> bool:
+        """Costly: the costly actions, a page of more than LARGE_PAGE records, and a list
+        searched with ``q`` or exported as CSV (every matching record)."""
+        if self.action in self.costly_actions or large_page(request):
+            return True
+        return self.action == "list" and (wants_csv(request) or bool(request.query_params.get("q")))
+
+    # 2. Records ----------------------------------------------------------------------------
+
+    def writes_record(self) -> bool:
+        """Whether the request writes one record: PUT, PATCH, DELETE or a POST action on it.
+
+        Not OPTIONS: DRF's metadata describes the writes a client may make by replaying them
+        on a copy of the request (its method PUT), outside any transaction (``dispatch``
+        opens none for OPTIONS). It writes nothing, so it takes no row lock (which outside a
+        transaction is an error) and checks no If-Match."""
+        if self.action == "metadata":
+            return False
+        method = self.request.method
+        return method in WRITES or (method == "POST" and self.detail)
+
+    def builds_json_in_database(self) -> bool:
+        """Whether PostgreSQL builds the JSON (``sql_json``): only where it equals the
+        serializer's answer, JSON with every field."""
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return (
+            self.queryset.model in DOCUMENTS
+            and renderer is not None
+            and renderer.format == "json"
+            and self.request.method in ("GET", "HEAD")
+            and not {"fields", "omit", "brief"} & set(self.request.query_params)
+        )
+
+    def get_queryset(self) -> QuerySet:
+        queryset = super().get_queryset()
+        if issubclass(queryset.model, CuratedModel):
+            queryset = visible(queryset, self.request)
+        if self.detail and self.writes_record():
+            # Held until the write commits: the If-Match check and the write are one step.
+            queryset = queryset.select_for_update(of=("self",))
+        elif self.action == "retrieve" and self.builds_json_in_database():
+            # The record's version (for ETag and Last-Modified) and its JSON, in one query.
+            queryset = (
+                queryset.select_related(None)
+                .prefetch_related(None)
+                .only("pk", "updated_at")
+                .annotate(document=record_json(queryset.model, self.request, self.language))
+            )
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # A record is found by its key alone: list filters in the query string of a detail,
+        # a write or the country profile must not turn it into a 404.
+        return queryset if self.detail else super().filter_queryset(queryset)
+
+    def get_object(self) -> Model:
+        record = super().get_object()
+        self.current_record = record
+        if self.writes_record():
+            check_if_match(self.request, record)
+        return record
+
+    # 3. Representations ------------------------------------------------------------------
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "language": self.language}
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer:
+        if self.request.method in ("GET", "HEAD") and self.action in NARROWED_ACTIONS:
+            kwargs.setdefault("brief", flag_param(self.request, "brief"))
+            kwargs.setdefault("fields", names_param(self.request, "fields"))
+            kwargs.setdefault("omit", names_param(self.request, "omit"))
+        return super().get_serializer(*args, **kwargs)
+
+    # 4. Handlers ---------------------------------------------------------------------------
+
+    def refuse_unknown_parameters(
+        self, request: Request, allowed: frozenset[str] = LIST_PARAMETERS
+    ) -> None:
+        """A misspelt filter (destinaton=GE) is a 400, not a list of everything. ``allowed``:
+        the parameters taken besides the filters (default: those of every list)."""
+        refuse_unknown(request, {*allowed, "format", *self.filterset_class.base_filters})
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.refuse_unknown_parameters(request)
+        listed = self.filter_queryset(self.get_queryset())
+        count, latest = list_version(listed)
+        if wants_csv(request):
+            response = self.csv_list(request, listed)
+        elif self.builds_json_in_database():
+            # The page's ids first, from the filters' index alone; then the JSON of those
+            # records only (joining every match to build JSON, then sorting, costs more).
+            ids = self.paginate_counted(listed.values_list("pk", flat=True), count)
+            page = page_json(listed.model, ids, request, self.language)
+            response = self.get_paginated_response(page)
+        else:
+            page = self.paginate_counted(listed, count)
+            response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        set_last_modified(response, latest)
+        return response
+
+    def paginate_counted(self, queryset: QuerySet, count: int) -> list:
+        return self.paginator.paginate_counted(queryset, self.request, self, count=count)
+
+    def csv_list(self, request: Request, listed: QuerySet) -> HttpResponseBase:
+        # limit and offset do not apply to an export, but a malformed one is refused all
+        # the same (before the response exists, so that it is a 400).
+        self.paginator.get_limit(request)
+        self.paginator.get_offset(request)
+        return csv_list_response(
+            listed,
+            self.get_serializer(),
+            filename=f"{self.basename}.csv",
+            head=request.method == "HEAD",
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        record = self.get_object()
+        if self.builds_json_in_database():
+            return Response(orjson.loads(record.document))
+        return Response(self.get_serializer(record).data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "current_record", None)
+        if self.action in RECORD_ACTIONS and record is not None:
+            set_validators(response, record, written=self.writes_record())
+        return response
+
+
+class CuratedViewSet(
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ResourceViewSet
+):
+    """A curated resource: reads show what ``resources.visibility`` lets the client see (a
+    draft is a 404 to others); writes create drafts and are kept in the record's history
+    (``resources.editorial``); editing a published record takes a reviewer, a retracted one
+    cannot be edited (409). DELETE retracts. Actions move records on; ``history/`` lists a
+    record's changes."""
+
+    def get_object(self) -> Model:
+        record = super().get_object()
+        # By method, not action: OPTIONS describes a PUT by replaying it (DRF's metadata),
+        # and should offer it only to those who may make it.
+        if self.request.method in ("PUT", "PATCH"):
+            try:
+                check_editable(record, self.request.user)
+            except EditorialError as exc:
+                # As DRF's own exception: its OPTIONS metadata leaves out the methods whose
+                # replay raises one, and must not fail on ours.
+                raise editorial_problem(exc) from exc
+        return record
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        self.save_record(serializer, ChangeAction.CREATED)
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        self.save_record(serializer, ChangeAction.UPDATED)
+
+    def save_record(self, serializer: BaseSerializer, action_name: ChangeAction) -> None:
+        services.save(
+            write=serializer.save,
+            action=action_name,
+            user=self.request.user,
+            channel=ChangeChannel.API,
+        )
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """DELETE retracts: the record stays public, marked retracted with reason and date.
+        The reason comes in the body, as the description says (``?reason=`` is refused, with
+        any other query parameter: a reason left in the URL would be lost without a word)."""
+        refuse_unknown(request, {"format", "lang"})
+        return self.move("retract", self.reason_from_body())
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, **kwargs: Any) -> Response:
+        """Submit a draft for review (editors). Answers with the record."""
+        return self.move("submit", self.reason_from_body())
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_to_draft(self, request: Request, **kwargs: Any) -> Response:
+        """Send a record in review back to draft (editors), with an optional reason."""
+        return self.move("return", self.reason_from_body())
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, **kwargs: Any) -> Response:
+        """Publish a record in review (reviewers). Send If-Match with the ETag of the version
+        you reviewed: if it changed since, nothing is published (412)."""
+        return self.move("publish", self.reason_from_body())
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def retract(self, request: Request, **kwargs: Any) -> Response:
+        """Retract a published record (reviewers), with a reason: it stays public, marked
+        retracted, and the changes feed tells mirrors to withdraw it."""
+        return self.move("retract", self.reason_from_body())
+
+    def move(self, transition_name: str, reason: str) -> Response:
+        record = self.get_object()
+        services.transition(
+            record=record,
+            name=transition_name,
+            user=self.request.user,
+            channel=ChangeChannel.API,
+            reason=reason,
+        )
+        return Response(self.get_serializer(record).data)
+
+    def reason_from_body(self) -> str:
+        data = self.request.data
+        if not isinstance(data, dict):  # JSON null, a list, a string: not the object asked for
+            raise ValidationError(
+                {"non_field_errors": [ErrorDetail("Send a JSON object, or no body.", "invalid")]}
+            )
+        serializer = ReasonSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data.get("reason", "")
+
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=ChangeHistorySerializer)
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, **kwargs: Any) -> Response:
+        """Every change to the record, oldest first: who (editors only), when, through what,
+        what changed (old and new values) and the record after it. Readers of published
+        records see its public life: from its publication on."""
+        refuse_unknown(request, {"limit", "offset", "lang", "format"})
+        changes, reads_drafts = record_history(self.get_object(), request)
+        page = self.paginate_queryset(changes)
+        return self.get_paginated_response(
+            ChangeSerializer(
+                [change_data(change, request, reads_drafts=reads_drafts) for change in page],
+                many=True,
+            ).data
+        )
