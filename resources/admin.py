@@ -447,6 +447,26 @@ class MediaOutletAdmin(CitedAdmin):
     list_select_related = ("country",)
     autocomplete_fields = ("country", "affiliated_organization")
     prepopulated_fields = {"slug": ("name",)}
+    # Listed, not left to the model: fields shared through ExileBody come first there.
+    fields = (
+        "name",
+        "slug",
+        "kind",
+        "name_ru",
+        "description",
+        "description_ru",
+        "country",
+        "city",
+        "languages",
+        "active_from_year",
+        "active_to_year",
+        "status",
+        "contact_details",
+        "internal_notes",
+        "affiliated_organization",
+        *TIMESTAMPS,
+        *WORKFLOW_FIELDS,
+    )
     inlines = [ChannelInline, LocationInline, CitationInline]
     ordering = ("name",)
 
@@ -496,6 +516,26 @@ class OrganizationAdmin(CitedAdmin):
     list_select_related = ("country",)
     autocomplete_fields = ("country", "exile_groups")
     prepopulated_fields = {"slug": ("name",)}
+    # Listed, not left to the model: fields shared through ExileBody come first there.
+    fields = (
+        "name",
+        "slug",
+        "kind",
+        "name_ru",
+        "description",
+        "description_ru",
+        "country",
+        "city",
+        "founded_year",
+        "dissolved_year",
+        "status",
+        "website",
+        "contact_details",
+        "internal_notes",
+        "exile_groups",
+        *TIMESTAMPS,
+        *WORKFLOW_FIELDS,
+    )
     inlines = [NotableFigureInline, LocationInline, CitationInline]
     ordering = ("name",)
 

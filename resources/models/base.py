@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from ..choices import PublicationStatus, Qualifier
+from ..choices import PublicationStatus, Qualifier, RecordStatus
 
 # Names sort as people expect ("Åland Islands" next to "Albania"), not by byte value. The
 # ICU root collation ships with the PostgreSQL builds of Debian and of the official image.
@@ -150,6 +150,51 @@ class CitedModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+
+class ExileBody(CuratedModel, CitedModel):
+    """An organization or media outlet of the exile: named in Russian too, based in a city,
+    operating or not, with contact details and notes only editors see.
+
+    Each subclass declares its own ``name``, ``kind``, ``description`` and ``country``: their
+    help texts, choices and reverse names differ. The search vector reads ``name`` and
+    ``description`` from there.
+    """
+
+    slug = models.SlugField(max_length=120, unique=True, help_text="Stable key used in URLs.")
+    name_ru = models.CharField(
+        max_length=200, blank=True, db_collation=NAME_COLLATION, help_text="Name in Russian."
+    )
+    description_ru = models.TextField(blank=True, help_text="Description in Russian, if any.")
+    city = models.CharField(max_length=100, blank=True, help_text="City it is based in, if known.")
+    status = models.CharField(
+        max_length=16,
+        choices=RecordStatus.choices,
+        default=RecordStatus.UNKNOWN,
+        help_text="Whether it operates, as of its most recent source.",
+    )
+    contact_details = models.TextField(
+        blank=True,
+        help_text="How to reach it (people, addresses, channels). Editors only: never public.",
+    )
+    internal_notes = models.TextField(
+        blank=True, help_text="Editors' notes, e.g. on the safety of people named. Never public."
+    )
+    search_vector = search_vector(
+        ("name", "A"),
+        ("name_ru", "A"),
+        ("description", "B"),
+        ("description_ru", "B"),
+        ("city", "B"),
+    )
+
+    SENSITIVE_FIELDS = ("contact_details", "internal_notes")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
 
 
 class ReportedQuantity(CitedModel):

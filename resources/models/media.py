@@ -2,21 +2,20 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
-from ..choices import AudienceMetric, OutletKind, Platform, RecordStatus
+from ..choices import AudienceMetric, OutletKind, Platform
 from .base import (
     NAME_COLLATION,
     CitedModel,
-    CuratedModel,
+    ExileBody,
     ReportedQuantity,
     curated_constraints,
     curated_indexes,
     ordered_constraint,
     publish_permission,
-    search_vector,
 )
 
 
-class MediaOutlet(CuratedModel, CitedModel):
+class MediaOutlet(ExileBody):
     """An exile media outlet, or a kind of channel exiles publish on that the sources describe."""
 
     name = models.CharField(
@@ -24,13 +23,8 @@ class MediaOutlet(CuratedModel, CitedModel):
         db_collation=NAME_COLLATION,
         help_text="Name of the outlet, or a plain description.",
     )
-    slug = models.SlugField(max_length=120, unique=True, help_text="Stable key used in URLs.")
     kind = models.CharField(max_length=24, choices=OutletKind.choices, help_text="Kind of outlet.")
-    name_ru = models.CharField(
-        max_length=200, blank=True, db_collation=NAME_COLLATION, help_text="Name in Russian."
-    )
     description = models.TextField(blank=True, help_text="What it publishes and for whom.")
-    description_ru = models.TextField(blank=True, help_text="Description in Russian, if any.")
     country = models.ForeignKey(
         "resources.Country",
         on_delete=models.PROTECT,
@@ -39,7 +33,6 @@ class MediaOutlet(CuratedModel, CitedModel):
         related_name="media_outlets",
         help_text="Country it is based in now (alpha-2 code), if known.",
     )
-    city = models.CharField(max_length=100, blank=True, help_text="City it is based in, if known.")
     languages = ArrayField(
         models.CharField(max_length=8),
         default=list,
@@ -52,26 +45,6 @@ class MediaOutlet(CuratedModel, CitedModel):
     active_to_year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Year it stopped, if it has."
     )
-    status = models.CharField(
-        max_length=16,
-        choices=RecordStatus.choices,
-        default=RecordStatus.UNKNOWN,
-        help_text="Whether it operates, as of its most recent source.",
-    )
-    contact_details = models.TextField(
-        blank=True,
-        help_text="How to reach it (people, addresses, channels). Editors only: never public.",
-    )
-    internal_notes = models.TextField(
-        blank=True, help_text="Editors' notes, e.g. on the safety of people named. Never public."
-    )
-    search_vector = search_vector(
-        ("name", "A"),
-        ("name_ru", "A"),
-        ("description", "B"),
-        ("description_ru", "B"),
-        ("city", "B"),
-    )
     affiliated_organization = models.ForeignKey(
         "resources.Organization",
         on_delete=models.PROTECT,
@@ -80,8 +53,6 @@ class MediaOutlet(CuratedModel, CitedModel):
         related_name="media_outlets",
         help_text="Organization it belongs to or was set up by (slug), if any.",
     )
-
-    SENSITIVE_FIELDS = ("contact_details", "internal_notes")
 
     class Meta:
         ordering = ["name", "id"]
@@ -98,9 +69,6 @@ class MediaOutlet(CuratedModel, CitedModel):
                 "active_from_year", "active_to_year", "resources_mediaoutlet_years_ordered"
             ),
         ]
-
-    def __str__(self):
-        return self.name
 
 
 class Channel(CitedModel):

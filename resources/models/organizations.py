@@ -1,20 +1,19 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
-from ..choices import FigureRole, OrganizationKind, RecordStatus
+from ..choices import FigureRole, OrganizationKind
 from .base import (
     NAME_COLLATION,
     CitedModel,
-    CuratedModel,
+    ExileBody,
     curated_constraints,
     curated_indexes,
     ordered_constraint,
     publish_permission,
-    search_vector,
 )
 
 
-class Organization(CuratedModel, CitedModel):
+class Organization(ExileBody):
     """An NGO, exile organization, university in exile, funder, committee or institute."""
 
     name = models.CharField(
@@ -22,15 +21,10 @@ class Organization(CuratedModel, CitedModel):
         db_collation=NAME_COLLATION,
         help_text="Name, or a plain description if unnamed.",
     )
-    slug = models.SlugField(max_length=120, unique=True, help_text="Stable key used in URLs.")
     kind = models.CharField(
         max_length=32, choices=OrganizationKind.choices, help_text="Kind of organization."
     )
-    name_ru = models.CharField(
-        max_length=200, blank=True, db_collation=NAME_COLLATION, help_text="Name in Russian."
-    )
     description = models.TextField(blank=True, help_text="What it does and for whom.")
-    description_ru = models.TextField(blank=True, help_text="Description in Russian, if any.")
     country = models.ForeignKey(
         "resources.Country",
         on_delete=models.PROTECT,
@@ -39,42 +33,19 @@ class Organization(CuratedModel, CitedModel):
         related_name="organizations",
         help_text="Country it is based in now (alpha-2 code), if known.",
     )
-    city = models.CharField(max_length=100, blank=True, help_text="City it is based in, if known.")
     founded_year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Year it was founded, if known."
     )
     dissolved_year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Year it was dissolved or shut down, if it was."
     )
-    status = models.CharField(
-        max_length=16,
-        choices=RecordStatus.choices,
-        default=RecordStatus.UNKNOWN,
-        help_text="Whether it operates, as of its most recent source.",
-    )
     website = models.URLField(max_length=500, blank=True, help_text="Website, if known.")
-    contact_details = models.TextField(
-        blank=True,
-        help_text="How to reach it (people, addresses, channels). Editors only: never public.",
-    )
-    internal_notes = models.TextField(
-        blank=True, help_text="Editors' notes, e.g. on the safety of people named. Never public."
-    )
-    search_vector = search_vector(
-        ("name", "A"),
-        ("name_ru", "A"),
-        ("description", "B"),
-        ("description_ru", "B"),
-        ("city", "B"),
-    )
     exile_groups = models.ManyToManyField(
         "resources.ExileGroup",
         blank=True,
         related_name="organizations",
         help_text="Groups of exiles it serves (slugs).",
     )
-
-    SENSITIVE_FIELDS = ("contact_details", "internal_notes")
 
     class Meta:
         ordering = ["name", "id"]
@@ -95,9 +66,6 @@ class Organization(CuratedModel, CitedModel):
                 "founded_year", "dissolved_year", "resources_organization_years_ordered"
             ),
         ]
-
-    def __str__(self):
-        return self.name
 
 
 class NotableFigure(CitedModel):
