@@ -66,8 +66,8 @@ PYTEST_WORKERS ?= auto
 test: venv db
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not server"
 
-# gunicorn and schemathesis against their own databases (tests/test_fuzz.py,
-# tests/test_read_cache.py's across-processes test): a minute, mostly the fuzzer.
+# gunicorn and schemathesis against their own databases (tests/api/test_fuzz.py,
+# tests/exile_api/test_read_cache.py's across-processes test): a minute, mostly the fuzzer.
 .PHONY: test-servers
 test-servers: venv db
 	$(BIN)/python -m pytest -m server
@@ -104,7 +104,7 @@ bench: venv db
 abuse: venv db
 	$(BIN)/python scripts/abuse.py
 
-# Examples per operation and phase; tests/test_fuzz.py runs a smaller bound within `make test`.
+# Examples per operation and phase; tests/api/test_fuzz.py runs a smaller bound within `make test`.
 FUZZ_MAX_EXAMPLES ?= 25
 
 .PHONY: fuzz

@@ -44,8 +44,8 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def no_rate_limits(settings):
     """Rate limits and the cap on costly reads at once off, so that a test's many requests are
-    not throttled and query counts measure the views alone; tests/test_limits.py and
-    tests/test_costly_reads.py turn them back on."""
+    not throttled and query counts measure the views alone; tests/exile_api/test_limits.py and
+    tests/api/test_costly_reads.py turn them back on."""
     settings.API_THROTTLE_RATES = {"anon": None, "user": None}
     settings.COSTLY_CONCURRENCY = {"anon": 0, "user": 0}
 
@@ -53,21 +53,22 @@ def no_rate_limits(settings):
 @pytest.fixture(autouse=True)
 def no_statement_timeout(settings):
     """No statement timeout on anonymous reads (its SET would count in query counts);
-    tests/test_costly_reads.py turns it on."""
+    tests/api/test_costly_reads.py turns it on."""
     settings.ANONYMOUS_STATEMENT_TIMEOUT_MS = 0
 
 
 @pytest.fixture(autouse=True)
 def no_read_cache(settings):
     """The read cache off: most tests write through the ORM, which invalidates nothing, and
-    then read through the API; tests/test_read_cache.py turns it on."""
+    then read through the API; tests/exile_api/test_read_cache.py turns it on."""
     settings.READ_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
 def outside_changes_not_recorded(settings):
-    """Factories write through the ORM: test setup, not history. tests/test_outside_changes.py
-    turns the recording of changes made outside the app back on."""
+    """Factories write through the ORM: test setup, not history.
+    tests/editorial/test_outside_changes.py turns the recording of changes made outside the
+    app back on."""
     settings.HISTORY_RECORDS_OUTSIDE_CHANGES = False
 
 

@@ -5,7 +5,7 @@ query that selects the page also builds each record's JSON (``json_build_object`
 country, group and citations included, so no model instance, serializer field or URL
 reversal runs per record. The document is the serializer's representation, key for key and
 value for value: ``StatisticSerializer`` stays the definition, and
-tests/test_sql_json.py compares the two on every kind of record. Where the serializer does
+tests/api/test_sql_json.py compares the two on every kind of record. Where the serializer does
 something this module does not (``fields=``, ``omit=``, ``brief=``, CSV, the browsable
 API), the view uses the serializer.
 """

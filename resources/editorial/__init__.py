@@ -3,5 +3,5 @@ record the change in one transaction (``services``), raising domain errors (``er
 the API maps to problems in one place (``resources.api.errors``) and the admin shows as messages.
 
 Every write path (the API, the admin, dataset imports, reverts) goes through ``services``;
-``history.record_change`` is called from nowhere else (tests/test_editorial.py checks it).
+``history.record_change`` is called from nowhere else (tests/editorial/test_editorial.py checks it).
 """

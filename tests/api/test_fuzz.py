@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 WRITE_METHODS = {"put", "post", "delete", "patch"}
 # The script stops schemathesis after FUZZ_TIME_LIMIT (all passes together); this covers

@@ -2,8 +2,8 @@
 
 Loading is checked against the real database: idempotence, updates in place, all-or-nothing
 refusal of invalid data; every test here starts from the seeded database (``seeded``: one load
-per module), and tests/test_seed_loading.py loads into an empty one. The data itself is checked
-against its one source, the essay: every record cited, locators that exist, claims in the
+per module), and tests/dataset/test_seed_loading.py loads into an empty one. The data itself
+is checked against its one source, the essay: every record cited, locators that exist, claims in the
 project's own words, and the essay's headline facts present as queryable values.
 """
 
@@ -33,7 +33,7 @@ from resources.models import (
     Statistic,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ESSAY = REPO.parent / "shared" / "seed" / "essay-russian-exiles-2022.txt"
 ESSAY_SLUG = "soldatov-borogan-2022-essay"
 

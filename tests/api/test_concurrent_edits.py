@@ -100,7 +100,7 @@ def test_get_with_the_etag_in_if_none_match_is_304(api_client, source):
 
 
 # Serialized rollback: the database is emptied after the test, and later transactional tests
-# (tests/test_read_cache.py) need back the countries and roles the migrations made.
+# (tests/exile_api/test_read_cache.py) need back the countries and roles the migrations made.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_clients_racing_with_the_same_etag_lose_no_update(editor):
     source = make_source(slug="essay")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from resources.editorial import history
 from resources.editorial.snapshots import snapshot
 from resources.models import Change, Channel, Citation, ExileGroup, MediaOutlet, Statistic
+from tests.admin.test_admin import CITATION_PREFIX, admin_url, statistic_form
 from tests.factories import (
     make_exile_group,
     make_media_outlet,
@@ -22,7 +23,6 @@ from tests.factories import (
     make_source,
     make_statistic,
 )
-from tests.test_admin import CITATION_PREFIX, admin_url, statistic_form
 
 RETRACTION_REASON = "The source counted border crossings, not people."
 

@@ -5,7 +5,7 @@ The router and the pinning run against a real standby in tests/replica/ (`make r
 
 import json
 
-from tests.test_settings import STRONG_KEY, run_manage
+from tests.exile_api.test_settings import STRONG_KEY, run_manage
 
 REPLICAS = "postgres://exile@replica-a:5432/exile_api, postgres://exile@replica-b:5433/exile_api"
 SHOW = (

@@ -1,7 +1,7 @@
 """Loading the seed dataset (resources/data/seed.yaml) into an empty database, and refusing
 invalid data all or nothing, naming the place of the fault.
 
-tests/test_seed.py checks the database once the seed is loaded; its tests share one load per
+tests/dataset/test_seed.py checks the database once the seed is loaded; its tests share one load per
 module (``seeded``), so the ones that need an empty database are here.
 """
 
@@ -13,7 +13,13 @@ from django.core.management import CommandError, call_command
 
 from resources.dataset import SECTIONS, DatasetError, load_dataset
 from resources.models import AudienceFigure, Channel, Citation, HostPolicy, Location, NotableFigure
-from tests.test_seed import SECTION_MODELS, SEED_SECTION_COUNTS, citation_lists, row_counts, seed
+from tests.dataset.test_seed import (
+    SECTION_MODELS,
+    SEED_SECTION_COUNTS,
+    citation_lists,
+    row_counts,
+    seed,
+)
 
 # Loading creates exactly the file's records -------------------------------------------------
 

@@ -27,7 +27,7 @@ from resources.editorial.history import record_change
 from resources.models import ApiKey
 from tests.factories import make_statistic
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 STATISTICS = reverse("statistic-list")
 CITATION_PREFIX = "resources-citation-content_type-object_id"
 

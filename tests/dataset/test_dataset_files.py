@@ -1,6 +1,6 @@
 """export_dataset of an empty database, and import_dataset refusing files it cannot read.
 
-tests/test_dataset_export.py checks the round trip of the seed; its tests share one load of
+tests/dataset/test_dataset_export.py checks the round trip of the seed; its tests share one load of
 the seed per module (``seeded``), so the ones that need an empty database are here.
 """
 
@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.test_dataset_export import import_file, row_counts
+from tests.dataset.test_dataset_export import import_file, row_counts
 
 # Export -----------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import dj_database_url
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k" * 20 + "-a-production-key-of-sufficient-length-0123456789"
 
 

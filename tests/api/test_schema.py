@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from resources.api.schema import response_examples
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_schema_validates_without_warnings(db, tmp_path):
