@@ -2,7 +2,10 @@
 constant number of queries (no N+1). Views, the country profile and the statistics summary
 all read through these."""
 
-from django.db.models import Prefetch
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from django.db.models import Prefetch, QuerySet
 
 from .models import (
     AudienceFigure,
@@ -14,33 +17,38 @@ from .models import (
     MediaOutlet,
     NotableFigure,
     Organization,
+    Source,
     Statistic,
 )
+from .models.base import CitedModel
 from .visibility import public
 
+AnyQuerySet = TypeVar("AnyQuerySet", bound=QuerySet[Any])
 
-def with_citations(queryset):
+
+def with_citations(queryset: AnyQuerySet) -> AnyQuerySet:
     """``queryset`` with its citations and their sources (one more query)."""
     return queryset.prefetch_related(
         Prefetch("citations", queryset=Citation.objects.select_related("source"))
     )
 
 
-def _locations():
+# Quoted: Prefetch is generic to the type checker only, not at run time.
+def _locations() -> "Prefetch[str, QuerySet[Location], str]":
     return Prefetch(
         "locations", queryset=with_citations(Location.objects.select_related("country"))
     )
 
 
-def exile_groups():
+def exile_groups() -> QuerySet[ExileGroup]:
     return with_citations(ExileGroup.objects.all())
 
 
-def statistics():
+def statistics() -> QuerySet[Statistic]:
     return with_citations(Statistic.objects.select_related("origin", "destination", "exile_group"))
 
 
-def media_outlets():
+def media_outlets() -> QuerySet[MediaOutlet]:
     channels = with_citations(Channel.objects.all()).prefetch_related(
         Prefetch("audience_figures", queryset=with_citations(AudienceFigure.objects.all()))
     )
@@ -49,7 +57,7 @@ def media_outlets():
     ).prefetch_related(Prefetch("channels", queryset=channels), _locations())
 
 
-def organizations():
+def organizations() -> QuerySet[Organization]:
     # Its affiliated outlets: the public ones, for every reader (editors find drafts in lists).
     outlets = public(MediaOutlet.objects.all())
     return with_citations(Organization.objects.select_related("country")).prefetch_related(
@@ -60,7 +68,7 @@ def organizations():
     )
 
 
-def policies():
+def policies() -> QuerySet[HostPolicy]:
     return with_citations(HostPolicy.objects.select_related("country")).prefetch_related(
         "exile_groups", "nationalities"
     )
@@ -69,14 +77,14 @@ def policies():
 NESTED_LISTS = ("channels", "audience_figures", "locations", "notable_figures")
 
 
-def cited_sources(records):
+def cited_sources(records: Iterable[CitedModel]) -> list[Source]:
     """The distinct sources cited by ``records`` and their nested records, by title.
 
     Reads only what the querysets above prefetched: no query of its own.
     """
-    sources = {}
+    sources: dict[int, Source] = {}
 
-    def visit(record):
+    def visit(record: CitedModel) -> None:
         for citation in record.citations.all():
             sources[citation.source_id] = citation.source
         prefetched = getattr(record, "_prefetched_objects_cache", {})

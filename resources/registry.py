@@ -9,7 +9,9 @@ viewset; ``tests/test_registry.py`` fails while a spec is incomplete.
 
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import cast
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from .models import (
@@ -34,7 +36,7 @@ class SearchSpec:
 
     label: str  # field shown as a hit's name (its ``_ru`` field in Russian, if any)
     snippet: str  # text field a hit's snippet is cut from
-    fuzzy: tuple = ()  # fields matched with typo tolerance (pg_trgm)
+    fuzzy: tuple[str, ...] = ()  # fields matched with typo tolerance (pg_trgm)
     cited: bool = True  # whether citation claims are searched too
 
 
@@ -77,7 +79,12 @@ class NestedSpec:
         for path in self.owners:
             model = self.model
             for name in path.split("."):
-                model = model._meta.get_field(name).related_model
+                related = model._meta.get_field(name).related_model
+                if related is None:
+                    raise ImproperlyConfigured(
+                        f"{self.model.__name__}.{path}: {name} is not a relation."
+                    )
+                model = related
             found.append(model)
         return tuple(found)
 
@@ -171,7 +178,10 @@ NESTED_SPECS: dict[type[models.Model], NestedSpec] = {spec.model: spec for spec 
 CURATED: tuple[ResourceSpec, ...] = tuple(
     sorted((spec for spec in RESOURCES if spec.curated), key=attrgetter("load_order"))
 )
-CURATED_MODELS: tuple[type[CuratedModel], ...] = tuple(spec.model for spec in CURATED)
+# ``spec.curated`` checked each of them (issubclass), which the type of ``spec.model`` cannot say.
+CURATED_MODELS: tuple[type[CuratedModel], ...] = tuple(
+    cast("type[CuratedModel]", spec.model) for spec in CURATED
+)
 # What ?cited_by= offers: type name -> model.
 CITING_TYPES: dict[str, type[models.Model]] = {
     spec.type_name: spec.model
@@ -191,18 +201,23 @@ def owning_record(obj: models.Model) -> models.Model | None:
     if nested is None:
         return obj
     for path in nested.owners:
-        owner = attrgetter(path)(obj)
+        owner: models.Model | None = attrgetter(path)(obj)
         if owner is not None:
             return owner
     return None
 
 
-def citable_querysets() -> list[models.QuerySet]:
+def citable_querysets() -> list[models.QuerySet[models.Model]]:
     """One queryset per model whose records cite sources, with what ``owning_record`` walks
     already joined: for a GenericPrefetch of citations' records without a query per record."""
-    curated = [spec.model.objects.all() for spec in RESOURCES if spec.cited_by_order is not None]
+    # _default_manager: the generic way to a model's manager (each of these has one, objects).
+    curated = [
+        spec.model._default_manager.all() for spec in RESOURCES if spec.cited_by_order is not None
+    ]
     nested = [
-        spec.model.objects.select_related(*(path.replace(".", "__") for path in spec.owners))
+        spec.model._default_manager.select_related(
+            *(path.replace(".", "__") for path in spec.owners)
+        )
         for spec in NESTED
     ]
     return curated + nested

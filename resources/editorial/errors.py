@@ -1,6 +1,8 @@
 """What the editorial rules refuse, in the domain's terms; resources.api.errors maps each to its
 HTTP problem (403, 409, 400) and the admin shows it as a message."""
 
+from typing import Any
+
 from django.utils.functional import Promise
 
 
@@ -8,7 +10,7 @@ class EditorialError(Exception):
     """A write the editorial rules refuse. ``detail`` is a message, or for ``Refused`` a
     {field: [message, ...]} dict whose messages may carry a code (DRF's ErrorDetail)."""
 
-    def __init__(self, detail: str | Promise | dict):
+    def __init__(self, detail: str | Promise | dict[str, Any]) -> None:
         super().__init__(detail)
         self.detail = detail
 

@@ -19,11 +19,13 @@ before it.
 """
 
 import logging
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from exile_api import read_cache
@@ -32,8 +34,9 @@ from ..choices import ChangeAction, ChangeChannel
 from ..models import Change, PendingChange
 from ..models.base import PUBLIC_STATUSES, CuratedModel
 from ..registry import owning_record
+from ..visibility import RequestUser
 from .errors import Refused
-from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS, snapshot
+from .snapshots import SERIALIZERS, SNAPSHOT_WORKFLOW_FIELDS, Snapshot, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +45,15 @@ FEED_LOCK = 0x45584C45  # "EXLE"
 OUTSIDE_REASON = "Changed in the database, outside the app."
 
 
-def record_change(record, *, action, channel, user=None, reason="", deleted=False):
+def record_change(
+    record: CuratedModel,
+    *,
+    action: ChangeAction,
+    channel: ChangeChannel,
+    user: RequestUser | None = None,
+    reason: str = "",
+    deleted: bool = False,
+) -> Change | None:
     """Add ``record``'s change to its history. Must run inside the writing transaction.
 
     An update that changed nothing is not recorded. Returns the change, or None.
@@ -66,19 +77,22 @@ def record_change(record, *, action, channel, user=None, reason="", deleted=Fals
             # anonymous read may come from the read cache as it was. Drafts, which the public
             # never sees, leave it alone: its version would tell when editors are at work.
             read_cache.invalidate()
-        after = None if deleted else snapshot(record)
-        changes = {} if deleted else difference(previous or {}, after)
+        after: Snapshot | None = None
+        changes: dict[str, dict[str, Any]] = {}
+        if not deleted:
+            after = snapshot(record)
+            changes = difference(previous or {}, after)
         if action == ChangeAction.UPDATED and not changes:
             return None
-        authenticated = user is not None and user.is_authenticated
+        author = user if user is not None and user.is_authenticated else None
         return Change.objects.create(
             content_type=content_type,
             object_id=record.pk,
             record_key=record.slug,
             action=action,
             channel=channel,
-            user=user if authenticated else None,
-            username=user.get_username() if authenticated else "",
+            user=author,
+            username=author.get_username() if author else "",
             reason=reason,
             publication_status=record.publication_status,
             snapshot=after,
@@ -87,14 +101,16 @@ def record_change(record, *, action, channel, user=None, reason="", deleted=Fals
         )
 
 
-def has_public_content(model, action, changes):
+def has_public_content(
+    model: type[CuratedModel], action: ChangeAction, changes: Mapping[str, Any]
+) -> bool:
     """Whether a change shows the public anything: not an edit of sensitive fields alone."""
     if action not in (ChangeAction.UPDATED, ChangeAction.REVERTED):
         return True
     return not set(changes) <= set(model.SENSITIVE_FIELDS)
 
 
-def record_outside_changes():
+def record_outside_changes() -> int:
     """Record the writes made outside the app (what the trigger noted and no
     ``record_change`` cleared, once their transactions committed) as changes of the
     "database" channel. Returns how many changes it recorded."""
@@ -109,7 +125,7 @@ def record_outside_changes():
             written = set(cursor.fetchall())
         owners = {key for note in written if (key := owner_of(*note))}
         for model, pk in sorted(owners, key=lambda key: (key[0]._meta.model_name, key[1])):
-            record = model.objects.filter(pk=pk).first()
+            record = model._default_manager.filter(pk=pk).first()
             last = (
                 Change.objects.filter(content_type=ContentType.objects.get_for_model(model))
                 .filter(object_id=pk)
@@ -119,8 +135,9 @@ def record_outside_changes():
             if record is None:
                 if last is None or last.action == ChangeAction.DELETED:
                     continue  # never recorded, or its deletion already was
-                # What the history knew of it: enough to record its deletion.
-                record = model(
+                # What the history knew of it: enough to record its deletion. (django-stubs
+                # checks the arguments against the abstract CuratedModel, not the model's own.)
+                record = model(  # type: ignore[misc]
                     pk=pk, slug=last.record_key, publication_status=last.publication_status
                 )
                 action, deleted = ChangeAction.DELETED, True
@@ -140,7 +157,7 @@ def record_outside_changes():
     return recorded
 
 
-def owner_of(model_name, pk):
+def owner_of(model_name: str, pk: int) -> tuple[type[CuratedModel], int] | None:
     """(model, id) of the curated record that the noted row of ``model_name`` belongs to;
     None if it is gone (a nested row deleted with its record)."""
     try:
@@ -149,14 +166,15 @@ def owner_of(model_name, pk):
         return None
     if issubclass(model, CuratedModel):
         return model, pk
-    nested = model.objects.filter(pk=pk).first()
+    nested = model._default_manager.filter(pk=pk).first()
     if nested is None:
         return None
     record = owning_record(nested)
-    return (type(record), record.pk) if record is not None else None
+    # A nested record's owner is a curated record (resources.registry.NESTED).
+    return (type(record), record.pk) if isinstance(record, CuratedModel) else None
 
 
-def difference(before, after):
+def difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """{field: {"old": ..., "new": ...}} for every top-level field whose value differs."""
     return {
         name: {"old": before.get(name), "new": after.get(name)}
@@ -169,15 +187,17 @@ def difference(before, after):
 PUBLIC_CHANGES = Q(publication_status__in=PUBLIC_STATUSES, public_content=True)
 
 
-def visible_changes(queryset, *, reads_drafts):
+def visible_changes(queryset: QuerySet[Change], *, reads_drafts: bool) -> QuerySet[Change]:
     """The changes a reader may see: all of them, or the public ones."""
     return queryset if reads_drafts else queryset.filter(PUBLIC_CHANGES)
 
 
-def public_view(change, *, reads_drafts):
+def public_view(change: Change, *, reads_drafts: bool) -> dict[str, Any]:
     """``change``'s snapshot, changes and author as the reader may see them."""
-    model = change.content_type.model_class()
-    snapshot_data, changes, username = change.snapshot, change.changes, change.username
+    # Only curated records have a history (record_change).
+    model = cast("type[CuratedModel]", change.content_type.model_class())
+    snapshot_data, changes = change.snapshot, change.changes
+    username: str | None = change.username
     if not reads_drafts:
         hidden = set(model.SENSITIVE_FIELDS)
         if snapshot_data is not None:
@@ -189,7 +209,7 @@ def public_view(change, *, reads_drafts):
     return {"record": snapshot_data, "changes": changes, "user": username}
 
 
-def restore(record, change):
+def restore(record: CuratedModel, change: Change) -> None:
     """Write ``change``'s snapshot back into ``record`` (content only: the workflow status
     stays), through the API's serializer and its validation. Raises Refused."""
     if change.object_id != record.pk or change.content_type.model_class() is not type(record):

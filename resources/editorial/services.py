@@ -9,26 +9,26 @@ write itself); the caller decides how a refusal is shown.
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
-from ..choices import ChangeAction
+from ..choices import ChangeAction, ChangeChannel
 from ..models import Change
 from ..models.base import CuratedModel
+from ..visibility import RequestUser
 from . import history
 from .workflow import Transition, apply_transition, refuse_unpublished_references
 
 Record = TypeVar("Record", bound=CuratedModel)
-User = AbstractBaseUser | AnonymousUser | None
+# Who writes: a request's user, or no one (a management command run without --user).
+User = RequestUser | None
 
 
 def save(
     *,
     write: Callable[[], Record],
-    action: str,
+    action: ChangeAction,
     user: User,
-    channel: str,
+    channel: ChangeChannel,
     reason: str = "",
     check_references: bool = True,
 ) -> Record:
@@ -50,9 +50,9 @@ def save(
 def record_write(
     *,
     record: CuratedModel,
-    action: str,
+    action: ChangeAction,
     user: User,
-    channel: str,
+    channel: ChangeChannel,
     reason: str = "",
     check_references: bool = True,
 ) -> Change | None:
@@ -65,7 +65,7 @@ def record_write(
 
 
 def transition(
-    *, record: CuratedModel, name: str, user: User, channel: str, reason: str = ""
+    *, record: CuratedModel, name: str, user: RequestUser, channel: ChangeChannel, reason: str = ""
 ) -> Transition:
     """Move ``record`` along workflow transition ``name`` (submit, return, publish, retract)
     and record it. Raises NotAllowed, WrongStatus or Refused."""
@@ -77,7 +77,7 @@ def transition(
     return done
 
 
-def delete(*, record: CuratedModel, user: User, channel: str, reason: str = "") -> None:
+def delete(*, record: CuratedModel, user: User, channel: ChangeChannel, reason: str = "") -> None:
     """Remove ``record`` for good (a superuser's call in the admin), its deletion recorded."""
     with transaction.atomic():
         history.record_change(
@@ -91,7 +91,9 @@ def delete(*, record: CuratedModel, user: User, channel: str, reason: str = "") 
         record.delete()
 
 
-def revert(*, record: CuratedModel, change: Change, user: User, channel: str) -> Change | None:
+def revert(
+    *, record: CuratedModel, change: Change, user: User, channel: ChangeChannel
+) -> Change | None:
     """Write ``change``'s snapshot back into ``record`` (content only: the workflow status
     stays), through the API's serializer and its validation; recorded as a revert."""
     with transaction.atomic():

@@ -5,8 +5,11 @@ The dataset export writes records in it, and the change history keeps one snapsh
 in it, so that both read the same and an old version can be written back (a revert).
 """
 
+from collections.abc import Callable, Mapping
 from operator import attrgetter
+from typing import Any
 
+from django.db.models import Model, QuerySet
 from rest_framework import serializers as drf_serializers
 
 from .. import querysets
@@ -19,10 +22,16 @@ from ..api.serializers import (
     StatisticSerializer,
 )
 from ..models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
+from ..models.base import CuratedModel
 from ..registry import CURATED
 
+# A record in its write shape: JSON-like values by field name.
+Snapshot = dict[str, Any]
+WriteSerializer = type[drf_serializers.ModelSerializer[Any]]
+ReadQuerySet = Callable[[], QuerySet[Any]]
+
 # Each curated model's serializer (its write shape) and read queryset (relations prefetched).
-WRITE_SHAPES = {
+WRITE_SHAPES: dict[type[Model], tuple[WriteSerializer, ReadQuerySet]] = {
     Source: (SourceSerializer, Source.objects.all),
     ExileGroup: (ExileGroupSerializer, querysets.exile_groups),
     Organization: (OrganizationSerializer, querysets.organizations),
@@ -31,20 +40,30 @@ WRITE_SHAPES = {
     HostPolicy: (HostPolicySerializer, querysets.policies),
 }
 # Each curated model's section in a dataset file, in loading order (resources.registry): a
-# record may refer only to earlier sections.
-SECTIONS = {spec.dataset_section: (spec.model, *WRITE_SHAPES[spec.model]) for spec in CURATED}
-SERIALIZERS = {model: serializer for model, serializer, _ in SECTIONS.values()}
-READ_QUERYSETS = {model: queryset for model, _, queryset in SECTIONS.values()}
+# record may refer only to earlier sections (every curated spec has one: tests/test_registry.py).
+SECTIONS: dict[str, tuple[type[Model], WriteSerializer, ReadQuerySet]] = {
+    spec.dataset_section: (spec.model, *WRITE_SHAPES[spec.model])
+    for spec in CURATED
+    if spec.dataset_section is not None
+}
+SERIALIZERS: dict[type[Model], WriteSerializer] = {
+    model: serializer for model, serializer, _ in SECTIONS.values()
+}
+READ_QUERYSETS: dict[type[Model], ReadQuerySet] = {
+    model: queryset for model, _, queryset in SECTIONS.values()
+}
 
 # The workflow's own fields, kept in snapshots beside the write shape.
 SNAPSHOT_WORKFLOW_FIELDS = ("publication_status", "retraction_reason")
 
 
-def writable_fields(serializer):
+def writable_fields(
+    serializer: drf_serializers.Serializer[Any],
+) -> dict[str, drf_serializers.Field[Any, Any, Any, Any]]:
     return {name: f for name, f in serializer.fields.items() if not f.read_only}
 
 
-def snapshot(record):
+def snapshot(record: CuratedModel) -> Snapshot:
     """``record`` (re-read with its relations) in its write shape, with its workflow status."""
     model = type(record)
     fresh = READ_QUERYSETS[model]().get(pk=record.pk)
@@ -52,7 +71,7 @@ def snapshot(record):
     return data | {name: getattr(fresh, name) for name in SNAPSHOT_WORKFLOW_FIELDS}
 
 
-def write_shape(serializer, instance):
+def write_shape(serializer: drf_serializers.Serializer[Any], instance: Model) -> Snapshot:
     """``instance`` as the serializer would accept it back: each writable field, by name."""
     return {
         name: _write_value(serializer_field, serializer_field.get_attribute(instance))
@@ -60,13 +79,19 @@ def write_shape(serializer, instance):
     }
 
 
-def _write_value(serializer_field, value):
+def _write_value(serializer_field: drf_serializers.Field[Any, Any, Any, Any], value: Any) -> Any:
     """One field's value as written: related records by key, nested lists in creation order."""
     if isinstance(serializer_field, drf_serializers.ListSerializer):
+        child = serializer_field.child
+        if not isinstance(child, drf_serializers.Serializer):
+            raise TypeError(f"{serializer_field.field_name}: a nested list must hold records.")
         items = sorted(value.all(), key=attrgetter("pk"))  # creation order, from the prefetch
-        return [write_shape(serializer_field.child, item) for item in items]
+        return [write_shape(child, item) for item in items]
     if isinstance(serializer_field, drf_serializers.ManyRelatedField):
-        key = attrgetter(serializer_field.child_relation.slug_field)
+        relation = serializer_field.child_relation
+        if not isinstance(relation, drf_serializers.SlugRelatedField):
+            raise TypeError(f"{serializer_field.field_name}: related records go by key (slug).")
+        key = attrgetter(relation.slug_field)
         return sorted(key(item) for item in value)
     if value is None:
         return None
@@ -75,9 +100,9 @@ def _write_value(serializer_field, value):
     return serializer_field.to_representation(value)
 
 
-def cited_source_keys(data):
+def cited_source_keys(data: Mapping[str, Any]) -> set[str]:
     """The slugs of every source cited anywhere in a write-shape ``data`` (nested lists too)."""
-    keys = set()
+    keys: set[str] = set()
     for name, value in data.items():
         if not isinstance(value, list):
             continue

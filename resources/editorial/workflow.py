@@ -21,7 +21,7 @@ from ..choices import ChangeAction
 from ..choices import PublicationStatus as Status
 from ..models import Change, Source
 from ..models.base import PUBLIC_STATUSES, CuratedModel
-from ..visibility import permission
+from ..visibility import RequestUser, permission
 from .errors import NotAllowed, Refused, WrongStatus
 from .snapshots import cited_source_keys, snapshot
 
@@ -29,23 +29,23 @@ from .snapshots import cited_source_keys, snapshot
 @dataclass(frozen=True)
 class Transition:
     name: str
-    sources: tuple
-    target: str
+    sources: tuple[Status, ...]
+    target: Status
     right: str  # the model permission it takes: change or publish
-    action: str  # what the change history calls it
+    action: ChangeAction  # what the change history calls it
     summary: str
     past: str  # "submitted", for messages
 
 
 # "Only a draft can be submitted": each status as the records in it are called.
-ONE_RECORD_IN = {
+ONE_RECORD_IN: dict[Status, str] = {
     Status.DRAFT: "a draft",
     Status.IN_REVIEW: "a record in review",
     Status.PUBLISHED: "a published record",
     Status.RETRACTED: "a retracted record",
 }
 
-TRANSITIONS = {
+TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in (
         Transition(
@@ -88,7 +88,9 @@ TRANSITIONS = {
 }
 
 
-def apply_transition(record, name, *, user, reason=""):
+def apply_transition(
+    record: CuratedModel, name: str, *, user: RequestUser, reason: str = ""
+) -> Transition:
     """Move ``record`` along transition ``name``; saves it. Raises NotAllowed, WrongStatus or
     Refused."""
     transition = TRANSITIONS[name]
@@ -120,7 +122,7 @@ def apply_transition(record, name, *, user, reason=""):
 AUTHORED = (ChangeAction.CREATED, ChangeAction.UPDATED, ChangeAction.REVERTED)
 
 
-def refuse_own_work(record, user):
+def refuse_own_work(record: CuratedModel, user: RequestUser) -> None:
     """Four eyes: a reviewer may not publish a record they submitted or last edited, so that
     one account alone (a careless or a compromised one) cannot put a record before the public.
     REQUIRE_SECOND_REVIEWER=False turns this off, for a team of one."""
@@ -139,7 +141,7 @@ def refuse_own_work(record, user):
         )
 
 
-def check_editable(record, user):
+def check_editable(record: CuratedModel, user: RequestUser) -> None:
     """Editors edit drafts and records in review; published ones take a reviewer; retracted
     ones are frozen."""
     if record.publication_status == Status.RETRACTED:
@@ -150,10 +152,10 @@ def check_editable(record, user):
         raise NotAllowed("Editing a published record takes a reviewer.")
 
 
-def refuse_unpublished_references(record):
+def refuse_unpublished_references(record: CuratedModel) -> None:
     """A public record may refer only to public records: a 400 naming each field that
     refers to a draft (or a record in review), so that nothing unpublished leaks through it."""
-    errors = {}
+    errors: dict[str, list[ErrorDetail]] = {}
     for field in record._meta.get_fields():
         related_model = getattr(field, "related_model", None)
         if field.auto_created or not related_model or not issubclass(related_model, CuratedModel):

@@ -93,13 +93,16 @@ class CuratedModel(models.Model):
 
     # Fields only editors see: never in anonymous JSON, CSV, history, the changes feed or
     # the public dataset export.
-    SENSITIVE_FIELDS = ()
+    SENSITIVE_FIELDS: tuple[str, ...] = ()
+    # Declared for the type checker only: each curated model has a unique slug field of its
+    # own, the key the history and the dataset know a record by.
+    slug: str
 
     class Meta:
         abstract = True
 
     @property
-    def is_public(self):
+    def is_public(self) -> bool:
         return self.publication_status in PUBLIC_STATUSES
 
 
