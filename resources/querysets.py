@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 from django.db.models import Prefetch, QuerySet
 
+# As a module: visibility needs the registry, which lists these querysets.
+from . import visibility
 from .models import (
     AudienceFigure,
     Channel,
@@ -21,7 +23,6 @@ from .models import (
     Statistic,
 )
 from .models.base import CitedModel
-from .visibility import public
 
 AnyQuerySet = TypeVar("AnyQuerySet", bound=QuerySet[Any])
 
@@ -59,7 +60,7 @@ def media_outlets() -> QuerySet[MediaOutlet]:
 
 def organizations() -> QuerySet[Organization]:
     # Its affiliated outlets: the public ones, for every reader (editors find drafts in lists).
-    outlets = public(MediaOutlet.objects.all())
+    outlets = visibility.public(MediaOutlet.objects.all())
     return with_citations(Organization.objects.select_related("country")).prefetch_related(
         "exile_groups",
         Prefetch("media_outlets", queryset=outlets),

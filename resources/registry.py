@@ -7,13 +7,15 @@ Adding a resource type: its model, its spec below, its serializer, its filterset
 viewset; ``tests/test_registry.py`` fails while a spec is incomplete.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from . import querysets
 from .models import (
     AudienceFigure,
     Channel,
@@ -50,6 +52,9 @@ class ResourceSpec:
     basename: str  # of its routes: "<basename>-list", "<basename>-detail"
     lookup: str  # field of its detail route: pk, slug or code
     search: SearchSpec
+    # Its records as the API, the history's snapshots and the dataset export read them,
+    # relations prefetched (resources.querysets); default: every record, nothing prefetched.
+    read_queryset: Callable[[], models.QuerySet[Any]] | None = None
     # Curated resources only: its section in a dataset file (the history's snapshots and the
     # export use the same write shape), and its place in loading order (a record may refer
     # only to records of earlier sections).
@@ -58,6 +63,12 @@ class ResourceSpec:
     # Whether its records cite sources and may be asked for with a source's ?cited_by=, and
     # its place in that parameter's choices.
     cited_by_order: int | None = None
+
+    def records(self) -> models.QuerySet[Any]:
+        """A fresh queryset of its records, relations prefetched."""
+        if self.read_queryset is None:
+            return self.model._default_manager.all()
+        return self.read_queryset()
 
     @property
     def curated(self) -> bool:
@@ -105,6 +116,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         basename="exile-group",
         lookup="slug",
         search=SearchSpec("name", "description", fuzzy=("name",)),
+        read_queryset=querysets.exile_groups,
         dataset_section="exile_groups",
         load_order=1,
         cited_by_order=4,
@@ -126,6 +138,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         basename="statistic",
         lookup="pk",
         search=SearchSpec("slug", "notes"),
+        read_queryset=querysets.statistics,
         dataset_section="statistics",
         load_order=4,
         cited_by_order=0,
@@ -137,6 +150,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         basename="media-outlet",
         lookup="slug",
         search=SearchSpec("name", "description", fuzzy=("name", "city")),
+        read_queryset=querysets.media_outlets,
         dataset_section="media_outlets",
         load_order=3,
         cited_by_order=1,
@@ -148,6 +162,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         basename="organization",
         lookup="slug",
         search=SearchSpec("name", "description", fuzzy=("name", "city")),
+        read_queryset=querysets.organizations,
         dataset_section="organizations",
         load_order=2,
         cited_by_order=2,
@@ -159,6 +174,7 @@ RESOURCES: tuple[ResourceSpec, ...] = (
         basename="policy",
         lookup="pk",
         search=SearchSpec("title", "summary", fuzzy=("title",)),
+        read_queryset=querysets.policies,
         dataset_section="policies",
         load_order=5,
         cited_by_order=3,

@@ -24,7 +24,7 @@ def test_every_curated_model_has_a_complete_spec():
     assert {spec.model for spec in registry.CURATED} == curated
     for spec in registry.CURATED:
         assert spec.dataset_section, spec
-        assert spec.model in snapshots.WRITE_SHAPES, spec
+        assert spec.model in snapshots.SERIALIZERS, spec
     orders = sorted(spec.load_order for spec in registry.CURATED)
     assert orders == list(range(len(registry.CURATED)))
 
@@ -63,3 +63,12 @@ def test_type_names_prefixes_and_basenames_are_unique():
     for attribute in ("type_name", "prefix", "basename"):
         values = [getattr(spec, attribute) for spec in registry.RESOURCES]
         assert len(values) == len(set(values)), attribute
+
+
+@pytest.mark.parametrize("viewset", VIEWSETS, ids=lambda viewset: viewset.__name__)
+def test_each_viewset_reads_its_specs_records(viewset):
+    """The API, the snapshots and the dataset export read a resource the same way."""
+    spec = registry.SPECS[viewset.queryset.model]
+
+    assert str(viewset.queryset.query) == str(spec.records().query)
+    assert viewset.queryset._prefetch_related_lookups == spec.records()._prefetch_related_lookups

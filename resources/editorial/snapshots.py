@@ -12,16 +12,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from rest_framework import serializers as drf_serializers
 
-from .. import querysets
-from ..api.serializers import (
-    ExileGroupSerializer,
-    HostPolicySerializer,
-    MediaOutletSerializer,
-    OrganizationSerializer,
-    SourceSerializer,
-    StatisticSerializer,
-)
-from ..models import ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic
+from ..api.serializers import serializer_for
 from ..models.base import CuratedModel
 from ..registry import CURATED
 
@@ -30,19 +21,11 @@ Snapshot = dict[str, Any]
 WriteSerializer = type[drf_serializers.ModelSerializer[Any]]
 ReadQuerySet = Callable[[], QuerySet[Any]]
 
-# Each curated model's serializer (its write shape) and read queryset (relations prefetched).
-WRITE_SHAPES: dict[type[Model], tuple[WriteSerializer, ReadQuerySet]] = {
-    Source: (SourceSerializer, Source.objects.all),
-    ExileGroup: (ExileGroupSerializer, querysets.exile_groups),
-    Organization: (OrganizationSerializer, querysets.organizations),
-    MediaOutlet: (MediaOutletSerializer, querysets.media_outlets),
-    Statistic: (StatisticSerializer, querysets.statistics),
-    HostPolicy: (HostPolicySerializer, querysets.policies),
-}
 # Each curated model's section in a dataset file, in loading order (resources.registry): a
 # record may refer only to earlier sections (every curated spec has one: tests/test_registry.py).
+# Its write shape is its resource serializer's writable fields.
 SECTIONS: dict[str, tuple[type[Model], WriteSerializer, ReadQuerySet]] = {
-    spec.dataset_section: (spec.model, *WRITE_SHAPES[spec.model])
+    spec.dataset_section: (spec.model, serializer_for(spec.model), spec.records)
     for spec in CURATED
     if spec.dataset_section is not None
 }
