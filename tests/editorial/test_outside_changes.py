@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from resources.editorial import history
@@ -147,3 +148,31 @@ def test_raw_sql_delete_is_recorded_as_deleted(api_client, source):
         None,
     )
     assert entries[-1]["record_key"] == "gone-policy"
+
+
+def test_cold_read_skips_the_check_and_the_feed_records_what_waited(api_client, source, settings):
+    """With the read cache off, a read of the tables sees an outside change in its rows: it
+    asks nothing of the pending changes (one query fewer). The feed records them first."""
+    settings.READ_CACHE_SECONDS = 0
+    statistic = make_statistic(source, value=25000)
+    history.record_outside_changes()
+    sql("UPDATE resources_statistic SET value = 26000 WHERE id = %s", statistic.pk)
+    url = reverse("statistic-detail", kwargs={"pk": statistic.pk})
+
+    with CaptureQueriesContext(connection) as queries:
+        read = api_client.get(url)
+
+    assert read.json()["value"] == 26000
+    assert not [q for q in queries.captured_queries if "resources_pendingchange" in q["sql"]]
+    assert PendingChange.objects.exists()
+    assert summary(feed_entries(api_client)[-1])[:2] == ("updated", "database")
+    assert not PendingChange.objects.exists()
+
+
+def test_cold_history_read_records_what_waited_first(api_client, source, settings):
+    settings.READ_CACHE_SECONDS = 0
+    statistic = make_statistic(source, value=25000)
+    history.record_outside_changes()
+    sql("UPDATE resources_statistic SET value = 26000 WHERE id = %s", statistic.pk)
+
+    assert summary(history_of(api_client, statistic)[-1])[:2] == ("updated", "database")
