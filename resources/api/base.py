@@ -22,27 +22,30 @@ cross-cutting behaviour is visible in one place. A request goes through:
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import builtins
+from collections.abc import Collection
+from typing import Any, ClassVar, TypeVar, cast
 
 import orjson
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import BaseSerializer, Serializer
 
 from ..choices import ChangeAction, ChangeChannel
 from ..editorial import services
 from ..editorial.errors import EditorialError
 from ..editorial.workflow import check_editable
-from ..models.base import CuratedModel
+from ..models.base import CuratedModel, TimestampedModel
 from ..visibility import visible
 from .changes import change_data, record_history
 from .conditional import (
@@ -55,7 +58,8 @@ from .conditional import (
 )
 from .errors import editorial_problem
 from .exports import CSVRenderer, csv_list_response, wants_csv
-from .pagination import large_page
+from .filters import StrictFilterSet
+from .pagination import LimitOffsetPagination, large_page
 from .params import flag_param, language_param, names_param, refuse_unknown
 from .schema import PAGE_PARAMETERS
 from .serializers import ChangeHistorySerializer, ChangeSerializer, ReasonSerializer
@@ -66,8 +70,20 @@ LIST_PARAMETERS = frozenset({"q", "ordering", "limit", "offset", "fields", "omit
 # Reads whose representation brief, fields and omit narrow.
 NARROWED_ACTIONS = frozenset({"list", "retrieve"})
 
+# The model of a viewset's records (``ResourceViewSet[Country]``; DRF's generic views take a
+# type argument at run time and ignore it).
+M = TypeVar("M", bound=Model)
+C = TypeVar("C", bound=CuratedModel)
+Row = TypeVar("Row")
 
-class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
+
+def timestamped(record: Model) -> TimestampedModel:
+    """A resource's record, for its version: every resource's model is timestamped (a
+    curated model too, though CuratedModel itself is not a TimestampedModel)."""
+    return cast(TimestampedModel, record)
+
+
+class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
     """A resource's reads: the list (filtered, searched, ordered, paginated, or whole as
     CSV) and the detail, in the language asked for, with conditional requests, and the
     representation narrowed by ``brief=true``, ``fields=`` and ``omit=``."""
@@ -76,6 +92,13 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
     costly_actions: ClassVar[frozenset[str]] = frozenset()
     # Actions that offer CSV; others answer ``Accept: text/csv`` with 406.
     csv_actions: ClassVar[tuple[str, ...]] = ("list", "retrieve")
+
+    # What every resource's viewset sets (declared for the type checker only: DRF allows a
+    # manager, None or no filterset, none of which a resource has).
+    queryset: QuerySet[M]
+    filterset_class: type[StrictFilterSet]
+    # Set by get_object: the record a detail shows or a write changes.
+    current_record: M
 
     # The response language: the default until ``initial`` resolves the request's (the
     # schema generator builds serializers without a request).
@@ -88,7 +111,7 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
         translation.activate(self.language)  # Django's and DRF's own messages follow it too
         super().initial(request, *args, **kwargs)
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return super().dispatch(request, *args, **kwargs)
         # One transaction per write: the row lock below lasts until the write commits, and
@@ -100,7 +123,7 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
                 transaction.set_rollback(True)
             return response
 
-    def get_renderers(self):
+    def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
         if getattr(self, "action", None) in self.csv_actions:
             renderers.append(CSVRenderer())
@@ -139,33 +162,35 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
             and not {"fields", "omit", "brief"} & set(self.request.query_params)
         )
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[M]:
         queryset = super().get_queryset()
         if issubclass(queryset.model, CuratedModel):
-            queryset = visible(queryset, self.request)
+            # Curated records (the check above; a queryset's type is not narrowed by it).
+            queryset = visible(cast("QuerySet[Any]", queryset), self.request)
         if self.detail and self.writes_record():
             # Held until the write commits: the If-Match check and the write are one step.
             queryset = queryset.select_for_update(of=("self",))
         elif self.action == "retrieve" and self.builds_json_in_database():
             # The record's version (for ETag and Last-Modified) and its JSON, in one query.
-            queryset = (
+            annotated = (
                 queryset.select_related(None)
                 .prefetch_related(None)
                 .only("pk", "updated_at")
                 .annotate(document=record_json(queryset.model, self.request, self.language))
             )
+            queryset = cast("QuerySet[M]", annotated)  # the same records, with their JSON
         return queryset
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+    def filter_queryset(self, queryset: QuerySet[M, Row]) -> QuerySet[M, Row]:
         # A record is found by its key alone: list filters in the query string of a detail,
         # a write or the country profile must not turn it into a 404.
         return queryset if self.detail else super().filter_queryset(queryset)
 
-    def get_object(self) -> Model:
+    def get_object(self) -> M:
         record = super().get_object()
         self.current_record = record
         if self.writes_record():
-            check_if_match(self.request, record)
+            check_if_match(self.request, timestamped(record))
         return record
 
     # 3. Representations ------------------------------------------------------------------
@@ -173,7 +198,7 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "language": self.language}
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer:
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[M]:
         if self.request.method in ("GET", "HEAD") and self.action in NARROWED_ACTIONS:
             kwargs.setdefault("brief", flag_param(self.request, "brief"))
             kwargs.setdefault("fields", names_param(self.request, "fields"))
@@ -183,13 +208,17 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
     # 4. Handlers ---------------------------------------------------------------------------
 
     def refuse_unknown_parameters(
-        self, request: Request, allowed: frozenset[str] = LIST_PARAMETERS
+        self, request: Request, allowed: Collection[str] = LIST_PARAMETERS
     ) -> None:
         """A misspelt filter (destinaton=GE) is a 400, not a list of everything. ``allowed``:
         the parameters taken besides the filters (default: those of every list)."""
         refuse_unknown(request, {*allowed, "format", *self.filterset_class.base_filters})
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    # A CSV export answers with a StreamingHttpResponse: DRF takes any HttpResponseBase from a
+    # handler (finalize_response asserts no more), but the stubs declare a Response.
+    def list(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         self.refuse_unknown_parameters(request)
         listed = self.filter_queryset(self.get_queryset())
         count, latest = list_version(listed)
@@ -207,17 +236,23 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
         set_last_modified(response, latest)
         return response
 
-    def paginate_counted(self, queryset: QuerySet, count: int) -> list:
-        return self.paginator.paginate_counted(queryset, self.request, self, count=count)
+    @property
+    def pages(self) -> LimitOffsetPagination:
+        """The paginator: the API's own (DEFAULT_PAGINATION_CLASS), for its methods."""
+        return cast(LimitOffsetPagination, self.paginator)
 
-    def csv_list(self, request: Request, listed: QuerySet) -> HttpResponseBase:
+    def paginate_counted(self, queryset: QuerySet[Any, Any], count: int) -> builtins.list[Any]:
+        return self.pages.paginate_counted(queryset, self.request, self, count=count)
+
+    def csv_list(self, request: Request, listed: QuerySet[M]) -> HttpResponseBase:
         # limit and offset do not apply to an export, but a malformed one is refused all
         # the same (before the response exists, so that it is a 400).
-        self.paginator.get_limit(request)
-        self.paginator.get_offset(request)
+        self.pages.get_limit(request)
+        self.pages.get_offset(request)
         return csv_list_response(
             listed,
-            self.get_serializer(),
+            # One record's serializer (no many=True): a Serializer, with fields.
+            cast(Serializer[M], self.get_serializer()),
             filename=f"{self.basename}.csv",
             head=request.method == "HEAD",
         )
@@ -225,19 +260,22 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         record = self.get_object()
         if self.builds_json_in_database():
-            return Response(orjson.loads(record.document))
+            # The JSON annotated by get_queryset: not a model attribute the stubs could know.
+            return Response(orjson.loads(record.document))  # type: ignore[attr-defined]
         return Response(self.get_serializer(record).data)
 
-    def finalize_response(self, request, response, *args, **kwargs):
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)
         record = getattr(self, "current_record", None)
         if self.action in RECORD_ACTIONS and record is not None:
-            set_validators(response, record, written=self.writes_record())
+            set_validators(response, timestamped(record), written=self.writes_record())
         return response
 
 
 class CuratedViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ResourceViewSet
+    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ResourceViewSet[C]
 ):
     """A curated resource: reads show what ``resources.visibility`` lets the client see (a
     draft is a 404 to others); writes create drafts and are kept in the record's history
@@ -245,7 +283,7 @@ class CuratedViewSet(
     cannot be edited (409). DELETE retracts. Actions move records on; ``history/`` lists a
     record's changes."""
 
-    def get_object(self) -> Model:
+    def get_object(self) -> C:
         record = super().get_object()
         # By method, not action: OPTIONS describes a PUT by replaying it (DRF's metadata),
         # and should offer it only to those who may make it.
@@ -258,13 +296,13 @@ class CuratedViewSet(
                 raise editorial_problem(exc) from exc
         return record
 
-    def perform_create(self, serializer: BaseSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[C]) -> None:
         self.save_record(serializer, ChangeAction.CREATED)
 
-    def perform_update(self, serializer: BaseSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[C]) -> None:
         self.save_record(serializer, ChangeAction.UPDATED)
 
-    def save_record(self, serializer: BaseSerializer, action_name: ChangeAction) -> None:
+    def save_record(self, serializer: BaseSerializer[C], action_name: ChangeAction) -> None:
         services.save(
             write=serializer.save,
             action=action_name,
@@ -334,7 +372,9 @@ class CuratedViewSet(
         records see its public life: from its publication on."""
         refuse_unknown(request, {"limit", "offset", "lang", "format"})
         changes, reads_drafts = record_history(self.get_object(), request)
-        page = self.paginate_queryset(changes)
+        # Never None (the API's paginator always has a limit); the changes are not records
+        # of this viewset's model, which GenericAPIView.paginate_queryset is typed for.
+        page = self.pages.paginate_queryset(changes, request, self) or []
         return self.get_paginated_response(
             ChangeSerializer(
                 [change_data(change, request, reads_drafts=reads_drafts) for change in page],

@@ -3,7 +3,7 @@ shown as this reader may see it (``resources.editorial.history``)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q, QuerySet
@@ -24,7 +24,7 @@ from .routes import DETAIL_ROUTES, record_url
 from .serializers import ChangesPageSerializer
 
 
-def record_history(record: Model, request: Request) -> tuple[QuerySet, bool]:
+def record_history(record: Model, request: Request) -> tuple[QuerySet[Change], bool]:
     """The changes of ``record`` this reader may see, oldest first, and whether they read
     its drafts."""
     model = type(record)
@@ -35,9 +35,15 @@ def record_history(record: Model, request: Request) -> tuple[QuerySet, bool]:
     return visible_changes(changes, reads_drafts=drafts).order_by("id"), drafts
 
 
+def change_model(change: Change) -> type[Model]:
+    """The model of the record ``change`` is about: a resource's (changes are recorded only
+    for them, so its content type always has its model)."""
+    return cast("type[Model]", change.content_type.model_class())
+
+
 def change_data(change: Change, request: Request, *, reads_drafts: bool) -> dict[str, Any]:
     """One change as ``ChangeSerializer`` shows it to this reader."""
-    model = change.content_type.model_class()
+    model = change_model(change)
     _basename, lookup = DETAIL_ROUTES[model]
     key = change.record_key if lookup == "slug" else change.object_id
     gone = change.snapshot is None
@@ -70,7 +76,7 @@ class ChangesView(APIView):
     MAX_LIMIT = 500
     permission_classes = [permissions.AllowAny]  # reads only; what each reader sees is below
 
-    def is_costly_read(self, request):
+    def is_costly_read(self, request: Request) -> bool:
         """A page of more than LARGE_PAGE changes (each with its record) is a costly read."""
         return large_page(request)
 
@@ -97,7 +103,7 @@ class ChangesView(APIView):
         ],
         responses=ChangesPageSerializer,
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         refuse_unknown(request, {"since", "limit", "type", "format"})
         since = whole_number_param(request, "since", default=0, maximum=2**63 - 1)
         limit = whole_number_param(request, "limit", default=100, minimum=1, maximum=self.MAX_LIMIT)
@@ -117,9 +123,7 @@ class ChangesView(APIView):
         )
         page = changes[:limit]
         data = [
-            change_data(
-                c, request, reads_drafts=reads_drafts(request, c.content_type.model_class())
-            )
+            change_data(c, request, reads_drafts=reads_drafts(request, change_model(c)))
             for c in page
         ]
         body = {

@@ -19,13 +19,17 @@ ETag cannot both succeed.
 import hashlib
 import re
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Count, Max, Model, QuerySet, Subquery
+from django.db.models import Count, Max, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.http import http_date, parse_etags
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from ..models.base import TimestampedModel
 
 WRITES = {"PUT", "PATCH", "DELETE"}
 # Actions whose response is the record itself, with its validators.
@@ -46,7 +50,7 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
-def record_version(instance: Model) -> str:
+def record_version(instance: TimestampedModel) -> str:
     """The version of a record: changes with every write."""
     return f"{instance.pk}.{int(instance.updated_at.timestamp() * 1_000_000)}"
 
@@ -56,7 +60,7 @@ def etag_version(etag: str) -> str:
     return etag.strip('"').rsplit("-", 1)[0]
 
 
-def list_version(queryset: QuerySet) -> tuple[int, datetime | None]:
+def list_version(queryset: QuerySet[Any, Any]) -> tuple[int, datetime | None]:
     """How many records a list matches, and when it last changed (its Last-Modified), in one
     pass over the matching rows."""
     # Without its ordering (by search rank, say): an aggregate has no use for it.
@@ -71,7 +75,7 @@ def list_version(queryset: QuerySet) -> tuple[int, datetime | None]:
     return totals["count"], totals["latest"]
 
 
-def set_validators(response: HttpResponseBase, record: Model, *, written: bool) -> None:
+def set_validators(response: Response, record: TimestampedModel, *, written: bool) -> None:
     """A record's ETag (its version and a hash of the body sent) and Last-Modified, on a
     successful response that shows it. ``written``: the request wrote it (re-read its
     version)."""
@@ -81,7 +85,7 @@ def set_validators(response: HttpResponseBase, record: Model, *, written: bool) 
         record.refresh_from_db(fields=["updated_at"])
     version = record_version(record)
 
-    def etag_from_body(rendered):
+    def etag_from_body(rendered: Response) -> None:
         digest = hashlib.sha256(rendered.content).hexdigest()[:16]
         rendered["ETag"] = f'"{version}-{digest}"'
 
@@ -94,7 +98,7 @@ def set_validators(response: HttpResponseBase, record: Model, *, written: bool) 
 ETAG_LIST_PATTERN = r'^(\*|(W/)?"[^",]*"( *, *(W/)?"[^",]*")*)$'
 
 
-def check_if_match(request: HttpRequest, instance: Model) -> None:
+def check_if_match(request: HttpRequest, instance: TimestampedModel) -> None:
     """412 unless If-Match is absent, ``*``, or names the record's current version."""
     header = request.META.get("HTTP_IF_MATCH")
     if header is None or header.strip() == "*":

@@ -16,7 +16,9 @@ documents that body, so both its formatter and its schema would have to be overr
 
 import logging
 import sys
+from collections.abc import Mapping
 from http import HTTPStatus
+from typing import Any, cast
 
 import orjson
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -32,8 +34,9 @@ from django.db import (
     ProgrammingError,
     connections,
 )
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.serializers import as_serializer_error
@@ -55,7 +58,7 @@ UNAVAILABLE_HEADERS = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # name: (status, title, what it means). The names are stable: clients may branch on them.
-PROBLEM_TYPES = {
+PROBLEM_TYPES: dict[str, tuple[int, str, str]] = {
     "validation-error": (
         400,
         "Invalid input",
@@ -170,17 +173,24 @@ UNAVAILABLE_WRITE_DETAIL = (
 )
 
 
-def unavailable_detail(request):
+def unavailable_detail(request: HttpRequest) -> str:
     """What a 503 for a lost database tells the client who sent ``request``."""
     if request.method in SAFE_METHODS:
         return ServiceUnavailable.default_detail
     return UNAVAILABLE_WRITE_DETAIL
 
 
-def problem(name, *, detail, instance, errors=None, **extensions):
+def problem(
+    name: str,
+    *,
+    detail: str,
+    instance: str,
+    errors: list[dict[str, Any]] | None = None,
+    **extensions: Any,
+) -> dict[str, Any]:
     """The body of a problem of type ``name`` (a key of PROBLEM_TYPES)."""
     status_code, title, _about = PROBLEM_TYPES[name]
-    body = {
+    body: dict[str, Any] = {
         "type": PROBLEM_TYPE_PREFIX + name,
         "title": title,
         "status": status_code,
@@ -192,7 +202,9 @@ def problem(name, *, detail, instance, errors=None, **extensions):
     return body | extensions
 
 
-def problem_response(request, name, *, detail, headers=None):
+def problem_response(
+    request: HttpRequest, name: str, *, detail: str, headers: Mapping[str, str] | None = None
+) -> HttpResponse:
     """A problem as a plain Django response: for middleware and Django's error handlers,
     which run outside DRF's content negotiation."""
     body = problem(name, detail=detail, instance=request.path)
@@ -204,7 +216,7 @@ def problem_response(request, name, *, detail, headers=None):
     return response
 
 
-def exception_handler(exc, context):
+def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse | None:
     """DRF's handler with every error answered as a problem, and the database's refusals
     turned into client errors.
 
@@ -213,7 +225,7 @@ def exception_handler(exc, context):
     integrity violation are a 409, never a 500; a lost database connection is a 503 with
     Retry-After.
     """
-    extensions = {}
+    extensions: dict[str, Any] = {}
     if isinstance(exc, EditorialError):
         exc = editorial_problem(exc)
     if isinstance(exc, Http404):
@@ -223,7 +235,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_field_errors(exc))
     elif isinstance(exc, (ProtectedError, RestrictedError)):
-        blocking = getattr(exc, "protected_objects", None) or exc.restricted_objects
+        blocking = (
+            exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        )
         extensions["referenced_by"] = sorted(
             {f"{obj._meta.verbose_name}: {obj}" for obj in blocking}
         )[:20]
@@ -244,7 +258,8 @@ def exception_handler(exc, context):
     if isinstance(exc, ServiceUnavailable):
         response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     request = context["request"]
-    body = problem_body(exc, instance=request.path, **extensions)
+    # DRF answers only its own exceptions (Django's 404 and 403 are turned into them above).
+    body = problem_body(cast(exceptions.APIException, exc), instance=request.path, **extensions)
     answer = HttpResponse(
         orjson.dumps(body), status=response.status_code, content_type=PROBLEM_CONTENT_TYPE
     )
@@ -254,16 +269,19 @@ def exception_handler(exc, context):
     return answer
 
 
-def editorial_problem(exc):
+def editorial_problem(exc: EditorialError) -> exceptions.APIException:
     """The DRF exception an editorial refusal is answered as (403, 409 or 400)."""
+    # A message or {field: [message, ...]}, as DRF's exceptions take; the domain types a lazy
+    # message as any Promise, DRF's stubs as a lazy string only.
+    detail: Any = exc.detail
     if isinstance(exc, NotAllowed):
-        return exceptions.PermissionDenied(exc.detail)
+        return exceptions.PermissionDenied(detail)
     if isinstance(exc, WrongStatus):
-        return Conflict(exc.detail)
-    return exceptions.ValidationError(exc.detail)
+        return Conflict(detail)
+    return exceptions.ValidationError(detail)
 
 
-def connection_lost(exc):
+def connection_lost(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot be reached (retrying later may succeed), not
     that one query failed (a deadlock, a timeout, a full disk: those are 500s, logged)."""
     if isinstance(exc, InterfaceError):
@@ -284,7 +302,7 @@ def connection_lost(exc):
     return False
 
 
-def connection_broken(wrapper):
+def connection_broken(wrapper: BaseDatabaseWrapper) -> bool:
     """Whether psycopg2 found the connection of Django's ``wrapper`` dead (``closed`` is 2
     once libpq reports it bad; 0 while it is open)."""
     raw = wrapper.connection
@@ -296,14 +314,16 @@ STATEMENT_CANCELLED_DETAIL = (
 )
 
 
-def statement_cancelled(exc):
+def statement_cancelled(exc: BaseException) -> bool:
     """Whether ``exc`` is PostgreSQL cancelling a statement (query_canceled, 57014): the
     statement timeout of anonymous reads (exile_api/statement_timeout.py), or an operator's
     pg_cancel_backend. The server is busy, not broken: a 503, retried later."""
     return isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) == "57014"
 
 
-def problem_body(exc, *, instance, **extensions):
+def problem_body(
+    exc: exceptions.APIException, *, instance: str, **extensions: Any
+) -> dict[str, Any]:
     """The problem that DRF exception ``exc`` stands for."""
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.get_full_details())
@@ -331,7 +351,7 @@ def problem_body(exc, *, instance, **extensions):
     return body
 
 
-def flatten_errors(details, path=()):
+def flatten_errors(details: Any, path: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """DRF's nested error details as a flat list: ``{"field", "code", "detail"}`` each, the
     field a dotted path (``citations.0.locator``), null for errors of the whole request."""
     if isinstance(details, dict) and set(details) == {"message", "code"}:
@@ -339,7 +359,7 @@ def flatten_errors(details, path=()):
         code = details["code"] or "invalid"
         return [{"field": field, "code": code, "detail": str(details["message"])}]
     if isinstance(details, dict):
-        flat = []
+        flat: list[dict[str, Any]] = []
         for key, value in details.items():
             whole = str(key) in (api_settings.NON_FIELD_ERRORS_KEY, NON_FIELD_ERRORS)
             flat += flatten_errors(value, path if whole else (*path, str(key)))
@@ -356,7 +376,7 @@ def flatten_errors(details, path=()):
     return [{"field": ".".join(path) or None, "code": "invalid", "detail": str(details)}]
 
 
-def plain_text(detail):
+def plain_text(detail: Any) -> str:
     """One message from an exception's detail (a string, or DRF's list or dict of them)."""
     if isinstance(detail, dict):
         detail = detail.get("detail") or next(iter(detail.values()), "")
@@ -365,12 +385,12 @@ def plain_text(detail):
     return str(detail)
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The problem for URLs no route matches."""
     return problem_response(request, "not-found", detail="No route matches this URL.")
 
 
-def server_error(request, *args, **kwargs):
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """The problem for an unexpected error: no traceback, no internals. A lost database
     connection outside a DRF view (in a middleware, say) is a 503 here too."""
     error = sys.exc_info()[1]
@@ -387,12 +407,14 @@ def server_error(request, *args, **kwargs):
     )
 
 
-def bad_request(request, exception, *args, **kwargs):
+def bad_request(
+    request: HttpRequest, exception: Exception, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """The problem for a request Django itself refused (a malformed header, say)."""
     return problem_response(request, "parse-error", detail="The request could not be read.")
 
 
-def as_field_errors(exc):
+def as_field_errors(exc: DjangoValidationError) -> dict[str, Any]:
     """A Django ValidationError as DRF's error dict, cross-field errors under non_field_errors."""
     detail = as_serializer_error(exc)
     if NON_FIELD_ERRORS in detail:

@@ -39,8 +39,9 @@ injection advises; pure numbers such as ``-5`` are left as they are.
 import csv
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.db.models import QuerySet
@@ -63,6 +64,9 @@ BRIEF_FIELDS = {"id", "slug", "code", "name", "title", "url", "metric", "value"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PURE_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
+# A record as the serializer shows it, and one nested object of it: JSON by field name.
+JSONObject = Mapping[str, Any]
+
 # drf-spectacular adds a bare `format` parameter wherever a view has two formats; this one, given
 # with the list and detail reads (schema.crud_docs), replaces it with a documented one.
 FORMAT_PARAMETER = OpenApiParameter(
@@ -84,35 +88,35 @@ FORMAT_PARAMETER = OpenApiParameter(
 # Flattening -------------------------------------------------------------------------------
 
 
-def is_brief(value):
+def is_brief(value: JSONObject) -> bool:
     """Whether a JSON object is a related record's brief form: its url and its key."""
     return "url" in value and any(key in value for key in BRIEF_KEYS) and set(value) <= BRIEF_FIELDS
 
 
-def brief_key(value):
+def brief_key(value: JSONObject) -> str:
     for key in BRIEF_KEYS:
         if value.get(key) not in (None, ""):
             return flatten_value(value[key])
     return ""
 
 
-def joined(parts, separator=" "):
+def joined(parts: Iterable[str | None], separator: str = " ") -> str:
     """The non-empty parts, joined."""
     return separator.join(part for part in parts if part)
 
 
-def span(start, end):
+def span(start: str, end: str) -> str:
     if not (start or end):
         return ""
     return f"{start}{EN_DASH}{end}"
 
 
-def citation_text(item):
+def citation_text(item: JSONObject) -> str:
     source = brief_key(item["source"]) if isinstance(item["source"], dict) else item["source"]
     return f"{joined([flatten_value(source), flatten_value(item['locator'])])}: {item['claim']}"
 
 
-def figure_text(item):
+def figure_text(item: JSONObject) -> str:
     low, high = flatten_value(item.get("value_low")), flatten_value(item.get("value_high"))
     qualifier = item.get("qualifier")
     as_of = item.get("as_of")
@@ -127,12 +131,12 @@ def figure_text(item):
     )
 
 
-def channel_text(item):
+def channel_text(item: JSONObject) -> str:
     figures = joined(map(figure_text, item.get("audience_figures") or []), LIST_SEPARATOR)
     return joined([item.get("platform"), item.get("handle"), f"({figures})" if figures else ""])
 
 
-def location_text(item):
+def location_text(item: JSONObject) -> str:
     country = item.get("country")
     code = brief_key(country) if isinstance(country, dict) else flatten_value(country)
     start = item.get("start_date") or item.get("start_year")
@@ -145,19 +149,19 @@ def location_text(item):
     )
 
 
-def notable_figure_text(item):
+def notable_figure_text(item: JSONObject) -> str:
     role = item.get("role")
     return joined([item.get("name"), f"({role})" if role else ""])
 
 
-def cited_by_text(item):
+def cited_by_text(item: JSONObject) -> str:
     where = joined(
         [item.get("record_type"), flatten_value(item.get("record_id")), item.get("locator")]
     )
     return f"{where}: {item.get('claim')}"
 
 
-def generic_item_text(item):
+def generic_item_text(item: JSONObject) -> str:
     """Any other nested object: its non-empty values as ``name=value``."""
     return ", ".join(
         f"{name}={flatten_value(value, name)}"
@@ -166,7 +170,7 @@ def generic_item_text(item):
     )
 
 
-ITEM_TEXTS = {
+ITEM_TEXTS: dict[str, Callable[[JSONObject], str]] = {
     "citations": citation_text,
     "channels": channel_text,
     "audience_figures": figure_text,
@@ -176,7 +180,7 @@ ITEM_TEXTS = {
 }
 
 
-def flatten_value(value, name=""):
+def flatten_value(value: Any, name: str = "") -> str:
     """One JSON value as the text of a CSV cell; ``name`` is its field's name."""
     if value is None:
         return ""
@@ -195,14 +199,14 @@ def flatten_value(value, name=""):
     return str(value)
 
 
-def neutralized(text):
+def neutralized(text: str) -> str:
     """``text``, made inert for spreadsheets if it would start a formula (CSV injection)."""
     if text.startswith(FORMULA_STARTS) and not PURE_NUMBER.fullmatch(text):
         return f"'{text}"
     return text
 
 
-def csv_row(record, columns):
+def csv_row(record: JSONObject, columns: Iterable[str]) -> list[str]:
     """A serialized record as the cells of one CSV row, in ``columns`` order."""
     return [
         neutralized(
@@ -212,7 +216,7 @@ def csv_row(record, columns):
     ]
 
 
-def plain_url(url):
+def plain_url(url: str | None) -> str:
     """A record's URL without the ``format`` that DRF carries over from the request: the cell
     names the record, not this export of it."""
     if not url:
@@ -225,11 +229,11 @@ def plain_url(url):
 class Echo:
     """A file-like object whose ``write`` returns the line, for ``csv.writer`` to stream."""
 
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
-def csv_lines(columns, records):
+def csv_lines(columns: Sequence[str], records: Iterable[JSONObject]) -> Iterator[str]:
     """The header, then one CSV line per serialized record, produced as they are consumed."""
     writer = csv.writer(Echo())
     yield writer.writerow(columns)
@@ -240,7 +244,9 @@ def csv_lines(columns, records):
 # Rendering and views ----------------------------------------------------------------------
 
 
-def csv_records(instances, serializer, columns):
+def csv_records(
+    instances: Iterable[Any], serializer: Serializer[Any], columns: Sequence[str]
+) -> Iterator[str]:
     """The CSV lines of ``instances``, serialized as they are consumed."""
     records = (serializer.to_representation(instance) for instance in instances)
     yield from csv_lines(columns, records)
@@ -258,7 +264,12 @@ class CSVRenderer(BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if data is None:
             return b""
         records = data if isinstance(data, list) else [data]
@@ -272,7 +283,7 @@ def wants_csv(request: Request) -> bool:
 
 
 def csv_list_response(
-    queryset: QuerySet, serializer: Serializer, *, filename: str, head: bool
+    queryset: QuerySet[Any], serializer: Serializer[Any], *, filename: str, head: bool
 ) -> StreamingHttpResponse:
     """Every record of ``queryset`` as a streamed CSV file, columns from ``serializer``
     (narrowed by ``fields``/``omit``/``brief`` as the JSON would be). ``head``: no body, and
@@ -286,7 +297,9 @@ def csv_list_response(
     return response
 
 
-def csv_stream(queryset: QuerySet, serializer: Serializer, columns: list[str]) -> Iterator[str]:
+def csv_stream(
+    queryset: QuerySet[Any], serializer: Serializer[Any], columns: list[str]
+) -> Iterator[str]:
     """The export's lines. The first chunk of records is read here, in the view: a lost
     database is still a 503 problem then, whereas once the 200 has been sent it can only
     cut the body short (the chunked body lacks its end, which HTTP clients detect)."""
@@ -302,9 +315,14 @@ class StrictContentNegotiation(DefaultContentNegotiation):
     answers 404, as if the record were missing), and a method the route does not offer is left
     for the 405 it deserves rather than refused for its format."""
 
-    def select_renderer(self, request, renderers, format_suffix=None):
+    # DRF passes the view's list of renderers (APIView.perform_content_negotiation), and its
+    # docs' own negotiation example takes renderers[0]; the stubs say any Iterable.
+    def select_renderer(  # type: ignore[override]
+        self, request: Request, renderers: Sequence[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
         view = (getattr(request, "parser_context", None) or {}).get("view")
-        if view is not None and getattr(view, request.method.lower(), None) is None:
+        method = cast(str, request.method)  # None only on an HttpRequest made by hand
+        if view is not None and getattr(view, method.lower(), None) is None:
             return renderers[0], renderers[0].media_type
         if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
             raise ValidationError(

@@ -4,9 +4,15 @@ Multi-valued parameters take several values either repeated (``?destination=GE&d
 or comma-separated (``?destination=GE,AM``), at most ``MAX_FILTER_VALUES`` of them.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import django_filters as filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
@@ -35,8 +41,23 @@ from ..models import (
     Source,
     Statistic,
 )
+from ..models.base import CuratedModel
+from ..models.policies import HostPolicyQuerySet
 from ..registry import CITING_TYPES
 from ..visibility import published, readable_citations, visible
+
+if TYPE_CHECKING:  # for annotations only: DRF's settings import this module as views load
+    from django.http import HttpRequest
+    from django.utils.datastructures import MultiValueDict
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    # What CappedValuesMixin is mixed into, as the type checker sees it (at run time, object).
+    _FormField = forms.Field
+else:
+    _FormField = object
+
+R = TypeVar("R", bound=Model)
 
 MAX_FILTER_VALUES = 50
 
@@ -44,7 +65,9 @@ MAX_FILTER_VALUES = 50
 class StrictOrderingFilter(drf_filters.OrderingFilter):
     """``ordering=`` over the view's whitelisted fields; anything else is a 400, not ignored."""
 
-    def get_ordering(self, request, queryset, view):
+    def get_ordering(
+        self, request: Request, queryset: QuerySet[Any], view: APIView
+    ) -> Sequence[str] | None:
         params = request.query_params.get(self.ordering_param)
         if params:
             terms = [term.strip() for term in params.split(",") if term.strip()]
@@ -61,7 +84,7 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
                 )
         return super().get_ordering(request, queryset, view)
 
-    def get_schema_operation_parameters(self, view):
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         [parameter] = super().get_schema_operation_parameters(view)
         fields = ", ".join(getattr(view, "ordering_fields", None) or [])
         parameter["description"] = (
@@ -76,15 +99,17 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
 class SeveralValuesWidget(forms.SelectMultiple):
     """Reads ``?p=a&p=b`` and ``?p=a,b`` alike."""
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(
+        self, data: Mapping[str, Any], files: MultiValueDict[str, Any], name: str
+    ) -> list[str]:
         values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name, "")]
         return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
-class CappedValuesMixin:
+class CappedValuesMixin(_FormField):
     """Refuses more than MAX_FILTER_VALUES values: a filter is not a bulk download."""
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         if value and len(value) > MAX_FILTER_VALUES:
             raise forms.ValidationError(f"At most {MAX_FILTER_VALUES} values.", code="too_many")
         return super().clean(value)
@@ -99,7 +124,7 @@ class KeysField(CappedValuesMixin, forms.ModelMultipleChoiceField):
 
 
 class CountryCodesField(KeysField):
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         return super().clean([code.upper() for code in value] if value else value)
 
 
@@ -108,7 +133,7 @@ class StrictBooleanField(forms.Field):
 
     VALUES = {"true": True, "1": True, "false": False, "0": False}
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> bool | None:
         if value in (None, ""):
             return None
         try:
@@ -122,7 +147,7 @@ class IsoDateField(forms.DateField):
 
     input_formats = ["%Y-%m-%d"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", {"invalid": "Enter a date as YYYY-MM-DD."})
         super().__init__(*args, **kwargs)
 
@@ -130,7 +155,7 @@ class IsoDateField(forms.DateField):
 class DateRangeField(forms.Field):
     """``START,END`` as two ISO dates, START not after END."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> tuple[date, date] | None:
         if value in (None, ""):
             return None
         parts = [part.strip() for part in str(value).split(",")]
@@ -148,7 +173,7 @@ class DateRangeField(forms.Field):
 class ChoicesFilter(filters.MultipleChoiceFilter):
     field_class = ChoicesField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", SeveralValuesWidget)
         super().__init__(*args, **kwargs)
 
@@ -158,16 +183,16 @@ class KeysFilter(filters.ModelMultipleChoiceFilter):
 
     field_class = KeysField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", SeveralValuesWidget)
         kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, **kwargs)
 
-    def get_filter_predicate(self, value):
+    def get_filter_predicate(self, value: Model) -> dict[str, Any]:
         # django-filter compares the relation with the natural key; compare primary keys.
         return {self.field_name: value.pk}
 
-    def filter(self, qs, value):
+    def filter(self, qs: QuerySet[R], value: Any) -> QuerySet[R]:
         # Only a many-to-many relation can match one record twice: elsewhere DISTINCT would
         # only make PostgreSQL sort every match, over every column, before the page.
         relation = qs.model._meta.get_field(self.field_name.split("__")[0])
@@ -180,7 +205,7 @@ class CountryCodeFilter(KeysFilter):
 
     field_class = CountryCodesField
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Country.objects.all())
         kwargs.setdefault("to_field_name", "code")
         super().__init__(*args, **kwargs)
@@ -193,7 +218,7 @@ class BooleanFilter(filters.BooleanFilter):
 class YearField(forms.IntegerField):
     """A year from 1 to 9999: what dates can hold (year=0 would fail in the database)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, min_value=1, max_value=9999, **kwargs)
 
 
@@ -211,7 +236,9 @@ class DateRangeFilter(filters.CharFilter):  # a string in the OpenAPI schema
     field_class = DateRangeField
 
 
-def active_in_year(queryset, start_field, end_field, year):
+def active_in_year(
+    queryset: QuerySet[R], start_field: str, end_field: str, year: int
+) -> QuerySet[R]:
     """Records whose start year is not after ``year`` and end year not before it; records with
     neither year count only when they are marked active."""
     started = Q(**{f"{start_field}__isnull": True}) | Q(**{f"{start_field}__lte": year})
@@ -227,7 +254,7 @@ class StrictFilterSet(filters.FilterSet):
     """A parameter that takes one value given twice is an error (which one would count?), and
     so is a parameter given without a value."""
 
-    def is_valid(self):
+    def is_valid(self) -> bool:
         valid = super().is_valid()
         for name, declared in self.filters.items():
             several = isinstance(declared.field.widget, SeveralValuesWidget)
@@ -255,16 +282,19 @@ class CuratedFilterSet(StrictFilterSet):
         "review are listed only for editors; retracted ones for everyone.",
     )
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if not self.form.cleaned_data.get("publication_status"):
             queryset = published(queryset)
         return super().filter_queryset(queryset)
 
 
-def visible_to_request(model):
+def visible_to_request(
+    model: type[CuratedModel],
+) -> Callable[[HttpRequest | Request | None], QuerySet[Any]]:
     """A filter's choices: the records of ``model`` the client may read (a draft's slug is
     not a valid value for anyone else)."""
-    return lambda request: visible(model.objects.all(), request)
+    # _default_manager: a model class's manager, typed (each model here has one, objects).
+    return lambda request: visible(model._default_manager.all(), request)
 
 
 class CountryFilterSet(StrictFilterSet):
@@ -283,7 +313,7 @@ class CountryFilterSet(StrictFilterSet):
 class ExileGroupFilterSet(CuratedFilterSet):
     class Meta:
         model = ExileGroup
-        fields = []
+        fields: list[str] = []
 
 
 class SourceFilterSet(CuratedFilterSet):
@@ -301,10 +331,12 @@ class SourceFilterSet(CuratedFilterSet):
         model = Source
         fields = ["kind", "year", "cited_by"]
 
-    def filter_year(self, queryset, name, value):
+    def filter_year(self, queryset: QuerySet[Source], name: str, value: int) -> QuerySet[Source]:
         return queryset.filter(Q(year=value) | Q(published_on__year=value))
 
-    def filter_cited_by(self, queryset, name, value):
+    def filter_cited_by(
+        self, queryset: QuerySet[Source], name: str, value: str
+    ) -> QuerySet[Source]:
         model = CITING_TYPES[value]
         citations = Citation.objects.filter(
             readable_citations(self.request, [model]), source=OuterRef("pk")
@@ -369,7 +401,9 @@ class StatisticFilterSet(CuratedFilterSet):
             "period_overlaps",
         ]
 
-    def filter_period_overlaps(self, queryset, name, value):
+    def filter_period_overlaps(
+        self, queryset: QuerySet[Statistic], name: str, value: tuple[date, date]
+    ) -> QuerySet[Statistic]:
         start, end = value
         dated = Q(period_start__isnull=False) | Q(period_end__isnull=False)
         starts_in_time = Q(period_start__isnull=True) | Q(period_start__lte=end)
@@ -413,10 +447,14 @@ class MediaOutletFilterSet(CuratedFilterSet):
             "active_in_year",
         ]
 
-    def filter_language(self, queryset, name, value):
+    def filter_language(
+        self, queryset: QuerySet[MediaOutlet], name: str, value: str
+    ) -> QuerySet[MediaOutlet]:
         return queryset.filter(languages__contains=[value.lower()])
 
-    def filter_active_in_year(self, queryset, name, value):
+    def filter_active_in_year(
+        self, queryset: QuerySet[MediaOutlet], name: str, value: int
+    ) -> QuerySet[MediaOutlet]:
         return active_in_year(queryset, "active_from_year", "active_to_year", value)
 
 
@@ -440,7 +478,9 @@ class OrganizationFilterSet(CuratedFilterSet):
         model = Organization
         fields = ["country", "city", "kind", "status", "exile_group", "active_in_year"]
 
-    def filter_active_in_year(self, queryset, name, value):
+    def filter_active_in_year(
+        self, queryset: QuerySet[Organization], name: str, value: int
+    ) -> QuerySet[Organization]:
         return active_in_year(queryset, "founded_year", "dissolved_year", value)
 
 
@@ -499,15 +539,21 @@ class HostPolicyFilterSet(CuratedFilterSet):
             "current",
         ]
 
-    def filter_exile_group(self, queryset, name, value):
+    def filter_exile_group(
+        self, queryset: QuerySet[HostPolicy], name: str, value: QuerySet[ExileGroup]
+    ) -> QuerySet[HostPolicy]:
         if not value:
             return queryset
         naming = HostPolicy.objects.filter(exile_groups__in=value).values("pk")
         return queryset.filter(Q(pk__in=naming) | Q(exile_groups__isnull=True)).distinct()
 
-    def filter_in_force_on(self, queryset, name, value):
+    def filter_in_force_on(
+        self, queryset: HostPolicyQuerySet, name: str, value: date
+    ) -> QuerySet[HostPolicy]:
         return queryset.in_force_on(value)
 
-    def filter_current(self, queryset, name, value):
+    def filter_current(
+        self, queryset: QuerySet[HostPolicy], name: str, value: bool
+    ) -> QuerySet[HostPolicy]:
         in_force = HostPolicy.objects.in_force_on(timezone.localdate()).values("pk")
         return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)

@@ -1,6 +1,17 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
 from rest_framework import pagination
 
 from .params import whole_number
+
+if TYPE_CHECKING:  # for annotations only: DRF's settings import this module as views load
+    from django.db.models import QuerySet
+    from rest_framework.request import Request
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
 
 # A page of more records than this is a costly read (resources.api.throttling): twice a list's
 # default page (50) and the changes feed's default page, so that clients who keep to the
@@ -8,7 +19,7 @@ from .params import whole_number
 LARGE_PAGE = 100
 
 
-def large_page(request) -> bool:
+def large_page(request: Request) -> bool:
     """Whether ``request`` asks for a page of more than LARGE_PAGE records (a malformed
     ``limit`` is refused later, with a 400, and costs nothing)."""
     raw = request.query_params.get("limit", "")
@@ -27,21 +38,24 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     # Set only while paginate_counted runs: the number of matching records, known already.
     known_count: int | None = None
 
-    def paginate_counted(self, queryset, request, view, *, count: int):
+    def paginate_counted(
+        self, queryset: QuerySet[Any, Any], request: Request, view: APIView, *, count: int
+    ) -> list[Any]:
         """``paginate_queryset`` for a list whose matching records the view has counted
         already (with its Last-Modified, in one query): no second count."""
         self.known_count = count
         try:
-            return self.paginate_queryset(queryset, request, view)
+            # A page, never None: get_limit always gives a limit.
+            return cast("list[Any]", self.paginate_queryset(queryset, request, view))
         finally:
             self.known_count = None
 
-    def get_count(self, queryset):
+    def get_count(self, queryset: QuerySet[Any, Any] | Sequence[Any]) -> int:
         if self.known_count is not None:
             return self.known_count
         return super().get_count(queryset)
 
-    def get_paginated_response(self, data):
+    def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
         links = [
             f'<{url}>; rel="{rel}"'
@@ -52,18 +66,18 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
             response["Link"] = ", ".join(links)
         return response
 
-    def get_limit(self, request):
+    def get_limit(self, request: Request) -> int:
         if self.limit_query_param in request.query_params:
             limit = whole_number(request, self.limit_query_param, minimum=1)
             return min(limit, self.max_limit)
         return self.default_limit
 
-    def get_offset(self, request):
+    def get_offset(self, request: Request) -> int:
         if self.offset_query_param in request.query_params:
             return whole_number(request, self.offset_query_param, minimum=0)
         return 0
 
-    def get_paginated_response_schema(self, schema):
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         envelope = super().get_paginated_response_schema(schema)
         properties = envelope["properties"]
         # Every member is always there; the links are null at either end, said the OpenAPI

@@ -7,6 +7,9 @@ than seven levels (a media outlet's channels' audience figures' citations), so a
 than MAX_JSON_DEPTH is refused as unreadable, a 400, before anything else looks at it.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
+
 from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -15,7 +18,12 @@ from rest_framework.exceptions import ParseError
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser (its strict decoding and messages), refusing deep nesting."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         limit = settings.MAX_JSON_DEPTH
         too_deep = (
             f"The JSON body is nested too deeply: at most {limit} levels of arrays and objects."
@@ -31,14 +39,15 @@ class JSONParser(parsers.JSONParser):
         return data
 
 
-def nesting_depth(value, *, stop_after=None):
+def nesting_depth(value: Any, *, stop_after: int | None = None) -> int:
     """How deep arrays and objects nest in ``value`` (0 for a string, number, true, false or
     null; 1 for ``[]``), found without recursion; once past ``stop_after``, the first depth
     found beyond it."""
     deepest = 0
-    pending = [(value, 1)]
+    pending: list[tuple[Any, int]] = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):

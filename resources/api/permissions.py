@@ -1,10 +1,19 @@
 """Who may do what through the API. ``resources.editorial.workflow`` holds the editorial rules."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissionsOrAnonReadOnly
 
 from ..choices import ApiKeyScope
 from ..models import ApiKey
 from ..models.base import CuratedModel
+
+if TYPE_CHECKING:  # for annotations only: DRF's settings import this module as views load
+    from django.db.models import Model
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
 
 
 class ModelPermissionsWithKeyScopes(DjangoModelPermissionsOrAnonReadOnly):
@@ -16,8 +25,9 @@ class ModelPermissionsWithKeyScopes(DjangoModelPermissionsOrAnonReadOnly):
     superusers, in the admin).
     """
 
-    def has_permission(self, request, view):
-        if getattr(view, request.method.lower(), None) is None:
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        method = cast(str, request.method)  # None only on an HttpRequest made by hand
+        if getattr(view, method.lower(), None) is None:
             return True  # a method the route does not offer: the view answers 405
         if (
             request.method not in SAFE_METHODS
@@ -27,7 +37,7 @@ class ModelPermissionsWithKeyScopes(DjangoModelPermissionsOrAnonReadOnly):
             return False
         return super().has_permission(request, view)
 
-    def get_required_permissions(self, method, model_cls):
+    def get_required_permissions(self, method: str, model_cls: type[Model]) -> list[str]:
         if method == "DELETE" and issubclass(model_cls, CuratedModel):
             return [f"{model_cls._meta.app_label}.publish_{model_cls._meta.model_name}"]
         return super().get_required_permissions(method, model_cls)

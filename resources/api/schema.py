@@ -1,11 +1,15 @@
 """The OpenAPI description: how custom fields appear, per-action summaries, and the
 AutoSchema that documents every operation's errors, headers and security."""
 
+from __future__ import annotations
+
 import copy
 import functools
 import inspect
 import json
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django_filters.rest_framework import NumberFilter
 from drf_spectacular import openapi
@@ -15,8 +19,20 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.plumbing import ResolvedComponent, build_basic_type
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework.serializers import CharField, DecimalField, ListSerializer, URLField
+from drf_spectacular.utils import (
+    Direction,
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework.serializers import (
+    CharField,
+    DecimalField,
+    ListSerializer,
+    Serializer,
+    URLField,
+)
 
 from ..models.base import CuratedModel
 from ..search import MAX_QUERY_LENGTH
@@ -25,6 +41,16 @@ from .errors import PROBLEM_TYPES, problem
 from .exports import FORMAT_PARAMETER
 from .filters import MAX_FILTER_VALUES, CountryCodeFilter, YearFilter
 from .serializers import ProblemSerializer, RetractionSerializer, StrictInputMixin
+
+if TYPE_CHECKING:
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.plumbing import ComponentRegistry
+    from rest_framework.request import Request
+
+# An OpenAPI object (a schema, an operation, a response, ...), as drf-spectacular builds it.
+Schema = dict[str, Any]
+# A viewset class (crud_docs reads its serializer_class, a generic class's attribute).
+ViewSetT = TypeVar("ViewSetT", bound="type[Any]")
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 # What Python's str.strip() (and so DRF's trimming) counts as white space, spelt out: ECMA
@@ -50,11 +76,11 @@ class KeyRelatedFieldExtension(OpenApiSerializerFieldExtension):
 
     target_class = "resources.api.serializers.base.KeyRelatedField"
 
-    def map_serializer_field(self, auto_schema, direction):
+    def map_serializer_field(self, auto_schema: openapi.AutoSchema, direction: Direction) -> Schema:
         if direction == "response":
             brief = self.target.brief_serializer()
             return auto_schema.resolve_serializer(brief, direction).ref
-        schema = build_basic_type(OpenApiTypes.STR)
+        schema = cast(Schema, build_basic_type(OpenApiTypes.STR))  # a string's: never None
         schema["description"] = f"{self.target.slug_field} of the related record"
         schema["pattern"] = KEY_PATTERNS.get(self.target.slug_field, SLUG_PATTERN)
         return schema
@@ -98,7 +124,7 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "resources.api.authentication.ApiKeyAuthentication"
     name = "apiKeyAuth"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: openapi.AutoSchema) -> Schema:
         return {
             "type": "apiKey",
             "in": "header",
@@ -123,22 +149,29 @@ PAGE_PARAMETERS = [
 ]
 
 
-def lookup_parameter(name, description):
+def lookup_parameter(name: str, description: str) -> OpenApiParameter:
     """The documented path parameter that names one record."""
     return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description)
 
 
-def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
+def crud_docs(
+    singular: str,
+    plural: str,
+    *,
+    read_only: bool = False,
+    lookup: OpenApiParameter | None = None,
+    examples: Sequence[OpenApiExample] = (),
+) -> Callable[[ViewSetT], ViewSetT]:
     """Operation summaries for a resource's standard and workflow actions.
 
     ``lookup`` documents the path parameter of detail routes (slug or code); ``examples``
     are request examples for create and update.
     """
     a_singular = f"{'an' if singular[0] in 'aeiou' else 'a'} {singular}"
-    detail = {"parameters": [lookup]} if lookup else {}
+    detail: dict[str, Any] = {"parameters": [lookup]} if lookup else {}
     key = lookup.name if lookup else "id"
     reads = [LANGUAGE_PARAMETER, *SHAPE_PARAMETERS, FORMAT_PARAMETER]
-    docs = {
+    docs: dict[str, Any] = {
         "list": extend_schema(summary=f"List {plural}", parameters=reads),
         "retrieve": extend_schema(
             summary=f"Get one {singular} by {key}",
@@ -146,9 +179,9 @@ def crud_docs(singular, plural, *, read_only=False, lookup=None, examples=()):
         ),
     }
 
-    def decorate(viewset):
+    def decorate(viewset: ViewSetT) -> ViewSetT:
         if not read_only:
-            writes = {"examples": list(examples)} if examples else {}
+            writes: dict[str, Any] = {"examples": list(examples)} if examples else {}
             docs.update(
                 create=extend_schema(summary=f"Create {a_singular} (as a draft)", **writes),
                 update=extend_schema(summary=f"Replace {a_singular}", **detail, **writes),
@@ -187,7 +220,7 @@ EXAMPLE_HOST = "api.example.org"
 
 
 @functools.cache
-def response_examples():
+def response_examples() -> dict[str, Any]:
     """The seed's answer per operationId; none if the file is missing."""
     try:
         return json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
@@ -204,7 +237,7 @@ PARAMETER_MAXIMUMS = {
 }
 
 
-def comma_separated(parameter, items):
+def comma_separated(parameter: Schema, items: Schema) -> None:
     """Document ``parameter`` as a comma-separated list of ``items`` (``?fields=a,b``)."""
     parameter["schema"] = {"type": "array", "items": items}
     parameter["style"] = "form"
@@ -233,7 +266,7 @@ SHAPE_NOTE = (
 )
 
 
-def header(description, schema=None):
+def header(description: str, schema: Schema | None = None) -> Schema:
     return {"description": description, "schema": schema or {"type": "string"}}
 
 
@@ -344,14 +377,21 @@ class AutoSchema(openapi.AutoSchema):
     return (``statistics_history_list``, ``countries_profile``).
     """
 
-    def get_serializer_name(self, serializer, direction):
+    def get_serializer_name(self, serializer: Serializer[Any], direction: Direction) -> str:
         """A resource serializer in its brief form is its own component: ``CountryBrief``."""
         name = super().get_serializer_name(serializer, direction)
         if getattr(serializer, "brief", False):
             return name.removesuffix("Serializer") + "Brief"
         return name
 
-    def get_operation(self, path, path_regex, path_prefix, method, registry):
+    def get_operation(
+        self,
+        path: str,
+        path_regex: str,
+        path_prefix: str,
+        method: str,
+        registry: ComponentRegistry,
+    ) -> Schema | None:
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
@@ -390,7 +430,7 @@ class AutoSchema(openapi.AutoSchema):
             }
         return operation
 
-    def _reads_curated_records(self):
+    def _reads_curated_records(self) -> bool:
         """Whether the answer holds curated records (which have drafts), unlike the health
         check and the countries' own list and detail."""
         if not self.view.get_authenticators():
@@ -399,7 +439,7 @@ class AutoSchema(openapi.AutoSchema):
         own_read = getattr(self.view, "action", None) in ("list", "retrieve")
         return not (own_read and model is not None and not issubclass(model, CuratedModel))
 
-    def _costly_note(self, operation):
+    def _costly_note(self, operation: Schema) -> str:
         """What makes this read costly (resources.api.throttling.is_costly), if anything can."""
         from .pagination import LARGE_PAGE
 
@@ -415,7 +455,7 @@ class AutoSchema(openapi.AutoSchema):
             )
         return ""
 
-    def get_operation_id(self):
+    def get_operation_id(self) -> str:
         action = getattr(self.view, "action", None)
         if action in ("list", "retrieve", "create", "update", "partial_update", "destroy"):
             return super().get_operation_id()
@@ -425,7 +465,7 @@ class AutoSchema(openapi.AutoSchema):
             return f"{name}_list"
         return name
 
-    def _map_basic_serializer(self, serializer, direction):
+    def _map_basic_serializer(self, serializer: Any, direction: Direction) -> Schema:
         schema = super()._map_basic_serializer(serializer, direction)
         serializer = openapi.force_instance(serializer)
         for field_schema in schema["properties"].values():
@@ -465,10 +505,13 @@ class AutoSchema(openapi.AutoSchema):
                     # Django refuses more decimal places than the column keeps.
                     field_schema["multipleOf"] = 10**-field.decimal_places
                 if isinstance(field, ListSerializer) and name in schema["properties"]:
-                    if field.min_length is not None:
-                        schema["properties"][name]["minItems"] = field.min_length
-                    if field.max_length is not None:
-                        schema["properties"][name]["maxItems"] = field.max_length
+                    # DRF's ListSerializer has them; the stubs leave them out.
+                    min_length = field.min_length  # type: ignore[attr-defined]
+                    max_length = field.max_length  # type: ignore[attr-defined]
+                    if min_length is not None:
+                        schema["properties"][name]["minItems"] = min_length
+                    if max_length is not None:
+                        schema["properties"][name]["maxItems"] = max_length
                     if name == "citations":  # the same source, locator and claim twice: a 400
                         schema["properties"][name]["uniqueItems"] = True
         schema.pop("description", None)
@@ -479,7 +522,7 @@ class AutoSchema(openapi.AutoSchema):
 
     # Errors -------------------------------------------------------------------------------
 
-    def _error_statuses(self, operation, *, reads):
+    def _error_statuses(self, operation: Schema, *, reads: bool) -> list[int]:
         statuses = {406, 414, 503}
         has_input = bool(operation.get("parameters")) or "requestBody" in operation
         if has_input or not reads:
@@ -491,11 +534,8 @@ class AutoSchema(openapi.AutoSchema):
         if "{" in self.path:
             statuses.add(404)
         model = getattr(getattr(self.view, "queryset", None), "model", None)
-        if (
-            reads
-            and getattr(model, "SENSITIVE_FIELDS", ())
-            and "fields" in self._parameter_names(operation)
-        ):
+        sensitive: Sequence[str] = getattr(model, "SENSITIVE_FIELDS", ())
+        if reads and sensitive and "fields" in self._parameter_names(operation):
             statuses.add(403)  # fields= or omit= naming a sensitive field, without read-drafts
         if not reads:
             statuses |= {403, 409, 411, 413}
@@ -505,7 +545,7 @@ class AutoSchema(openapi.AutoSchema):
                 statuses.add(412)
         return sorted(statuses - {int(code) for code in operation["responses"]})
 
-    def _problem_response(self, code):
+    def _problem_response(self, code: int) -> Schema:
         """A reference to the shared response of error ``code`` (components/responses)."""
         component, name, detail = ERROR_RESPONSES[code]
         example = problem(name, detail=detail, instance="/api/v1/statistics/1/")
@@ -531,13 +571,13 @@ class AutoSchema(openapi.AutoSchema):
         response["headers"] = self._headers(headers)
         return self._component(ResolvedComponent.RESPONSE, component, response)
 
-    def _component(self, kind, name, schema):
+    def _component(self, kind: str, name: str, schema: Schema) -> Schema:
         """Register ``schema`` as component ``name`` of ``kind``; a reference to it."""
         component = ResolvedComponent(name=name, type=kind, schema=schema, object=name)
         self.registry.register_on_missing(component)
         return {"$ref": f"#/components/{kind}/{name}"}
 
-    def _headers(self, headers):
+    def _headers(self, headers: Mapping[str, Schema]) -> dict[str, Schema]:
         """References to shared header components, by header name."""
         return {
             name: self._component(ResolvedComponent.HEADER, name, definition)
@@ -546,7 +586,7 @@ class AutoSchema(openapi.AutoSchema):
 
     # Headers ------------------------------------------------------------------------------
 
-    def _add_headers(self, operation, *, reads):
+    def _add_headers(self, operation: Schema, *, reads: bool) -> None:
         parameters = operation.setdefault("parameters", [])
         throttled = bool(self.view.get_throttles())
         for code, response in operation["responses"].items():
@@ -575,7 +615,7 @@ class AutoSchema(openapi.AutoSchema):
 
     # CSV ----------------------------------------------------------------------------------
 
-    def _describe_csv(self, operation):
+    def _describe_csv(self, operation: Schema) -> None:
         """CSV is text: a string schema, its columns described, never the JSON page."""
         for response in operation["responses"].values():
             content = response.get("content", {})
@@ -593,14 +633,14 @@ class AutoSchema(openapi.AutoSchema):
                 }
             }
 
-    def _csv_columns(self, schema):
+    def _csv_columns(self, schema: Schema) -> list[str]:
         """The property names of the record schema behind a JSON response schema."""
         schema = self._component_schema(schema)
         if "properties" in schema and "results" in schema["properties"]:
             schema = schema["properties"]["results"].get("items", {})
         return list(self._component_schema(schema).get("properties", {}))
 
-    def _component_schema(self, schema):
+    def _component_schema(self, schema: Schema) -> Schema:
         """The component a ``$ref`` schema names (as registered so far), or the schema."""
         ref = schema.get("$ref")
         if ref is None:
@@ -608,7 +648,7 @@ class AutoSchema(openapi.AutoSchema):
         component = self.registry._components.get((ref.rsplit("/", 1)[-1], "schemas"))
         return component.schema if component is not None else {}
 
-    def _require_retraction_reason(self, operation):
+    def _require_retraction_reason(self, operation: Schema) -> None:
         """A retraction (DELETE, or POST .../retract/) takes a body with its reason: DRF
         documents no body for DELETE, and an optional one for the action."""
         if self.method == "DELETE" or getattr(self.view, "action", None) == "retract":
@@ -620,7 +660,7 @@ class AutoSchema(openapi.AutoSchema):
 
     # Parameters ---------------------------------------------------------------------------
 
-    def _tighten_parameters(self, operation):
+    def _tighten_parameters(self, operation: Schema) -> None:
         """Each query parameter's schema says what the server accepts, no more and no less."""
         if "parameters" in operation and not self._is_list_view():
             # The summary takes the list's filters, but a summary has no order.
@@ -672,17 +712,17 @@ class AutoSchema(openapi.AutoSchema):
             elif name == "reason":
                 schema["minLength"] = 1
 
-    def _filter(self, name):
+    def _filter(self, name: str) -> Any:
         """The view's django-filter filter of query parameter ``name``, if any."""
         filterset = getattr(self.view, "filterset_class", None)
         return filterset.base_filters.get(name) if filterset is not None else None
 
-    def _response_field_names(self):
+    def _response_field_names(self) -> list[str]:
         serializer = self._get_serializer()
         fields = getattr(serializer, "fields", None)
         return list(fields) if fields else []
 
-    def _choices_of(self, name):
+    def _choices_of(self, name: str) -> list[str]:
         from ..registry import CURATED_MODELS, RECORD_TYPES
         from ..search import TYPES
         from ..summaries import GROUPINGS
@@ -693,15 +733,15 @@ class AutoSchema(openapi.AutoSchema):
             return list(TYPES)
         return [RECORD_TYPES[model] for model in CURATED_MODELS]
 
-    def _view_name(self):
+    def _view_name(self) -> str:
         return type(self.view).__name__
 
     @staticmethod
-    def _parameter_names(operation):
+    def _parameter_names(operation: Schema) -> set[str]:
         return {p["name"] for p in operation.get("parameters", [])}
 
 
-def component_description(serializer):
+def component_description(serializer: Any) -> str:
     """A component's public description: the serializer's own docstring, else its model's.
 
     Inherited docstrings of mixins and base classes are notes for developers, not users."""
@@ -714,7 +754,9 @@ def component_description(serializer):
     return ""
 
 
-def typed_changes(result, generator, request, public):
+def typed_changes(
+    result: Schema, generator: SchemaGenerator, request: Request | None, public: bool
+) -> Schema:
     """drf-spectacular postprocessing hook: a change is one of a union of per-type changes,
     told apart by ``type``, whose ``record`` is that resource's write shape (with its workflow
     status) and whose ``changes`` map each field to its old and new value."""
@@ -736,7 +778,7 @@ def typed_changes(result, generator, request, public):
         },
         "required": ["old", "new"],
     }
-    variants = {}
+    variants: dict[str, str] = {}
     for model, serializer in SERIALIZERS.items():
         name = serializer.__name__.removesuffix("Serializer")
         write_shape = schemas.get(f"{name}Request")
@@ -750,8 +792,9 @@ def typed_changes(result, generator, request, public):
                 "description": "Why it was retracted; empty unless retracted.",
             },
         }
-        optional = set(model.SENSITIVE_FIELDS)
-        verbose_name = model._meta.verbose_name
+        curated = cast("type[CuratedModel]", model)  # the snapshots are of curated records
+        optional = set(curated.SENSITIVE_FIELDS)
+        verbose_name = str(model._meta.verbose_name)
         a_name = f"{'an' if verbose_name[0] in 'aeiou' else 'a'} {verbose_name}"
         schemas[f"{name}Snapshot"] = {
             "type": "object",
@@ -791,7 +834,9 @@ def typed_changes(result, generator, request, public):
     return result
 
 
-def drop_unused_components(result, generator, request, public):
+def drop_unused_components(
+    result: Schema, generator: SchemaGenerator, request: Request | None, public: bool
+) -> Schema:
     """drf-spectacular postprocessing hook: no schema component that nothing refers to (a
     read-only nested list still registers a request form of its serializer)."""
     schemas = result["components"]["schemas"]

@@ -11,7 +11,9 @@ API), the view uses the serializer.
 """
 
 import functools
+from collections.abc import Callable, Sequence
 from itertools import chain
+from typing import Any
 
 import orjson
 from django.contrib.contenttypes.models import ContentType
@@ -19,9 +21,11 @@ from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db import connection
 from django.db.models import (
     Aggregate,
+    Expression,
     F,
     Func,
     JSONField,
+    Model,
     OuterRef,
     Subquery,
     TextField,
@@ -30,6 +34,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
+from rest_framework.request import Request
 
 from ..models import Citation, Country, ExileGroup, Statistic
 from .routes import DETAIL_ROUTES
@@ -42,7 +47,7 @@ class JSONBuildObject(Func):
     function = "JSON_BUILD_OBJECT"
     output_field = JSONField()
 
-    def __init__(self, **fields):
+    def __init__(self, **fields: Any) -> None:
         keys = (Value(key, output_field=TextField()) for key in fields)
         super().__init__(*chain.from_iterable(zip(keys, fields.values(), strict=True)))
 
@@ -75,7 +80,7 @@ class UTCTimestamp(Func):
     output_field = TextField()
 
 
-def localized(field, language):
+def localized(field: str, language: str) -> Coalesce | F:
     """``field``, or its Russian text ``<field>_ru`` when Russian is asked for and the record
     has one (as ``LocalizedModelSerializer`` does)."""
     if language == "ru":
@@ -83,13 +88,13 @@ def localized(field, language):
     return F(field)
 
 
-def url_of(basename, key, origin):
+def url_of(basename: str, key: str, origin: str) -> Concat:
     """A record's absolute URL: its resource's list URL, its key and a slash."""
     list_url = origin + reverse(f"{basename}-list")
     return Concat(Value(list_url), Cast(key, TextField()), Value("/"), output_field=TextField())
 
 
-def brief_json(model, key, origin, language, **lookup):
+def brief_json(model: type[Model], key: str, origin: str, language: str, **lookup: Any) -> Subquery:
     """The related ``model`` record found by ``lookup``, as its brief serializer shows it
     (a scalar subquery: null when there is none)."""
     if model is Country:
@@ -97,10 +102,11 @@ def brief_json(model, key, origin, language, **lookup):
     else:
         fields = {"id": F("id"), "slug": F("slug"), "name": localized("name", language)}
     document = JSONBuildObject(**fields, url=url_of(DETAIL_BASENAMES[model], key, origin))
-    return Subquery(model.objects.filter(**lookup).values(document=document)[:1])
+    # _default_manager: a model class's manager, typed (each model here has one, objects).
+    return Subquery(model._default_manager.filter(**lookup).values(document=document)[:1])
 
 
-def citations_json(model, origin):
+def citations_json(model: type[Model], origin: str) -> Coalesce:
     """The citations of the outer ``model`` record, as ``CitationSerializer`` shows them, in
     their default order; [] when none."""
     citation = JSONBuildObject(
@@ -124,7 +130,7 @@ def citations_json(model, origin):
     return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
 
 
-def statistic_json(origin, language):
+def statistic_json(origin: str, language: str) -> Cast:
     """A statistic as ``StatisticSerializer`` shows it, as JSON text; URLs start with
     ``origin`` (scheme://host)."""
     document = JSONBuildObject(
@@ -157,11 +163,12 @@ def statistic_json(origin, language):
     return Cast(document, TextField())
 
 
-DOCUMENTS = {Statistic: statistic_json}
+# model -> its document, given the origin (scheme://host) and the language.
+DOCUMENTS: dict[type[Model], Callable[[str, str], Expression]] = {Statistic: statistic_json}
 DETAIL_BASENAMES = {model: basename for model, (basename, _lookup) in DETAIL_ROUTES.items()}
 
 
-def record_json(model, request, language):
+def record_json(model: type[Model], request: Request, language: str) -> RawSQL:
     """An annotation giving each ``model`` record's JSON text, for this request's host and
     ``language``. Compiled to SQL once per host and language: building and compiling the
     expression costs more than running it."""
@@ -170,11 +177,11 @@ def record_json(model, request, language):
     return RawSQL(sql, params, output_field=TextField())
 
 
-def page_json(model, ids, request, language):
+def page_json(model: type[Model], ids: Sequence[Any], request: Request, language: str) -> list[Any]:
     """The records of a page, by id, as JSON documents in the page's order: one query. A
     record deleted since its id was read is left out."""
     documents = dict(
-        model.objects.filter(pk__in=ids)
+        model._default_manager.filter(pk__in=ids)
         .annotate(document=record_json(model, request, language))
         .values_list("pk", "document")
     )
@@ -182,8 +189,10 @@ def page_json(model, ids, request, language):
 
 
 @functools.lru_cache(maxsize=64)
-def compiled_document(model, origin, language):
-    query = model.objects.annotate(document=DOCUMENTS[model](origin, language)).query
+def compiled_document(
+    model: type[Model], origin: str, language: str
+) -> tuple[str, tuple[Any, ...]]:
+    query = model._default_manager.annotate(document=DOCUMENTS[model](origin, language)).query
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.compile(query.annotations["document"])
     return sql, tuple(params)

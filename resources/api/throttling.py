@@ -21,14 +21,28 @@ once, whichever worker or app server serves them (exile_api.concurrency); one mo
 with Retry-After: 1.
 """
 
+from __future__ import annotations
+
 import ipaddress
 import logging
 import math
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from rest_framework import throttling
 
 from exile_api import concurrency
+
+if TYPE_CHECKING:  # for annotations only: DRF's settings import this module as views load
+    from django.http import HttpRequest
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    # What the mixins below are mixed into, as the type checker sees it (at run time, object).
+    _Throttle = throttling.BaseThrottle
+    _RateThrottle = throttling.SimpleRateThrottle
+else:
+    _Throttle = _RateThrottle = object
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +50,7 @@ logger = logging.getLogger(__name__)
 COSTLY_CONCURRENCY_RETRY_AFTER = 1
 
 
-def client_address(request):
+def client_address(request: HttpRequest) -> str:
     """The address of the client that sent ``request`` (a Django or DRF request).
 
     Without proxies in front (NUM_PROXIES unset or 0), the peer of the connection: a header
@@ -61,17 +75,24 @@ def client_address(request):
         return peer
 
 
-class ClientAddressMixin:
-    def get_ident(self, request):
+class ClientAddressMixin(_Throttle):
+    def get_ident(self, request: Request) -> str:
         return client_address(request)
 
 
-class SettingsRateMixin(ClientAddressMixin):
-    def get_rate(self):
+class SettingsRateMixin(ClientAddressMixin, _RateThrottle):
+    # Every throttle here has one (DRF's anon and user, or costly_anon and costly_user).
+    scope: str
+    # Set by SimpleRateThrottle.__init__ from the rate (None without one, when nothing is
+    # counted); the stubs leave them out.
+    num_requests: int
+    duration: int
+
+    def get_rate(self) -> str | None:
         # An empty rate turns the limit off (no cache access at all).
         return settings.API_THROTTLE_RATES.get(self.scope) or None
 
-    def allow_request(self, request, view):
+    def allow_request(self, request: Request, view: APIView) -> bool:
         try:
             allowed = super().allow_request(request, view)
         except Exception:
@@ -84,11 +105,12 @@ class SettingsRateMixin(ClientAddressMixin):
             record_rate_limit(request, self)
         if not allowed:
             # Refused anyway: the costly-read cap need not take a slot for it.
-            request._request.rate_limited = True
+            # A mark for CostlyConcurrencyThrottle (HttpRequest declares no such attribute).
+            request._request.rate_limited = True  # type: ignore[attr-defined]
         return allowed
 
 
-def record_rate_limit(request, throttle):
+def record_rate_limit(request: Request, throttle: SettingsRateMixin) -> None:
     """Leave the client's standing on the request, for the X-RateLimit-* headers; with several
     throttles, the one with the fewest requests left."""
     history = throttle.history
@@ -99,7 +121,8 @@ def record_rate_limit(request, throttle):
     django_request = request._request
     current = getattr(django_request, "rate_limit", None)
     if current is None or standing[1] < current[1]:
-        django_request.rate_limit = standing
+        # Read by exile_api.middleware (HttpRequest declares no such attribute).
+        django_request.rate_limit = standing  # type: ignore[attr-defined]
 
 
 class AnonymousRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):
@@ -109,13 +132,13 @@ class AnonymousRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):
 class AuthenticatedRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
     """Authenticated clients, counted per user; anonymous ones are the other throttle's."""
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not request.user or not request.user.is_authenticated:
             return None
         return super().get_cache_key(request, view)
 
 
-def is_costly(request, view):
+def is_costly(request: Request, view: APIView) -> bool:
     """Whether ``request`` is a costly read: one its view says is (``is_costly_read``)."""
     if request.method not in ("GET", "HEAD"):
         return False
@@ -123,7 +146,7 @@ def is_costly(request, view):
     return says is not None and says(request)
 
 
-def client_of(request):
+def client_of(request: Request) -> str:
     """The client a request counts for: its user if authenticated, else its address."""
     user = request.user
     if user is not None and user.is_authenticated:
@@ -131,10 +154,10 @@ def client_of(request):
     return f"address:{client_address(request)}"
 
 
-class CostlyRateMixin:
+class CostlyRateMixin(_RateThrottle):
     """Counts costly reads only (``is_costly``); other requests pass untouched."""
 
-    def get_cache_key(self, request, view):
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not is_costly(request, view):
             return None
         return super().get_cache_key(request, view)
@@ -157,7 +180,7 @@ class CostlyConcurrencyThrottle(throttling.BaseThrottle):
     of one client running at once; 0 turns the cap off. Goes last among the throttles: a
     request a rate limit refused takes no slot."""
 
-    def allow_request(self, request, view):
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if getattr(request._request, "rate_limited", False) or not is_costly(request, view):
             return True
         authenticated = request.user is not None and request.user.is_authenticated
@@ -166,5 +189,5 @@ class CostlyConcurrencyThrottle(throttling.BaseThrottle):
             return True
         return concurrency.acquire(client_of(request), limit)
 
-    def wait(self):
+    def wait(self) -> float:
         return COSTLY_CONCURRENCY_RETRY_AFTER

@@ -2,7 +2,7 @@
 
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.utils import DatabaseError
 from django.utils import timezone, translation
@@ -13,12 +13,23 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import permissions
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from .. import querysets
 from ..choices import HealthState
-from ..models import Citation, Country, Source
+from ..models import (
+    Citation,
+    Country,
+    ExileGroup,
+    HostPolicy,
+    MediaOutlet,
+    Organization,
+    Source,
+    Statistic,
+)
 from ..profiles import country_profile
 from ..registry import citable_querysets
 from ..search import TYPES, search_everything, validated_query_text
@@ -89,7 +100,7 @@ STATISTIC_EXAMPLE = OpenApiExample(
     read_only=True,
     lookup=lookup_parameter("code", "ISO 3166-1 alpha-2 code, in any case, e.g. AM."),
 )
-class CountryViewSet(ResourceViewSet):
+class CountryViewSet(ResourceViewSet[Country]):
     """ISO 3166-1 countries, with the continent GeoNames assigns them.
 
     Look a country up by its alpha-2 code, in any case: `/api/v1/countries/am/`.
@@ -104,7 +115,7 @@ class CountryViewSet(ResourceViewSet):
     ordering_fields = ["code", "name", "region"]
     costly_actions = frozenset({"profile"})
 
-    def get_object(self):
+    def get_object(self) -> Country:
         self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
         return super().get_object()
 
@@ -122,7 +133,7 @@ class CountryViewSet(ResourceViewSet):
         responses=CountryProfileSerializer,
     )
     @action(detail=True, methods=["get"])
-    def profile(self, request, code=None):
+    def profile(self, request: Request, code: str | None = None) -> Response:
         """Policies in force (on `as_of`, default today), historical policies, media outlets
         and organizations based in the country, the statistics with it as destination (latest
         first), and every source behind the records shown.
@@ -144,7 +155,7 @@ class CountryViewSet(ResourceViewSet):
     "exile groups",
     lookup=lookup_parameter("slug", "The group's slug, e.g. it-specialists."),
 )
-class ExileGroupViewSet(CuratedViewSet):
+class ExileGroupViewSet(CuratedViewSet[ExileGroup]):
     """The groups of exiles the sources distinguish: IT specialists; journalists, activists and
     NGO staff; the liberal intelligentsia; businesspeople and managers. Each with citations."""
 
@@ -156,7 +167,7 @@ class ExileGroupViewSet(CuratedViewSet):
 
 
 @crud_docs("source", "sources")
-class SourceViewSet(CuratedViewSet):
+class SourceViewSet(CuratedViewSet[Source]):
     """The works the dataset cites. A source's detail lists every citation of it (`cited_by`):
     which record, where in the source, and the claim. A cited source cannot be deleted (409)."""
 
@@ -166,7 +177,7 @@ class SourceViewSet(CuratedViewSet):
 
     queryset = Source.objects.all()
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Source]:
         # Only the citations the client may read: a draft's would tell of unpublished work.
         # A subquery, not a GROUP BY: the row lock of writes (FOR UPDATE) refuses GROUP BY.
         citations = (
@@ -188,18 +199,20 @@ class SourceViewSet(CuratedViewSet):
             )
         return queryset
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Source]) -> None:
         super().perform_create(serializer)
-        serializer.instance.citation_count = 0  # new: nothing cites it yet
+        # New: nothing cites it yet. (An annotation of get_queryset's, not a model field: the
+        # type checker knows neither it nor that save() has set the instance.)
+        serializer.instance.citation_count = 0  # type: ignore[union-attr]
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Source]]:
         if self.action == "retrieve":
             return SourceDetailSerializer
         return super().get_serializer_class()
 
 
 @crud_docs("statistic", "statistics", examples=[STATISTIC_EXAMPLE])
-class StatisticViewSet(CuratedViewSet):
+class StatisticViewSet(CuratedViewSet[Statistic]):
     """Emigration statistics: one record per figure as one source reports it.
 
     Figures are never merged or added up: two sources reporting the same quantity are two
@@ -232,7 +245,7 @@ class StatisticViewSet(CuratedViewSet):
         responses=StatisticsSummarySerializer,
     )
     @action(detail=False, methods=["get"])
-    def summary(self, request):
+    def summary(self, request: Request) -> Response:
         """For each group of the (filtered) statistics: how many figures were reported and by
         how many sources, the most recent figure, and the lowest and highest figures, each
         with its period and citations. Figures are never summed: see `note`."""
@@ -253,7 +266,7 @@ class StatisticViewSet(CuratedViewSet):
     "media outlets",
     lookup=lookup_parameter("slug", "The outlet's slug, e.g. radio-liberty."),
 )
-class MediaOutletViewSet(CuratedViewSet):
+class MediaOutletViewSet(CuratedViewSet[MediaOutlet]):
     """Exile media outlets, and kinds of channel exiles publish on, with their platforms
     (channels), reported audiences, where they were based over time, and citations."""
 
@@ -269,7 +282,7 @@ class MediaOutletViewSet(CuratedViewSet):
     "organizations",
     lookup=lookup_parameter("slug", "The organization's slug, e.g. free-russia-forum."),
 )
-class OrganizationViewSet(CuratedViewSet):
+class OrganizationViewSet(CuratedViewSet[Organization]):
     """NGOs and exile organizations, universities in exile, funders, government committees and
     research institutes: where they are based, who leads them, whom they serve."""
 
@@ -281,7 +294,7 @@ class OrganizationViewSet(CuratedViewSet):
 
 
 @crud_docs("host policy", "host policies")
-class HostPolicyViewSet(CuratedViewSet):
+class HostPolicyViewSet(CuratedViewSet[HostPolicy]):
     """Host-country policies and stances towards exiles from Russia: entry and visas,
     residence, company registration, banking, asylum, hosting NGOs and media, and more.
 
@@ -302,7 +315,7 @@ class SearchView(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    def is_costly_read(self, request):
+    def is_costly_read(self, request: Request) -> bool:
         """Every search is a costly read: it ranks matches in every table."""
         return True
 
@@ -329,7 +342,7 @@ class SearchView(APIView):
         ],
         responses=SearchResultsSerializer,
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         language = language_param(request)
         translation.activate(language)  # Django's and DRF's own messages follow it too
         text = validated_query_text(request)
@@ -354,7 +367,7 @@ class ProblemTypeView(APIView):
     throttle_classes = []
     schema = None
 
-    def get(self, request, name=None):
+    def get(self, request: Request, name: str | None = None) -> Response:
         names = [name] if name else list(PROBLEM_TYPES)
         if name not in (None, *PROBLEM_TYPES):
             raise NotFound("No such kind of problem.")
@@ -383,7 +396,7 @@ class HealthView(APIView):
         summary="Liveness and database readiness",
         responses={200: HealthSerializer, 503: HealthSerializer},
     )
-    def get(self, request):
+    def get(self, request: Request) -> Response:
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")

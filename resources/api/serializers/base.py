@@ -13,8 +13,9 @@ written as a whole: sending one replaces the record's set, leaving it out keeps 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
@@ -27,6 +28,17 @@ from ...models.base import WORKFLOW_FIELDS, CuratedModel
 from ...visibility import reads_drafts, visible
 from ..errors import as_field_errors
 from ..routes import detail_url
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.utils.model_meta import FieldInfo
+
+    # What StrictInputMixin is mixed into, as the type checker sees it (at run time, object).
+    _InputSerializer = serializers.Serializer[Any]
+else:
+    _InputSerializer = object
+
+T = TypeVar("T")
 
 TIMESTAMPS = ("created_at", "updated_at")
 SLUG_TAKEN = "This slug is taken; choose another."
@@ -43,7 +55,9 @@ def serializer_for(model: type[models.Model]) -> type[RecordSerializer]:
 class SelfLinkField(serializers.HyperlinkedIdentityField):
     """The record's own API URL, with the lookup its route uses."""
 
-    def get_url(self, obj, view_name, request, format):
+    def get_url(
+        self, obj: models.Model, view_name: str, request: Request, format: str | None
+    ) -> str | None:
         return detail_url(obj, request)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -58,8 +72,10 @@ class FigureField(serializers.DecimalField):
         kwargs["coerce_to_string"] = False
         super().__init__(**kwargs)
 
-    def to_representation(self, value):
-        number = super().to_representation(value)
+    # The stubs fix a DecimalField's representation as a string; this one is a JSON number.
+    def to_representation(self, value: Decimal) -> int | float:  # type: ignore[override]
+        # A Decimal: coerce_to_string is off (the stubs assume it is on).
+        number = cast(Decimal, super().to_representation(value))
         return int(number) if number == number.to_integral_value() else float(number)
 
 
@@ -70,13 +86,15 @@ class LocalizedModelSerializer(serializers.ModelSerializer):
 
     TRANSLATED = ("name", "title", "description", "summary")
 
-    def build_field(self, field_name, info, model_class, nested_depth):
+    def build_field(
+        self, field_name: str, info: FieldInfo, model_class: type[models.Model], nested_depth: int
+    ) -> tuple[type[serializers.Field[Any, Any, Any, Any]], dict[str, Any]]:
         field_class, kwargs = super().build_field(field_name, info, model_class, nested_depth)
         if field_name == "id":
             kwargs.setdefault("help_text", "Database id of the record.")
         return field_class, kwargs
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         if self.context.get("language") == "ru":
             for field in self.TRANSLATED:
@@ -127,7 +145,9 @@ class RecordSerializer(LocalizedModelSerializer):
         """Fields of the full form this reader may not see."""
         return frozenset()
 
-    def get_field_names(self, declared_fields, info):
+    def get_field_names(
+        self, declared_fields: Mapping[str, serializers.Field[Any, Any, Any, Any]], info: FieldInfo
+    ) -> list[str]:
         hidden = self.hidden_fields()
         names = [
             name for name in super().get_field_names(declared_fields, info) if name not in hidden
@@ -168,28 +188,33 @@ class RecordSerializer(LocalizedModelSerializer):
             )
 
 
-class KeyRelatedField(serializers.SlugRelatedField):
+class KeyRelatedField(serializers.SlugRelatedField[Any]):
     """A relation read as the related record's brief form and written by its natural key."""
 
-    def to_internal_value(self, data):
+    # Every one is given a queryset (DRF also allows a manager, or none when read-only).
+    queryset: models.QuerySet[Any]
+
+    def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
             self.fail("invalid")
         if self.slug_field == "code":
             data = data.upper()
         return super().to_internal_value(data)
 
-    def get_queryset(self):
+    def get_queryset(self) -> models.QuerySet[Any] | None:
         # Only what the client may read: a draft named by a client who may not see it is
         # "no such record", and never echoed back with its title.
         queryset = super().get_queryset()
-        if issubclass(queryset.model, CuratedModel):
+        if queryset is not None and issubclass(queryset.model, CuratedModel):
             queryset = visible(queryset, self.context.get("request"))
         return queryset
 
-    def use_pk_only_optimization(self):
+    def use_pk_only_optimization(self) -> bool:
         return False
 
-    def to_representation(self, obj):
+    # The stubs fix a SlugRelatedField's representation as the slug; this one is the brief
+    # object.
+    def to_representation(self, obj: models.Model) -> dict[str, Any]:  # type: ignore[override]
         return self.brief.to_representation(obj)
 
     def brief_serializer(self) -> RecordSerializer:
@@ -220,7 +245,7 @@ def exile_groups_field(**kwargs: Any) -> KeyRelatedField:
 # Writing with model validation and nested lists ------------------------------------------
 
 
-class StrictInputMixin:
+class StrictInputMixin(_InputSerializer):
     """Input taken as the client meant it, or a 400 naming the field:
 
     - a field the serializer does not know is refused: a misspelt field would otherwise be
@@ -231,7 +256,7 @@ class StrictInputMixin:
       which the OpenAPI description (``type: string``) does not allow.
     """
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
@@ -275,9 +300,9 @@ class ValidatedModelSerializer(StrictInputMixin, LocalizedModelSerializer):
         models.DecimalField: FigureField
     }
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        model = self.Meta.model
+        model: type[models.Model] = self.Meta.model
         own_fields = {f.name for f in model._meta.concrete_fields}
         values = {name: value for name, value in attrs.items() if name in own_fields}
         if self.instance is not None:
@@ -299,28 +324,30 @@ class ValidatedModelSerializer(StrictInputMixin, LocalizedModelSerializer):
             raise serializers.ValidationError(as_field_errors(exc)) from exc
         return attrs
 
-    def nested_names(self):
+    def nested_names(self) -> list[str]:
         return [name for name in getattr(self.Meta, "nested", ()) if name in self.fields]
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Any:
         nested = {n: validated_data.pop(n) for n in self.nested_names() if n in validated_data}
         with transaction.atomic():
             instance = super().create(validated_data)
             self.write_nested(instance, nested)
         return instance
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Any, validated_data: dict[str, Any]) -> Any:
         nested = {n: validated_data.pop(n) for n in self.nested_names() if n in validated_data}
         with transaction.atomic():
             instance = super().update(instance, validated_data)
             self.write_nested(instance, nested)
         return instance
 
-    def write_nested(self, instance, nested):
+    def write_nested(self, instance: models.Model, nested: dict[str, list[dict[str, Any]]]) -> None:
         for name, items in nested.items():
             manager = getattr(instance, name)
             manager.all().delete()
-            child = self.fields[name].child
+            # Meta.nested names lists of serializers (many=True): a ListSerializer's child.
+            nested_list = cast("serializers.ListSerializer[Any]", self.fields[name])
+            child = cast("serializers.BaseSerializer[Any]", nested_list.child)
             if name == "citations":
                 manager.bulk_create([Citation(record=instance, **item) for item in items])
                 continue
@@ -338,11 +365,12 @@ class CuratedRecordSerializer(RecordSerializer):
     def hidden_fields(self) -> frozenset[str]:
         schema = getattr(self.context.get("view"), "swagger_fake_view", False)
         request = self.context.get("request")
-        if "request" in self.context and not schema and not reads_drafts(request, self.Meta.model):
-            return frozenset(self.Meta.model.SENSITIVE_FIELDS)
+        model: type[CuratedModel] = self.Meta.model
+        if "request" in self.context and not schema and not reads_drafts(request, model):
+            return frozenset(model.SENSITIVE_FIELDS)
         return frozenset()
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         fields = super().get_fields()
         for name in WORKFLOW_FIELDS:
             if name in fields:
@@ -356,7 +384,9 @@ class CuratedRecordSerializer(RecordSerializer):
 
 
 class CitationSerializer(StrictInputMixin, serializers.ModelSerializer):
-    source = KeyRelatedField(
+    # A field named source, which the stubs take for Field.source (the attribute DRF reads a
+    # field's value through): DRF's metaclass moves declared fields out of the class.
+    source = KeyRelatedField(  # type: ignore[assignment]
         slug_field="slug",
         queryset=Source.objects.all(),
         help_text="The cited source; written as its slug.",
@@ -367,18 +397,20 @@ class CitationSerializer(StrictInputMixin, serializers.ModelSerializer):
         fields = ["source", "locator", "claim"]
 
 
-def citations_field():
-    return CitationSerializer(
+def citations_field() -> serializers.BaseSerializer[Any]:
+    # many=True: a ListSerializer, which takes min_length (the stubs declare it on
+    # ListSerializer's __init__ only, not on the serializer's that passes it on).
+    return CitationSerializer(  # type: ignore[call-arg]
         many=True,
         min_length=1,
         help_text="Sources backing this record: at least one, each with locator and claim.",
     )
 
 
-def refuse_duplicates(items, key, what):
+def refuse_duplicates(items: list[T], key: Callable[[T], Hashable], what: str) -> list[T]:
     """A 400 on the list when two of its ``items`` share ``key``: the database would refuse
     the second one, and the client deserves to know which field is wrong."""
-    seen = set()
+    seen: set[Hashable] = set()
     for item in items:
         if key(item) in seen:
             raise serializers.ValidationError(f"The same {what} appears twice.")
@@ -391,13 +423,13 @@ class CitedSerializer(ValidatedModelSerializer):
 
     citations = citations_field()
 
-    def validate_citations(self, items):
+    def validate_citations(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return refuse_duplicates(
             items, lambda c: (c["source"].pk, c["locator"], c["claim"]), "citation"
         )
 
     class Meta:
-        nested = ("citations",)
+        nested: tuple[str, ...] = ("citations",)
 
 
 class LocationSerializer(CitedSerializer):
@@ -418,7 +450,7 @@ class LocationSerializer(CitedSerializer):
         ]
 
 
-def locations_field():
+def locations_field() -> serializers.BaseSerializer[Any]:
     return LocationSerializer(
         many=True, required=False, help_text="Where it was based over time; a list replaces them."
     )

@@ -1,5 +1,7 @@
 """Organizations: NGOs and exile organizations, with their notable figures."""
 
+from typing import Any
+
 from ...models import NotableFigure, Organization
 from ...models.base import WORKFLOW_FIELDS
 from .base import (
@@ -37,7 +39,7 @@ class OrganizationSerializer(CuratedRecordSerializer, CitedSerializer):
         brief=True, many=True, read_only=True, help_text="Outlets affiliated with it."
     )
 
-    def validate_notable_figures(self, items):
+    def validate_notable_figures(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return refuse_duplicates(items, lambda f: (f["name"], f["role"]), "person in the same role")
 
     class Meta(CitedSerializer.Meta):

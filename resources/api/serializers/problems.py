@@ -36,7 +36,9 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="What went wrong with this request.")
     instance = serializers.CharField(help_text="The path of the request.")
-    errors = ProblemErrorSerializer(
+    # A field named errors, which the stubs take for Serializer.errors (the validation
+    # errors): DRF's metaclass moves declared fields out of the class.
+    errors = ProblemErrorSerializer(  # type: ignore[assignment]
         many=True, help_text="On a 400: each invalid field or parameter."
     )
     referenced_by = serializers.ListField(

@@ -1,5 +1,7 @@
 """Sources: the works the dataset cites, and what cites them."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -58,7 +60,7 @@ class SourceDetailSerializer(SourceSerializer):
         fields = [*SourceSerializer.Meta.fields, "cited_by"]
 
     @extend_schema_field(CitingRecordSerializer(many=True))
-    def get_cited_by(self, source):
+    def get_cited_by(self, source: Source) -> list[dict[str, Any]]:
         """Every citation of a record the client may read (the view prefetches only those)."""
         request = self.context.get("request")
         return [

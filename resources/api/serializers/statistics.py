@@ -1,5 +1,7 @@
 """Statistics: one reported figure per record, and the summary that compares them."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from ...choices import Measure, Metric, Unit
@@ -115,7 +117,7 @@ class StatisticGroupSerializer(serializers.Serializer):
     lowest = StatisticFigureSerializer(help_text="The lowest figure reported.")
     highest = StatisticFigureSerializer(help_text="The highest figure reported.")
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         grouped = self.context.get("group_by", ())
         return {k: v for k, v in data.items() if k not in RELATED_GROUPINGS or k in grouped}
