@@ -26,7 +26,7 @@ help:
 	@echo "make run    set up everything (venv, PostgreSQL, migrations, seed data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up the same and run the test suite, on every core"
 	@echo "make test-servers  the tests that start servers of their own (gunicorn, schemathesis)"
-	@echo "make lint   ruff lint and format check, mypy on the typed domain core"
+	@echo "make lint   ruff lint and format check, then mypy (registry, editorial, visibility, querysets, api)"
 	@echo "make replica-test  reads on a streaming replica, writes on the primary (own clusters)"
 	@echo "make faults  kill PostgreSQL under load: only 2xx or 503 problems, recovery, no lost write"
 	@echo "make fuzz   fuzz every API operation with schemathesis against a local server"
