@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from resources.api.base import ResourceViewSet
 from tests.factories import (
     cite,
     make_exile_group,
@@ -66,3 +67,27 @@ def test_list_page_of_100_costs_the_queries_of_a_page_of_1(
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(max_queries):
         api_client.get(reverse(route), {"limit": 100})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("detail", [False, True], ids=["list", "detail"])
+def test_a_read_builds_its_queryset_once(api_client, source, monkeypatch, detail):
+    """The permission check of a read does not build the view's queryset (with its
+    visibility filter and SQL-built JSON) only to learn its model."""
+    statistic = make_statistic(source)
+    built = []
+    original = ResourceViewSet.get_queryset
+
+    def counting(self):
+        built.append(self.action)
+        return original(self)
+
+    monkeypatch.setattr(ResourceViewSet, "get_queryset", counting)
+    url = (
+        reverse("statistic-detail", kwargs={"pk": statistic.pk})
+        if detail
+        else reverse("statistic-list")
+    )
+
+    assert api_client.get(url).status_code == 200
+    assert len(built) == 1
