@@ -21,7 +21,7 @@ from django.contrib.postgres.search import (
     SearchRank,
     TrigramSimilarity,
 )
-from django.db.models import F, FloatField, Value
+from django.db.models import Count, F, FloatField, Value, Window
 from django.db.models.functions import Greatest
 from django.utils.html import escape
 from rest_framework.exceptions import ValidationError
@@ -135,19 +135,31 @@ def search_everything(text, *, types, limit, request, language):
         records = model.objects.all()
         if issubclass(model, CuratedModel):
             records = published(records)  # what answers questions; never drafts
-        matches = search(records, text)
-        counts[type_name] = matches.count()
-        best = matches.annotate(
-            snippet=SearchHeadline(
-                spec.snippet,
-                query,
-                config="english",
-                start_sel=start,
-                stop_sel=stop,
-                max_words=30,
-                min_words=10,
-            )
-        ).order_by("-search_rank", "pk")[:limit]
+        # Step one ranks the matches and counts them (a window over the same rows) reading
+        # only ids, vectors and names; step two reads the few best records whole, with their
+        # snippets. Whole rows of every match (and a headline each) are never built.
+        ranked = list(
+            search(records, text)
+            .annotate(matched=Window(Count("*")))
+            .order_by("-search_rank", "pk")
+            .values_list("pk", "search_rank", "matched")[:limit]
+        )
+        counts[type_name] = ranked[0][2] if ranked else 0
+        ranks = {pk: rank for pk, rank, _ in ranked}
+        best = sorted(
+            model.objects.filter(pk__in=ranks).annotate(
+                snippet=SearchHeadline(
+                    spec.snippet,
+                    query,
+                    config="english",
+                    start_sel=start,
+                    stop_sel=stop,
+                    max_words=30,
+                    min_words=10,
+                )
+            ),
+            key=lambda record: (-ranks[record.pk], record.pk),
+        )
         hits += [
             {
                 "type": type_name,
@@ -156,7 +168,7 @@ def search_everything(text, *, types, limit, request, language):
                 "name": hit_name(record, spec, language),
                 "snippet": highlighted(record.snippet, start, stop),
                 "url": detail_url(record, request),
-                "rank": round(record.search_rank, 6),
+                "rank": round(ranks[record.pk], 6),
             }
             for record in best
         ]
