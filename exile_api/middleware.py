@@ -226,14 +226,17 @@ class OutsideChangesMiddleware:
     """Before a request that depends on them, record the changes made in the database outside
     the app (``resources.editorial.history.record_outside_changes``): the history, the changes
     feed and the read cache's version then know of them before this request reads anything.
-    One cheap query when there are none. HISTORY_RECORDS_OUTSIDE_CHANGES=False leaves them
-    noted but unrecorded (the test suite's factories write through the ORM).
+    HISTORY_RECORDS_OUTSIDE_CHANGES=False leaves them noted but unrecorded (the test suite's
+    factories write through the ORM).
 
-    Which requests depend on them (``depends_on_recorded_changes``): writes (their own change
-    follows the outside ones), the admin, a record's history, the changes feed, and any read the
-    read cache may answer (it must not replay what an outside change made stale). A read of the
-    tables themselves with the read cache off, or by a client the cache never serves, sees the
-    outside change in the rows it reads and skips the query: the cold path's one query fewer.
+    Which requests depend on them: any read the read cache may answer (it must not replay what
+    an outside change made stale), and of the others (``depends_on_recorded_changes``) writes
+    (their own change follows the outside ones), the admin, a record's history and the changes
+    feed. One cheap query tells whether any wait: for a read the cache may answer, the cache's
+    own lookup (``read_cache.lookup``: one query with the database cache), which it passes on
+    to the read cache. A read of the tables with the read cache off, or by a client the cache
+    never serves, sees the outside change in the rows it reads and asks nothing: the cold
+    path's one query fewer.
     """
 
     PATHS = ("/api/", "/admin/")
@@ -243,21 +246,26 @@ class OutsideChangesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.HISTORY_RECORDS_OUTSIDE_CHANGES and self.depends_on_recorded_changes(request):
-            version, waiting = read_cache.current_state()
+        recording = settings.HISTORY_RECORDS_OUTSIDE_CHANGES
+        key = read_cache.request_key(request)
+        if key is not None:
+            # The read cache's lookup tells whether changes wait, in the same query.
+            found = request.read_cache_lookup = read_cache.lookup(key)
+            if recording and found.waiting:
+                history.record_outside_changes()
+                request.read_cache_lookup = found._replace(version=read_cache.current_version())
+        elif recording and self.depends_on_recorded_changes(request):
+            _version, waiting = read_cache.current_state()
             if waiting:
                 history.record_outside_changes()
-                version = read_cache.current_version()
-            request.public_version = version  # for the read cache, inside: no second query
         return self.get_response(request)
 
     def depends_on_recorded_changes(self, request):
+        """Whether a request the read cache will not answer depends on them."""
         path = request.path_info
         if not path.startswith(self.PATHS) or path in read_cache.never_cached_paths():
             # The health check answers for the database itself (its own 503 body).
             return False
         if request.method not in self.SAFE_METHODS or path.startswith("/admin/"):
             return True
-        if path.rstrip("/").endswith(("/history", "/changes")):
-            return True
-        return bool(settings.READ_CACHE_SECONDS) and read_cache.entry_key(request) is not None
+        return path.rstrip("/").endswith(("/history", "/changes"))

@@ -37,6 +37,7 @@ import logging
 import time
 import uuid
 from functools import cache as memoize
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -89,6 +90,44 @@ def never_cached_paths():
     return frozenset({reverse("health")})
 
 
+class Lookup(NamedTuple):
+    """What the read cache found for a request, and the data's state when it looked."""
+
+    version: str | None  # the public version
+    waiting: bool  # whether changes made outside the app wait to be recorded
+    entry: Any  # the stored (version, headers, content), or None
+    available: bool  # False: the cache is down (Redis stopped), entry is None
+
+
+def lookup(key):
+    """The entry under ``key`` and the data's state: one query with the database cache
+    (``exile_api.cache``), the state's query and a cache read otherwise."""
+    with_state = getattr(cache, "get_with_state", None)
+    found = with_state(key) if with_state is not None else None
+    if found is not None:
+        return Lookup(*found, available=True)
+    version, waiting = current_state()
+    try:
+        return Lookup(version, waiting, cache.get(key), available=True)
+    except Exception:  # the cache is down (Redis stopped): answer from the database
+        logger.warning("Read cache unavailable; answering without it.", exc_info=True)
+        return Lookup(version, waiting, None, available=False)
+
+
+NOT_LOOKED_UP = object()
+
+
+def request_key(request):
+    """The request's cache key (``entry_key``) when the read cache is on, else None;
+    computed once per request, for the middleware that looks it up and the one before it."""
+    key = getattr(request, "_read_cache_key", NOT_LOOKED_UP)
+    if key is NOT_LOOKED_UP:
+        # Read per request, so that tests (and a settings override) can turn it on and off.
+        key = entry_key(request) if settings.READ_CACHE_SECONDS else None
+        request._read_cache_key = key
+    return key
+
+
 class ReadCacheMiddleware:
     """Answer anonymous API reads from the shared cache; see the module's docstring."""
 
@@ -96,17 +135,14 @@ class ReadCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # Read per request, so that tests (and a settings override) can turn it on and off.
-        key = entry_key(request) if settings.READ_CACHE_SECONDS else None
+        key = request_key(request)
         if key is None:
             return self.get_response(request)
-        # OutsideChangesMiddleware, outside, read it already (after recording what waited).
-        version = getattr(request, "public_version", None) or current_version()
-        try:
-            entry = cache.get(key)
-        except Exception:  # the cache is down (Redis stopped): answer from the database
-            logger.warning("Read cache unavailable; answering without it.", exc_info=True)
+        # OutsideChangesMiddleware, outside, looked it up already (and recorded what waited).
+        found = getattr(request, "read_cache_lookup", None) or lookup(key)
+        if not found.available:
             return self.get_response(request)
+        version, entry = found.version, found.entry
         if version is not None and entry is not None and entry[0] == version:
             return replay(entry)
         response = self.get_response(request)

@@ -310,7 +310,8 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's, whose read cache lookup also reads the data's version (one query).
+            "BACKEND": "exile_api.cache.DatabaseCache",
             "LOCATION": "exile_api_cache",
             # The read cache keeps one entry per distinct read: Django's 300 would cull a
             # third of the table every few misses. At most this many entries of at most
