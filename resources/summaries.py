@@ -108,22 +108,33 @@ def _coarse_groups(rows: QuerySet[StatisticGroup], keys: Sequence[str]) -> list[
     """The finest groups ``rows`` merged by ``keys``, in one query: reports added up, the
     distinct sources counted over all of them, and the winners chosen by the orderings of
     ``_first_per_group`` among the finest groups' winners."""
-    columns = ", ".join(f"g.{key}" for key in keys)
+    columns = ", ".join(keys)
+    same_group = " AND ".join(f"s.{key} IS NOT DISTINCT FROM c.{key}" for key in keys)
     rows_sql, params = rows.order_by().query.sql_with_params()
     sql = f"""
-        SELECT {columns},
-            sum(g.reports) FILTER (WHERE u.n IS NULL OR u.n = 1) AS reports,
-            count(DISTINCT u.source_id) AS sources,
-            (array_agg(g.latest_id ORDER BY g.latest_end DESC NULLS LAST,
-                g.latest_start DESC NULLS LAST, g.latest_id))[1] AS latest,
-            (array_agg(g.lowest_id ORDER BY g.lowest_value, g.lowest_id))[1] AS lowest,
-            (array_agg(g.highest_id ORDER BY g.highest_value DESC, g.highest_id))[1] AS highest
-        FROM ({rows_sql}) AS g
-        -- Each finest group's sources, one row each (none: one row of NULLs); its reports
-        -- count on its first row only.
-        LEFT JOIN LATERAL unnest(g.source_ids) WITH ORDINALITY AS u(source_id, n) ON true
-        GROUP BY {columns}
-        ORDER BY {columns}
+        WITH g AS ({rows_sql}),
+        coarse AS (
+            SELECT {columns},
+                sum(reports) AS reports,
+                (array_agg(latest_id ORDER BY latest_end DESC NULLS LAST,
+                    latest_start DESC NULLS LAST, latest_id))[1] AS latest,
+                (array_agg(lowest_id ORDER BY lowest_value, lowest_id))[1] AS lowest,
+                (array_agg(highest_id ORDER BY highest_value DESC, highest_id))[1] AS highest
+            FROM g
+            GROUP BY {columns}
+        ),
+        -- Sources cited in several finest groups count once.
+        sources AS (
+            SELECT {columns}, count(*) AS sources
+            FROM (SELECT DISTINCT {columns}, source_id FROM g, unnest(g.source_ids) AS source_id)
+                AS distinct_sources
+            GROUP BY {columns}
+        )
+        SELECT {", ".join(f"c.{key}" for key in keys)}, c.reports,
+            coalesce(s.sources, 0) AS sources, c.latest, c.lowest, c.highest
+        FROM coarse AS c
+        LEFT JOIN sources AS s ON {same_group}
+        ORDER BY {", ".join(f"c.{key}" for key in keys)}
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
