@@ -32,7 +32,7 @@ CREATE = [
     CREATE INDEX statistic_group_key_idx ON resources_statistic (
         metric, unit, measure, is_historical, origin_id,
         (coalesce(destination_id, '')), (coalesce(exile_group_id, 0))
-    ) WHERE publication_status = 'published';
+    ) INCLUDE (id, value, period_start, period_end) WHERE publication_status = 'published';
     """,
     f"""
     CREATE FUNCTION resources_refresh_statistic_groups(touched resources_statistic_group_key[])
