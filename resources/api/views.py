@@ -251,12 +251,18 @@ class StatisticViewSet(CuratedViewSet[Statistic]):
         with its period and citations. Figures are never summed: see `note`."""
         self.refuse_unknown_parameters(request, allowed={"q", "group_by", "lang"})
         group_by = choice_list_param(request, "group_by", GROUPINGS, DEFAULT_GROUP_BY)
-        queryset = self.filter_queryset(self.get_queryset())
-        data = {
-            "group_by": group_by,
-            "note": SUMMARY_NOTE,
-            "groups": summarize_statistics(queryset, group_by=group_by),
-        }
+        records = self.get_queryset()
+        queryset = self.filter_queryset(records)  # a bad filter is a 400 here
+        # The same filters again, for summaries to tell whether its maintained groups answer.
+        filterset = self.filterset_class(request.query_params, queryset=records, request=request)
+        filterset.is_valid()
+        groups = summarize_statistics(
+            queryset,
+            group_by=group_by,
+            filterset=filterset,
+            searched=bool(validated_query_text(request, "q")),
+        )
+        data = {"group_by": group_by, "note": SUMMARY_NOTE, "groups": groups}
         context = {**self.get_serializer_context(), "group_by": group_by}
         return Response(StatisticsSummarySerializer(data, context=context).data)
 

@@ -9,6 +9,7 @@ from .locations import Location
 from .media import AudienceFigure, Channel, MediaOutlet
 from .organizations import NotableFigure, Organization
 from .policies import HostPolicy
+from .statistic_groups import StatisticGroup
 from .statistics import Statistic
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "PublicVersion",
     "Source",
     "Statistic",
+    "StatisticGroup",
 ]

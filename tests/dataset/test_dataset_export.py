@@ -31,6 +31,7 @@ from resources.models import (
     PublicVersion,
     Source,
     Statistic,
+    StatisticGroup,
 )
 
 # Deleting in this order respects every PROTECT: statistics protect groups, outlets protect
@@ -52,9 +53,10 @@ UNUSUAL_TEXT = 'tab\there, NEL\x85, DEL\x7f, C1\x91, LS\u2028, "quoted" \\ / —
 
 def all_models():
     """Every data table of the app, the many-to-many link tables included; not the change
-    history and its bookkeeping (an import writes its own) nor API keys."""
+    history and its bookkeeping (an import writes its own), API keys, nor the summary's
+    groups (derived by the database, naming records and sources by id)."""
     models_ = apps.get_app_config("resources").get_models(include_auto_created=True)
-    not_data = (Change, PendingChange, PublicVersion, ApiKey)
+    not_data = (Change, PendingChange, PublicVersion, ApiKey, StatisticGroup)
     return [model for model in models_ if model not in not_data]
 
 
