@@ -57,6 +57,10 @@ class HostPolicyQuerySet(models.QuerySet):
         """Policies in effect on ``day`` (see ``in_force_period``)."""
         return self.alias(in_force_period=in_force_period()).filter(in_force_period__contains=day)
 
+    def not_in_force_on(self, day):
+        """Policies not in effect on ``day``: the others (a policy's period is never null)."""
+        return self.alias(in_force_period=in_force_period()).exclude(in_force_period__contains=day)
+
     def current(self):
         """Policies in effect today."""
         return self.in_force_on(timezone.localdate())
