@@ -553,7 +553,8 @@ class HostPolicyFilterSet(CuratedFilterSet):
         return queryset.in_force_on(value)
 
     def filter_current(
-        self, queryset: QuerySet[HostPolicy], name: str, value: bool
+        self, queryset: HostPolicyQuerySet, name: str, value: bool
     ) -> QuerySet[HostPolicy]:
-        in_force = HostPolicy.objects.in_force_on(timezone.localdate()).values("pk")
-        return queryset.filter(pk__in=in_force) if value else queryset.exclude(pk__in=in_force)
+        # On the queryset itself, not through a subquery of ids: the in-force index answers it.
+        today = timezone.localdate()
+        return queryset.in_force_on(today) if value else queryset.not_in_force_on(today)

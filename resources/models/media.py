@@ -58,6 +58,13 @@ class MediaOutlet(ExileBody):
         ordering = ["name", "id"]
         indexes = [
             *curated_indexes("mediaoutlet"),
+            # A country's records by name (the country profile, a list by country): the first
+            # page read in order; the count and Last-Modified from the index alone.
+            models.Index(
+                fields=["country", "name", "id"],
+                include=["publication_status", "updated_at"],
+                name="mediaoutlet_country_name_idx",
+            ),
             GinIndex(fields=["search_vector"], name="mediaoutlet_search_idx"),
             GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="mediaoutlet_name_trgm_idx"),
             GinIndex(fields=["city"], opclasses=["gin_trgm_ops"], name="mediaoutlet_city_trgm_idx"),

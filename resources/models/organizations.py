@@ -51,6 +51,13 @@ class Organization(ExileBody):
         ordering = ["name", "id"]
         indexes = [
             *curated_indexes("organization"),
+            # A country's records by name (the country profile, a list by country): the first
+            # page read in order; the count and Last-Modified from the index alone.
+            models.Index(
+                fields=["country", "name", "id"],
+                include=["publication_status", "updated_at"],
+                name="organization_country_name_idx",
+            ),
             GinIndex(fields=["search_vector"], name="organization_search_idx"),
             GinIndex(
                 fields=["name"], opclasses=["gin_trgm_ops"], name="organization_name_trgm_idx"

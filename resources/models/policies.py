@@ -1,6 +1,8 @@
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.fields import DateRangeField
+from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Func, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from ..choices import PolicyStatus, PolicyTopic, Stance
@@ -16,24 +18,48 @@ from .base import (
 )
 
 
+def in_force_period():
+    """The days a policy is in force, as a ``daterange`` (both ends included): the one
+    expression both ``in_force_on`` and the GiST index ``hostpolicy_in_force_idx`` use, so
+    that the filter is answered by the index (a containment test, not an OR over nullable
+    dates).
+
+    A dated policy counts from ``effective_from`` until ``effective_to`` (open if empty,
+    unless the policy is marked repealed or suspended: when it stopped is unknown, so it is
+    not claimed to be in force on any day). A policy without a start counts only when it is
+    marked in force and is not historical: the sources describe it as current without saying
+    since when. A null bound of a range is infinite.
+    """
+    never = Cast(Value("empty"), output_field=DateRangeField())
+    return Case(
+        When(
+            Q(effective_from__isnull=True) & ~Q(status=PolicyStatus.IN_FORCE, is_historical=False),
+            then=never,
+        ),
+        When(
+            Q(effective_to__isnull=True)
+            & Q(status__in=[PolicyStatus.REPEALED, PolicyStatus.SUSPENDED]),
+            then=never,
+        ),
+        default=Func(
+            F("effective_from"),
+            F("effective_to"),
+            Value("[]"),
+            function="daterange",
+            output_field=DateRangeField(),
+        ),
+        output_field=DateRangeField(),
+    )
+
+
 class HostPolicyQuerySet(models.QuerySet):
     def in_force_on(self, day):
-        """Policies in effect on ``day``.
+        """Policies in effect on ``day`` (see ``in_force_period``)."""
+        return self.alias(in_force_period=in_force_period()).filter(in_force_period__contains=day)
 
-        A dated policy counts from ``effective_from`` until ``effective_to`` (open if empty,
-        unless the policy is marked repealed or suspended). A
-        policy without dates counts only when it is marked in force and is not historical:
-        the sources describe it as current without saying since when.
-        """
-        # Repealed or suspended with no end date: when it stopped is unknown, so it is not
-        # claimed to be in force on any day.
-        open_ended = Q(effective_to__isnull=True) & ~Q(
-            status__in=[PolicyStatus.REPEALED, PolicyStatus.SUSPENDED]
-        )
-        not_ended = open_ended | Q(effective_to__gte=day)
-        dated = Q(effective_from__lte=day)
-        undated = Q(effective_from__isnull=True, status=PolicyStatus.IN_FORCE, is_historical=False)
-        return self.filter(not_ended & (dated | undated))
+    def not_in_force_on(self, day):
+        """Policies not in effect on ``day``: the others (a policy's period is never null)."""
+        return self.alias(in_force_period=in_force_period()).exclude(in_force_period__contains=day)
 
     def current(self):
         """Policies in effect today."""
@@ -115,6 +141,9 @@ class HostPolicy(CuratedModel, CitedModel):
             GinIndex(
                 fields=["title"], opclasses=["gin_trgm_ops"], name="hostpolicy_title_trgm_idx"
             ),
+            # in_force_on, with or without a country (btree_gist puts the country's equality
+            # in the same GiST index as the period's containment).
+            GistIndex(F("country"), in_force_period(), name="hostpolicy_in_force_idx"),
         ]
         verbose_name = "host policy"
         verbose_name_plural = "host policies"

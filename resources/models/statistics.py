@@ -13,6 +13,12 @@ from .base import (
     search_vector,
 )
 
+# Latest first, by the period's end or, for open periods, its start; undated last.
+LATEST_FIRST = (
+    Coalesce("period_end", "period_start").desc(nulls_last=True),
+    models.F("period_start").desc(nulls_last=True),
+)
+
 
 class Statistic(CuratedModel, ReportedQuantity):
     """One reported emigration figure, from one source, for one period.
@@ -76,12 +82,7 @@ class Statistic(CuratedModel, ReportedQuantity):
     search_vector = search_vector(("slug", "B"), ("notes", "B"))
 
     class Meta(ReportedQuantity.Meta):
-        # Latest first, by the period's end or, for open periods, its start; undated last.
-        ordering = [
-            Coalesce("period_end", "period_start").desc(nulls_last=True),
-            models.F("period_start").desc(nulls_last=True),
-            "id",
-        ]
+        ordering = [*LATEST_FIRST, "id"]
         permissions = [publish_permission("statistic", "statistics")]
         constraints = [
             *curated_constraints("statistic"),
@@ -96,6 +97,11 @@ class Statistic(CuratedModel, ReportedQuantity):
                 fields=["destination", "period_start"],
                 include=["id", "period_end", "publication_status", "updated_at"],
                 name="statistic_dest_period_idx",
+            ),
+            # A destination's latest figures (the country profile, a list by destination) read
+            # in order from the index, the first page without sorting every figure.
+            models.Index(
+                models.F("destination"), *LATEST_FIRST, "id", name="statistic_dest_latest_idx"
             ),
             models.Index(fields=["metric"], name="statistic_metric_idx"),
             GinIndex(fields=["search_vector"], name="statistic_search_idx"),
