@@ -22,27 +22,35 @@ Two paths give the same answer:
   given): the matching statistics are aggregated as they are.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Max, Min, QuerySet
+from django.db.models import Count, F, Max, Min, Model, QuerySet
 from django.db.models.functions import Coalesce
 from django_filters import FilterSet
 
 from .choices import PublicationStatus
-from .models import Statistic, StatisticGroup
+from .models import Country, ExileGroup, Statistic, StatisticGroup
 
 RELATED_GROUPINGS = ("destination", "exile_group", "origin")
 GROUPINGS = (*RELATED_GROUPINGS, "metric")
 ALWAYS_SEPARATE = ("metric", "unit", "measure", "is_historical")
 DEFAULT_GROUP_BY = ("destination",)
+RELATED_MODELS: dict[str, type[Model]] = {
+    "destination": Country,
+    "exile_group": ExileGroup,
+    "origin": Country,
+}
 # The statistics filters a finest group answers: each is on a column of its key.
 GROUP_FILTERS = frozenset(
     {"origin", "destination", "abroad", "exile_group", "metric", "measure", "is_historical"}
 )
 
 Group = dict[str, Any]
+# Given the ids of the figures a summary shows, each figure by id: the records themselves by
+# default; the API passes one that has PostgreSQL build their JSON.
+FigureLoader = Callable[[Collection[int]], Mapping[int, Any]]
 
 
 def summarize_statistics(
@@ -51,17 +59,19 @@ def summarize_statistics(
     group_by: Sequence[str] = DEFAULT_GROUP_BY,
     filterset: FilterSet | None = None,
     searched: bool = False,
+    figures: FigureLoader | None = None,
 ) -> list[Group]:
     """Groups of ``queryset`` (already filtered) as dicts; a fixed number of queries.
 
     ``filterset``: the request's statistics filters (validated), which say whether the
     maintained groups can answer (see the module's docstring); ``searched``: whether ``q``
     narrowed ``queryset``. Without a filterset, the summary is computed on the fly.
+    ``figures``: how the maintained groups' figures are loaded (default: the records).
     """
     rows = None if filterset is None or searched else maintained_groups(filterset)
     if rows is None:
         return _summarize_on_the_fly(queryset, group_by=group_by)
-    return _summarize_maintained(queryset, rows, group_by=group_by)
+    return _summarize_maintained(queryset, rows, group_by=group_by, figures=figures)
 
 
 def maintained_groups(filterset: FilterSet) -> QuerySet[StatisticGroup] | None:
@@ -84,22 +94,40 @@ def maintained_groups(filterset: FilterSet) -> QuerySet[StatisticGroup] | None:
 
 
 def _summarize_maintained(
-    queryset: QuerySet[Statistic], rows: QuerySet[StatisticGroup], *, group_by: Sequence[str]
+    queryset: QuerySet[Statistic],
+    rows: QuerySet[StatisticGroup],
+    *,
+    group_by: Sequence[str],
+    figures: FigureLoader | None = None,
 ) -> list[Group]:
     names = _names(group_by)
     keys = _keys(names)
     firsts = _coarse_groups(rows, keys)
     ids = {row[name] for row in firsts for name in ("latest", "lowest", "highest")}
-    records = {record.pk: record for record in queryset.filter(pk__in=ids).order_by()}
-    return [
-        _group(
-            names,
-            reports=row["reports"],
-            sources=row["sources"],
-            latest=records[row["latest"]],
-            lowest=records[row["lowest"]],
-            highest=records[row["highest"]],
+    if figures is None:
+        records: Mapping[int, Any] = queryset.filter(pk__in=ids).order_by().in_bulk()
+    else:
+        records = figures(ids)
+    # The groups' related keys (destination, exile group, origin), each read once.
+    related = {
+        name: RELATED_MODELS[name]._default_manager.in_bulk(
+            {row[f"{name}_id"] for row in firsts} - {None}
         )
+        for name in names
+        if name in RELATED_GROUPINGS
+    }
+    return [
+        {
+            **{
+                name: related[name].get(row[f"{name}_id"]) if name in related else row[name]
+                for name in names
+            },
+            "reports": row["reports"],
+            "sources": row["sources"],
+            "latest": records[row["latest"]],
+            "lowest": records[row["lowest"]],
+            "highest": records[row["highest"]],
+        }
         for row in firsts
     ]
 

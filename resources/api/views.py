@@ -1,5 +1,8 @@
 """One ViewSet per resource. Their docstrings are the public API documentation."""
 
+from collections.abc import Collection
+from typing import Any
+
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
@@ -56,9 +59,11 @@ from .serializers import (
     SearchResultsSerializer,
     SourceDetailSerializer,
     SourceSerializer,
+    StatisticFigureSerializer,
     StatisticSerializer,
     StatisticsSummarySerializer,
 )
+from .sql_json import page_json
 
 MAX_SEARCH_HITS = 100
 SUMMARY_NOTE = (
@@ -261,10 +266,18 @@ class StatisticViewSet(CuratedViewSet[Statistic]):
             group_by=group_by,
             filterset=filterset,
             searched=bool(validated_query_text(request, "q")),
+            figures=self.figures_built_in_database,
         )
         data = {"group_by": group_by, "note": SUMMARY_NOTE, "groups": groups}
         context = {**self.get_serializer_context(), "group_by": group_by}
         return Response(StatisticsSummarySerializer(data, context=context).data)
+
+    def figures_built_in_database(self, ids: Collection[int]) -> dict[int, Any]:
+        """The summary's figures by id, their JSON built by PostgreSQL with the fields of
+        ``StatisticFigureSerializer`` (which shows them as they are)."""
+        fields = tuple(StatisticFigureSerializer.Meta.fields)
+        documents = page_json(Statistic, list(ids), self.request, self.language, fields)
+        return {document["id"]: document for document in documents}
 
 
 @crud_docs(

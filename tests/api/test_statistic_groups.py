@@ -37,6 +37,7 @@ MAINTAINED_REQUESTS = [
     {"measure": "stock"},
     {"is_historical": "false", "group_by": "metric"},
     {"origin": "RU", "publication_status": "published"},
+    {"group_by": "exile_group", "lang": "ru"},
 ]
 
 

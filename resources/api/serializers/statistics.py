@@ -84,6 +84,13 @@ class StatisticFigureSerializer(StatisticSerializer):
             "citations",
         ]
 
+    def to_representation(self, instance: Any) -> Any:
+        # A figure whose JSON PostgreSQL built already (resources.api.sql_json, with these
+        # fields) is shown as it is.
+        if isinstance(instance, dict):
+            return instance
+        return super().to_representation(instance)
+
 
 class StatisticGroupSerializer(serializers.Serializer):
     """Reports of one metric, unit and measure, historical or recent, for one grouping key;
