@@ -35,7 +35,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 from rest_framework.request import Request
 
-from ..models import Citation, Country, ExileGroup, Statistic
+from ..models import Citation, Country, ExileGroup, HostPolicy, Statistic
 from .routes import DETAIL_ROUTES
 
 
@@ -156,6 +156,75 @@ def statistic_fields(origin: str, language: str) -> dict[str, Combinable]:
         "is_historical": F("is_historical"),
         "notes": F("notes"),
         "citations": citations_json(Statistic, origin),
+        **workflow_fields(),
+    }
+
+
+def brief_list_json(
+    through: type[Model], owner: str, related: str, origin: str, language: str
+) -> Coalesce:
+    """The records a many-to-many relation (its ``through`` model, from ``owner`` to
+    ``related``) links to the outer record, each in its brief form, in the related model's
+    order (name, then id); [] when none."""
+    model = through._meta.get_field(related).related_model
+    assert model is not None, f"{through.__name__}.{related} is not a relation"
+    if model is Country:
+        brief = JSONBuildObject(
+            code=F(f"{related}__code"),
+            name=localized(f"{related}__name", language),
+            url=url_of("country", f"{related}__code", origin),
+        )
+    else:
+        brief = JSONBuildObject(
+            id=F(f"{related}__id"),
+            slug=F(f"{related}__slug"),
+            name=localized(f"{related}__name", language),
+            url=url_of(DETAIL_BASENAMES[model], f"{related}__slug", origin),
+        )
+    per_record = (
+        through._default_manager.filter(**{f"{owner}_id": OuterRef("pk")})
+        .order_by()
+        .values(f"{owner}_id")
+        .annotate(items=JSONAgg(brief, order_by=[f"{related}__name", f"{related}__pk"]))
+        .values("items")
+    )
+    return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
+
+
+def policy_fields(origin: str, language: str) -> dict[str, Combinable]:
+    """A policy's fields as ``HostPolicySerializer`` shows them, in its order."""
+    return {
+        "id": F("id"),
+        "slug": F("slug"),
+        "url": url_of("policy", "id", origin),
+        "country": brief_json(Country, "code", origin, language, code=OuterRef("country_id")),
+        "title": localized("title", language),
+        "title_ru": F("title_ru"),
+        "topic": F("topic"),
+        "stance": F("stance"),
+        "summary": localized("summary", language),
+        "summary_ru": F("summary_ru"),
+        "conditions": F("conditions"),
+        "exile_groups": brief_list_json(
+            HostPolicy.exile_groups.through, "hostpolicy", "exilegroup", origin, language
+        ),
+        "nationalities": brief_list_json(
+            HostPolicy.nationalities.through, "hostpolicy", "country", origin, language
+        ),
+        "status": F("status"),
+        "legal_reference": F("legal_reference"),
+        "announced_on": F("announced_on"),
+        "effective_from": F("effective_from"),
+        "effective_to": F("effective_to"),
+        "is_historical": F("is_historical"),
+        "citations": citations_json(HostPolicy, origin),
+        **workflow_fields(),
+    }
+
+
+def workflow_fields() -> dict[str, Combinable]:
+    """A curated record's workflow fields and timestamps, as every serializer ends."""
+    return {
         "publication_status": F("publication_status"),
         "published_at": UTCTimestamp("published_at"),
         "retracted_at": UTCTimestamp("retracted_at"),
@@ -167,7 +236,8 @@ def statistic_fields(origin: str, language: str) -> dict[str, Combinable]:
 
 # model -> its fields' expressions, given the origin (scheme://host) and the language.
 DOCUMENTS: dict[type[Model], Callable[[str, str], dict[str, Combinable]]] = {
-    Statistic: statistic_fields
+    Statistic: statistic_fields,
+    HostPolicy: policy_fields,
 }
 DETAIL_BASENAMES = {model: basename for model, (basename, _lookup) in DETAIL_ROUTES.items()}
 

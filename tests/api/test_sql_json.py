@@ -1,5 +1,6 @@
-"""The statistics list and detail, whose JSON PostgreSQL builds (resources/api/sql_json.py), say
-exactly what StatisticSerializer says: every key, every value, in the same order.
+"""The statistics' and policies' lists and details, whose JSON PostgreSQL builds
+(resources/api/sql_json.py), say exactly what their serializers say: every key, every value,
+in the same order.
 
 ``fields=`` with every field sends the same request through the serializer, so each test
 compares the two answers to one question.
@@ -13,20 +14,21 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from resources.api.serializers import StatisticSerializer
+from resources.api.serializers import HostPolicySerializer, StatisticSerializer
 from resources.api.sql_json import JSONAgg
-from resources.models import Citation, Country, Source, Statistic
-from tests.factories import cite, make_exile_group, make_source, make_statistic
+from resources.models import Citation, Country, HostPolicy, Source, Statistic
+from tests.factories import cite, make_exile_group, make_policy, make_source, make_statistic
 
 ALL_FIELDS = ",".join(StatisticSerializer.Meta.fields)
+ALL_POLICY_FIELDS = ",".join(HostPolicySerializer.Meta.fields)
 
 
-def both_ways(client, url, **headers):
-    """The parsed answers of the database-built path and of the serializer, and the first's
-    raw body."""
+def both_ways(client, url, fields=ALL_FIELDS, **headers):
+    """The parsed answers of the database-built path and of the serializer (asked for
+    every field by name)."""
     separator = "&" if "?" in url else "?"
     built = client.get(url, **headers)
-    serialized = client.get(f"{url}{separator}fields={ALL_FIELDS}", **headers)
+    serialized = client.get(f"{url}{separator}fields={fields}", **headers)
     assert built.status_code == serialized.status_code == 200, built.content
     return built.json(), serialized.json()
 
@@ -120,6 +122,12 @@ def test_the_whole_seed_equals_the_serializer(api_client, db):
     built, serialized = both_ways(api_client, "/api/v1/statistics/?limit=500")
     assert built["count"] == Statistic.objects.filter(publication_status="published").count() > 0
     assert_same_document(built, serialized)
+    for language in ("en", "ru"):
+        built, serialized = both_ways(
+            api_client, f"/api/v1/policies/?limit=500&lang={language}", ALL_POLICY_FIELDS
+        )
+        assert built["count"] == HostPolicy.objects.filter(publication_status="published").count()
+        assert_same_document(built, serialized)
 
 
 def test_drafts_stay_hidden_and_editors_see_them_built_the_same(api_client, editor_client, source):
@@ -173,3 +181,56 @@ def test_detail_is_one_query(api_client, source, django_assert_max_num_queries):
     assert response.status_code == 200
     assert response["ETag"]
     assert response["Last-Modified"]
+
+
+# Policies ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def policies(source):
+    """Policies with every kind of value their representation has to get right."""
+    it = make_exile_group(source, slug="it-specialists", name="IT", name_ru="Айтишники")
+    media = make_exile_group(source, slug="journalists", name="Journalists")
+    full = make_policy(
+        source,
+        slug="full",
+        title_ru="Регистрация компаний",
+        summary_ru="Помогает.",
+        conditions="Line one\nline two",
+        legal_reference='Law "42"',
+        announced_on="2022-03-01",
+        effective_from="2022-03-15",
+        effective_to="2024-12-31",
+    )
+    full.exile_groups.add(media, it)  # shown by name: IT, then Journalists
+    full.nationalities.add("UA", "BY", "RU")
+    cite(full, make_source(slug="second"), locator="p. 2", claim="Another claim.")
+    make_policy(source, slug="bare", country_id="LT", is_historical=True)
+    retracted = make_policy(source, slug="retracted")
+    retracted.publication_status = "retracted"
+    retracted.retracted_at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    retracted.retraction_reason = "Withdrawn."
+    retracted.save()
+    return HostPolicy.objects.all()
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_policies_list_and_details_equal_the_serializer(api_client, policies, language):
+    url = f"/api/v1/policies/?publication_status=published,retracted&lang={language}"
+    built, serialized = both_ways(api_client, url, ALL_POLICY_FIELDS)
+    assert built["count"] == 3
+    assert_same_document(built, serialized)
+    for policy in policies:
+        url = f"/api/v1/policies/{policy.pk}/?lang={language}"
+        assert_same_document(*both_ways(api_client, url, ALL_POLICY_FIELDS))
+
+
+def test_policies_list_queries_do_not_grow_with_the_page(
+    api_client, source, django_assert_max_num_queries
+):
+    for number in range(5):
+        make_policy(source, slug=f"p{number}").nationalities.add("RU")
+    with django_assert_max_num_queries(3):
+        assert len(api_client.get("/api/v1/policies/?limit=1").json()["results"]) == 1
+    with django_assert_max_num_queries(3):
+        assert len(api_client.get("/api/v1/policies/?limit=100").json()["results"]) == 5
