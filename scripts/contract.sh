@@ -30,11 +30,12 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
+# shellcheck source=scripts/lib/server.sh
+. "$ROOT/scripts/lib/server.sh" || exit 2
 
 BIN=${VENV_BIN:-$ROOT/.venv/bin}
 DB_NAME=${CONTRACT_DB_NAME:-exile_contract}
 LOG_LINES=${CONTRACT_LOG_LINES:-60}
-HOST=127.0.0.1
 CONTRACT=tests/contract
 OUT=$CONTRACT/.generated
 LOGS=$OUT/logs
@@ -58,20 +59,9 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)
 [[ $DB_NAME =~ ^[a-z_][a-z0-9_]*$ ]] || die "CONTRACT_DB_NAME must be a plain lower-case name"
 
 START=$(date +%s)
-SERVER_PID=
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    # gunicorn stops its workers gracefully; give it a few seconds, then insist.
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=
-}
 KEY_FILE=$LOGS/write.key
 on_exit() {
-  stop_server
+  stop_api_server
   # The key is of a throw-away database, but a secret all the same: gone with the run.
   rm -f "$KEY_FILE"
 }
@@ -130,30 +120,14 @@ print(d.datetime.now(d.UTC).date() + d.timedelta(days=1))')
   >"$KEY_FILE" 2>>"$LOGS/identity.log") \
   || { cat "$LOGS/identity.log" >&2; die "could not create the API key"; }
 
-# The server: gunicorn as in production (the Dockerfile, scripts/fuzz.sh), DEBUG off, on a free
-# loopback port. The rate limits are not turned off (an empty rate would) but set far above
-# what one run sends: no 429 ever, and the X-RateLimit-* headers are still sent, so checked.
-PORT=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-BASE=http://$HOST:$PORT
-DJANGO_ENV=development DEBUG=0 THROTTLE_ANON_RATE=100000/min THROTTLE_USER_RATE=100000/min \
-  THROTTLE_COSTLY_ANON_RATE=100000/min THROTTLE_COSTLY_USER_RATE=100000/min \
-  COSTLY_CONCURRENCY_ANON=0 COSTLY_CONCURRENCY_USER=0 \
-  "$BIN/gunicorn" -c python:exile_api.gunicorn_conf exile_api.wsgi --bind "$HOST:$PORT" \
-  --graceful-timeout 5 --log-level warning --no-control-socket \
-  --access-logfile "$LOGS/access.log" --access-logformat '%(s)s "%(r)s"' \
-  >"$LOGS/server.log" 2>&1 &
-SERVER_PID=$!
-healthy() {
-  "$BIN/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
-    "$BASE/api/v1/health/" 2>/dev/null
-}
-for _ in $(seq 300); do
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOGS/server.log" >&2; die "the server exited"; }
-  healthy && break
-  sleep 0.2
-done
-healthy || { cat "$LOGS/server.log" >&2; die "the server did not become healthy"; }
+# The server: gunicorn as in production (scripts/lib/server.sh), DEBUG off, on a free loopback
+# port. The rate limits are not turned off (an empty rate would) but set far above what one run
+# sends: no 429 ever, and the X-RateLimit-* headers are still sent, so checked.
+PORT=$(free_port)
+BASE=http://$API_HOST:$PORT
+start_api_server "$PORT" "$LOGS" THROTTLE_ANON_RATE=100000/min THROTTLE_USER_RATE=100000/min \
+  THROTTLE_COSTLY_ANON_RATE=100000/min THROTTLE_COSTLY_USER_RATE=100000/min
+wait_for_api "$BASE/api/v1/health/" 60
 say "server on $BASE (set up in $(($(date +%s) - START))s)"
 
 # --- The steps -----------------------------------------------------------------------------
@@ -317,7 +291,7 @@ run_step python step_python
 run_step typescript step_typescript
 run_step live step_live
 run_step spectral step_spectral
-stop_server
+stop_api_server
 
 # Django logs each 5xx with its traceback: a server error fails the run even if no check saw it.
 if grep -qE 'Traceback|^Internal Server Error|\[(ERROR|CRITICAL)\]' "$LOGS/server.log"; then

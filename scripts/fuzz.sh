@@ -45,6 +45,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=scripts/lib/server.sh
+. "$ROOT/scripts/lib/server.sh"
 
 BIN=${VENV_BIN:-$ROOT/.venv/bin}
 MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-25}
@@ -53,7 +55,6 @@ WORKERS=${FUZZ_WORKERS:-2}
 PHASES=${FUZZ_PHASES:-examples,coverage,fuzzing}
 REFUSAL_PHASES=${FUZZ_REFUSAL_PHASES:-examples,fuzzing}
 DB_NAME=${FUZZ_DB_NAME:-exile_fuzz}
-HOST=127.0.0.1
 
 say() { echo "fuzz: $*"; }
 die() { echo "fuzz: $*" >&2; exit 2; }
@@ -64,25 +65,13 @@ done
 [[ $DB_NAME =~ ^[a-z_][a-z0-9_]*$ ]] || die "FUZZ_DB_NAME must be a plain lower-case name"
 
 LOGS=$(mktemp -d "${TMPDIR:-/tmp}/exile-fuzz.XXXXXX")
-SERVER_PID=
 ST_PID=
 TAIL_PID=
 STATUS=1
 
-stop_server() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    # gunicorn stops its workers gracefully; give it a few seconds, then insist.
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=
-}
-
 on_exit() {
   for pid in $ST_PID $TAIL_PID; do kill -TERM "$pid" 2>/dev/null || true; done
-  stop_server
+  stop_api_server
   if [ "$STATUS" -eq 0 ] && [ "${FUZZ_KEEP_LOGS:-0}" != 1 ]; then
     rm -rf "$LOGS"
   else
@@ -139,32 +128,16 @@ create_key "$LOGS/unscoped.key" "fuzz: read-drafts only" read-drafts
 say "user fuzz-reviewer (reviewers) with a write key and a read-drafts-only key"
 
 # 3. The server, on a free loopback port.
-PORT=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
-BASE=http://$HOST:$PORT
-# As in production (the Dockerfile): gunicorn, two workers, DEBUG off; Django logs each 5xx
-# with its traceback to server.log. The rate limits are off (an empty rate): a fuzzer is one
+PORT=$(free_port)
+BASE=http://$API_HOST:$PORT
+# As in production (scripts/lib/server.sh): gunicorn, two workers, DEBUG off; Django logs each
+# 5xx with its traceback to server.log. The rate limits are off (an empty rate): a fuzzer is one
 # client sending thousands of requests, and 429s would hide what it came to find.
-DJANGO_ENV=development DEBUG=0 DATABASE_URL=$FUZZ_DB_URL THROTTLE_ANON_RATE='' THROTTLE_USER_RATE='' \
-  THROTTLE_COSTLY_ANON_RATE='' THROTTLE_COSTLY_USER_RATE='' \
-  COSTLY_CONCURRENCY_ANON=0 COSTLY_CONCURRENCY_USER=0 \
-  "$BIN/gunicorn" -c python:exile_api.gunicorn_conf exile_api.wsgi --bind "$HOST:$PORT" \
-  --graceful-timeout 5 --log-level warning --no-control-socket \
-  --access-logfile "$LOGS/access.log" --access-logformat '%(s)s "%(r)s"' \
-  >"$LOGS/server.log" 2>&1 &
-SERVER_PID=$!
+start_api_server "$PORT" "$LOGS" DATABASE_URL="$FUZZ_DB_URL" THROTTLE_ANON_RATE= \
+  THROTTLE_USER_RATE= THROTTLE_COSTLY_ANON_RATE= THROTTLE_COSTLY_USER_RATE=
 
 say "waiting for $BASE/api/v1/health/"
-healthy() {
-  "$BIN/python" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
-    "$BASE/api/v1/health/" 2>/dev/null
-}
-for _ in $(seq 300); do
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$LOGS/server.log" >&2; die "the server exited"; }
-  healthy && break
-  sleep 0.2
-done
-healthy || { cat "$LOGS/server.log" >&2; die "the server did not become healthy"; }
+wait_for_api "$BASE/api/v1/health/" 60
 
 # 4. The checks schemathesis lacks, and the keys of writes, as a hooks file.
 cat >"$LOGS/hooks.py" <<'PY'
@@ -410,7 +383,7 @@ for pass in "${PASSES[@]}"; do
     failures+=("pass $name ($what): schemathesis reported failures or errors (exit $PASS_STATUS)")
   fi
 done
-stop_server
+stop_api_server
 
 # 6. The verdict.
 # Django logs each 5xx with its traceback; gunicorn logs crashed and timed-out workers.
@@ -487,7 +460,7 @@ if [ "${#failures[@]}" -gt 0 ]; then
   for failure in "${failures[@]}"; do say "FAILED: $failure"; done
   server_errors && print_server_errors
   say "to reproduce: serve the same data on the same port, then send a request shown above:"
-  say "  DATABASE_URL=$FUZZ_DB_URL $BIN/gunicorn exile_api.wsgi -b $HOST:$PORT"
+  say "  DATABASE_URL=$FUZZ_DB_URL $BIN/gunicorn exile_api.wsgi -b $API_HOST:$PORT"
   say "  with 'Authorization: Api-Key <key>' where a request shows [Filtered]: the keys are"
   say "  in $LOGS/write.key and $LOGS/unscoped.key"
   say "or rerun the same examples: FUZZ_SEED=<the seed of the pass above> $0"
