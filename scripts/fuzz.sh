@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz the API with schemathesis against a live local server, over every operation in the
-# OpenAPI schema, bounded in examples and in time. `make fuzz` runs it; tests/test_fuzz.py runs a
+# OpenAPI schema, bounded in examples and in time. `make fuzz` runs it; tests/api/test_fuzz.py runs a
 # small bounded run of it as part of `make test`.
 #
 #   scripts/fuzz.sh                      25 examples per operation, at most 10 minutes
@@ -308,7 +308,7 @@ TOML
 # Every built-in check, and the API's own: positive_data_acceptance through valid_data_accepted
 # and response_schema_conformance through response_conforms (above). Left out: max_response_time
 # (speed is make bench's business), object_level_authorization (it needs a second user's
-# resources; tests/test_sensitive_fields.py and the visibility tests cover it), and, in the
+# resources; tests/api/test_sensitive_fields.py and the visibility tests cover it), and, in the
 # keyed pass only, ignored_auth: the hook puts the key on every write, so the check's requests
 # without it still carry it (the anonymous pass runs it).
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance
