@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz the API with schemathesis against a live local server, over every operation in the
-# OpenAPI schema, bounded in examples and in time. `make fuzz` runs it; tests/api/test_fuzz.py runs a
-# small bounded run of it as part of `make test`.
+# OpenAPI schema, bounded in examples and in time. `make fuzz` runs it; tests/api/test_fuzz.py
+# runs a small bounded run of it in `make test-servers`.
 #
 #   scripts/fuzz.sh                      25 examples per operation, at most 10 minutes
 #   FUZZ_MAX_EXAMPLES=3 scripts/fuzz.sh  a quick run
