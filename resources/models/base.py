@@ -1,6 +1,7 @@
 """Abstract building blocks shared by the concrete models."""
 
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -138,6 +139,23 @@ def curated_indexes(model_name):
             condition=Q(retracted_at__isnull=False),
             name=f"{model_name}_retracted_idx",
         )
+    ]
+
+
+def exile_body_indexes(model_name):
+    """The indexes an outlet's or an organization's table shares (``ExileBody``): a
+    country's records by name (the country profile, a list by country: the first page read in
+    order, the count and Last-Modified from the index alone), full-text search, and typo
+    tolerance on name and city."""
+    return [
+        models.Index(
+            fields=["country", "name", "id"],
+            include=["publication_status", "updated_at"],
+            name=f"{model_name}_country_name_idx",
+        ),
+        GinIndex(fields=["search_vector"], name=f"{model_name}_search_idx"),
+        GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name=f"{model_name}_name_trgm_idx"),
+        GinIndex(fields=["city"], opclasses=["gin_trgm_ops"], name=f"{model_name}_city_trgm_idx"),
     ]
 
 

@@ -1,5 +1,4 @@
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from ..choices import AudienceMetric, OutletKind, Platform
@@ -10,6 +9,7 @@ from .base import (
     ReportedQuantity,
     curated_constraints,
     curated_indexes,
+    exile_body_indexes,
     ordered_constraint,
     publish_permission,
 )
@@ -58,16 +58,7 @@ class MediaOutlet(ExileBody):
         ordering = ["name", "id"]
         indexes = [
             *curated_indexes("mediaoutlet"),
-            # A country's records by name (the country profile, a list by country): the first
-            # page read in order; the count and Last-Modified from the index alone.
-            models.Index(
-                fields=["country", "name", "id"],
-                include=["publication_status", "updated_at"],
-                name="mediaoutlet_country_name_idx",
-            ),
-            GinIndex(fields=["search_vector"], name="mediaoutlet_search_idx"),
-            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="mediaoutlet_name_trgm_idx"),
-            GinIndex(fields=["city"], opclasses=["gin_trgm_ops"], name="mediaoutlet_city_trgm_idx"),
+            *exile_body_indexes("mediaoutlet"),
         ]
         permissions = [publish_permission("mediaoutlet", "media outlets")]
         constraints = [

@@ -8,6 +8,7 @@ from .base import (
     ExileBody,
     curated_constraints,
     curated_indexes,
+    exile_body_indexes,
     ordered_constraint,
     publish_permission,
 )
@@ -51,20 +52,7 @@ class Organization(ExileBody):
         ordering = ["name", "id"]
         indexes = [
             *curated_indexes("organization"),
-            # A country's records by name (the country profile, a list by country): the first
-            # page read in order; the count and Last-Modified from the index alone.
-            models.Index(
-                fields=["country", "name", "id"],
-                include=["publication_status", "updated_at"],
-                name="organization_country_name_idx",
-            ),
-            GinIndex(fields=["search_vector"], name="organization_search_idx"),
-            GinIndex(
-                fields=["name"], opclasses=["gin_trgm_ops"], name="organization_name_trgm_idx"
-            ),
-            GinIndex(
-                fields=["city"], opclasses=["gin_trgm_ops"], name="organization_city_trgm_idx"
-            ),
+            *exile_body_indexes("organization"),
         ]
         permissions = [publish_permission("organization", "organizations")]
         constraints = [
