@@ -14,7 +14,8 @@ cross-cutting behaviour is visible in one place. A request goes through:
 4. ``get_object``: a write checks If-Match (``conditional``); a curated record checks that
    it may be edited at all (``editorial``).
 5. ``list`` / ``retrieve``: unknown parameters refused, then the list's count and
-   Last-Modified in one query, then CSV (``exports``), JSON built by PostgreSQL
+   Last-Modified in one query, then CSV (``exports``, flattened from the JSON PostgreSQL
+   builds where it has it), JSON built by PostgreSQL
    (``sql_json``, where the model has it and no field is narrowed) or the serializer, with
    ``brief``, ``fields`` and ``omit`` passed to it.
 6. ``finalize_response``: a record's ETag and Last-Modified.
@@ -150,14 +151,15 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
         method = self.request.method
         return method in WRITES or (method == "POST" and self.detail)
 
-    def builds_json_in_database(self) -> bool:
-        """Whether PostgreSQL builds the JSON (``sql_json``): only where it equals the
-        serializer's answer, JSON with every field."""
+    def builds_json_in_database(self, format_name: str = "json") -> bool:
+        """Whether PostgreSQL builds the records' JSON (``sql_json``) for a response in
+        ``format_name`` (json, or csv: flattened from it): only where it equals the
+        serializer's answer, every field."""
         renderer = getattr(self.request, "accepted_renderer", None)
         return (
             self.queryset.model in DOCUMENTS
             and renderer is not None
-            and renderer.format == "json"
+            and renderer.format == format_name
             and self.request.method in ("GET", "HEAD")
             and not {"fields", "omit", "brief"} & set(self.request.query_params)
         )
@@ -249,12 +251,22 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
         # the same (before the response exists, so that it is a 400).
         self.pages.get_limit(request)
         self.pages.get_offset(request)
+        documents = None
+        if self.builds_json_in_database("csv"):
+            # Each record's JSON built in the query that reads it, flattened as it streams.
+            documents = (
+                listed.select_related(None)
+                .prefetch_related(None)
+                .annotate(document=record_json(listed.model, request, self.language))
+                .values_list("document", flat=True)
+            )
         return csv_list_response(
             listed,
             # One record's serializer (no many=True): a Serializer, with fields.
             cast(Serializer[M], self.get_serializer()),
             filename=f"{self.basename}.csv",
             head=request.method == "HEAD",
+            documents=documents,
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
