@@ -5,10 +5,10 @@ the request's filters, ``q`` search and ``ordering``, not one page: ``limit`` an
 do not apply. It is streamed, a chunk of records at a time, so a large export never sits in
 memory. Errors stay problem details (JSON) whatever format was asked for.
 
-Where PostgreSQL builds a record's JSON (``sql_json``: the statistics, when no field is
-narrowed), the export reads those documents from a server-side cursor, a chunk at a time, and
-flattens them here by the same rules: no model instance or serializer runs per row, and the
-file is the serializer path's, byte for byte (tests/api/test_csv_fast_path.py).
+Where PostgreSQL builds the lines itself (``sql_csv``: the statistics, when no column is
+narrowed), the export streams them from a server-side cursor, a chunk at a time: no model
+instance, serializer or flattening runs per row, and the file is the serializer path's, byte
+for byte (tests/api/test_csv_fast_path.py).
 
 Columns are the JSON representation's field names, in the same order (``fields``, ``omit``
 and ``brief`` pick them as they pick the JSON fields). Each cell is one JSON value flattened to
@@ -49,7 +49,7 @@ from decimal import Decimal
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import orjson
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -61,8 +61,8 @@ from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 
 CHUNK_SIZE = 500
-# Records' JSON documents read per FETCH from the server-side cursor: a few MB at most.
-DOCUMENT_CHUNK_SIZE = 2000
+# Lines read per FETCH from the server-side cursor: about a megabyte.
+LINE_CHUNK_SIZE = 2000
 # Rows per piece of the streamed body: one socket write (and HTTP chunk) per row costs more
 # than building the row.
 ROWS_PER_WRITE = 200
@@ -293,29 +293,34 @@ def wants_csv(request: Request) -> bool:
     return isinstance(getattr(request, "accepted_renderer", None), CSVRenderer)
 
 
+def csv_columns(serializer: Serializer[Any]) -> list[str]:
+    """The CSV columns: the JSON fields ``serializer`` shows, in its order."""
+    return [name for name, field in serializer.fields.items() if not field.write_only]
+
+
 def csv_list_response(
     queryset: QuerySet[Any],
     serializer: Serializer[Any],
     *,
     filename: str,
     head: bool,
-    documents: QuerySet[Any, str] | None = None,
+    lines: QuerySet[Any, str] | None = None,
 ) -> StreamingHttpResponse:
     """Every record of ``queryset`` as a streamed CSV file, columns from ``serializer``
-    (narrowed by ``fields``/``omit``/``brief`` as the JSON would be). ``documents``: the same
-    records' JSON as PostgreSQL builds it (``sql_json``), in the same order, where it equals
-    the serializer's: flattened in its place. ``head``: no body, and no reason to read the
-    whole table for it."""
-    columns = [name for name, field in serializer.fields.items() if not field.write_only]
-    lines: Iterable[str]
+    (narrowed by ``fields``/``omit``/``brief`` as the JSON would be). ``lines``: the same
+    records' CSV lines as PostgreSQL builds them (``sql_csv``), in the same order, streamed
+    in place of the serializer's. ``head``: no body, and no reason to read the whole table
+    for it."""
+    columns = csv_columns(serializer)
+    body: Iterable[str]
     if head:
-        lines = ()
-    elif documents is not None:
-        lines = csv_document_stream(documents, columns)
+        body = ()
+    elif lines is not None:
+        body = csv_line_stream(lines, columns)
     else:
-        lines = csv_stream(queryset, serializer, columns)
+        body = csv_stream(queryset, serializer, columns)
     response = StreamingHttpResponse(
-        lines, content_type=f"{CSVRenderer.media_type}; charset={CSVRenderer.charset}"
+        body, content_type=f"{CSVRenderer.media_type}; charset={CSVRenderer.charset}"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -334,22 +339,34 @@ def csv_stream(
     return csv_records(rest, serializer, columns)
 
 
-def csv_document_stream(documents: QuerySet[Any, str], columns: list[str]) -> Iterator[str]:
-    """The export's lines from the records' JSON documents, in pieces of ROWS_PER_WRITE rows.
-    As in ``csv_stream``, the first chunk is read here, in the view (the cursor's DECLARE and
-    first FETCH): a lost database is a 503 problem, not a body cut short."""
-    # On PostgreSQL, iterator() reads through a named (server-side) cursor, a chunk per FETCH.
-    texts = documents.iterator(chunk_size=DOCUMENT_CHUNK_SIZE)
-    first = next(texts, None)
-    rest: Iterable[str] = () if first is None else itertools.chain([first], texts)
-    return in_pieces(csv_lines(columns, map(orjson.loads, rest)), ROWS_PER_WRITE)
+def csv_line_stream(lines: QuerySet[Any, str], columns: Sequence[str]) -> Iterator[str]:
+    """The export's lines as PostgreSQL builds them, in pieces of ROWS_PER_WRITE rows. As in
+    ``csv_stream``, the first chunk is read here, in the view (the cursor's DECLARE and first
+    FETCH): a lost database is a 503 problem, not a body cut short."""
+    rows = read_in_transaction(lines)
+    first = next(rows, None)
+    header = next(csv_lines(columns, ()))
+    return in_pieces(header, first, rows)
 
 
-def in_pieces(lines: Iterable[str], size: int) -> Iterator[str]:
-    """``lines``, joined ``size`` at a time."""
-    lines = iter(lines)
-    while piece := "".join(itertools.islice(lines, size)):
-        yield piece
+def read_in_transaction(lines: QuerySet[Any, str]) -> Iterator[str]:
+    """``lines`` from a server-side cursor (iterator() on PostgreSQL), a chunk per FETCH,
+    inside a transaction: there the cursor is not WITH HOLD, so PostgreSQL makes the rows as
+    they are fetched, each FETCH one statement under the statement timeout, rather than all
+    of them at the DECLARE's commit, beyond the timeout and into a temporary file."""
+    with transaction.atomic(using=lines.db):
+        yield from lines.iterator(chunk_size=LINE_CHUNK_SIZE)
+
+
+def in_pieces(header: str, first: str | None, rows: Iterator[str]) -> Iterator[str]:
+    """The header and the rows, joined ROWS_PER_WRITE lines at a time; the rows' cursor and
+    transaction closed when the response is, read to the end or not."""
+    try:
+        lines = itertools.chain([header], () if first is None else [first], rows)
+        while piece := "".join(itertools.islice(lines, ROWS_PER_WRITE)):
+            yield piece
+    finally:
+        rows.close()  # type: ignore[attr-defined]  # a generator (read_in_transaction)
 
 
 class StrictContentNegotiation(DefaultContentNegotiation):
