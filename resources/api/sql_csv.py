@@ -39,10 +39,12 @@ from .sql_json import UTCTimestamp
 # A cell that would start a formula (exports.FORMULA_STARTS) and is not a pure number
 # (exports.PURE_NUMBER) gets a leading quote; a cell holding a delimiter, a quote or a line
 # break is quoted, its quotes doubled (csv.QUOTE_MINIMAL).
+# Most cells need neither: one regular expression tells them apart.
 CELL_SQL = (
-    "(CASE WHEN {x} IS NULL THEN '' ELSE "
-    "CASE WHEN {x} ~ '[\",\\r\\n]' THEN '\"' || replace({n}, '\"', '\"\"') || '\"' "
-    "ELSE {n} END END)"
+    "(CASE WHEN {x} IS NULL THEN '' "
+    "WHEN {x} !~ '^[-=+@\\t\\r]|[\",\\r\\n]' THEN {x} "
+    "WHEN {x} ~ '[\",\\r\\n]' THEN '\"' || replace({n}, '\"', '\"\"') || '\"' "
+    "ELSE {n} END)"
 )
 NEUTRALIZED_SQL = (
     "(CASE WHEN {x} ~ '^[-=+@\\t\\r]' "
@@ -62,10 +64,9 @@ class CSVCell(Func):
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
     ) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
-        neutralized = NEUTRALIZED_SQL.format(x=sql)
-        # {x} appears twice in CELL_SQL, and twice more each time {n} does (twice).
-        cell = CELL_SQL.format(x=sql, n=neutralized)
-        return cell, [*params] * (2 + 2 * 4)
+        cell = CELL_SQL.replace("{n}", NEUTRALIZED_SQL)
+        # The expression's parameters, once for each time the cell repeats it.
+        return cell.replace("{x}", sql), [*params] * cell.count("{x}")
 
 
 class Figure(Func):
@@ -130,7 +131,7 @@ def citations_cell(model: type[Model]) -> Coalesce:
         Citation.objects.filter(content_type_id=content_type.pk, object_id=OuterRef("pk"))
         .order_by()
         .values("object_id")
-        .annotate(cell=CSVCell(StringAgg(item, " | ", order_by=Citation._meta.ordering)))
+        .annotate(cell=CSVCell(StringAgg(item, " | ", order_by=Citation._meta.ordering or ())))
         .values("cell")
     )
     return Coalesce(Subquery(per_record), Value(""), output_field=TextField())

@@ -1,5 +1,6 @@
-"""The statistics CSV export flattened from the JSON PostgreSQL builds (resources/api/exports.py
-``csv_document_stream``) is the serializer path's file, byte for byte, on the seed.
+"""The statistics CSV export whose lines PostgreSQL builds (resources/api/sql_csv.py, streamed by
+resources/api/exports.py ``csv_line_stream``) is the serializer path's file, byte for byte, on
+the seed.
 
 ``fields=`` with every field sends the same request through the serializer (as in
 tests/api/test_sql_json.py), so each test compares the two answers to one question.
@@ -47,9 +48,7 @@ def both_ways(client, params, **headers):
         {"destination": "IS"},  # no statistic: the header alone
     ],
 )
-def test_list_as_csv_from_database_json_equals_the_serializers_byte_for_byte(
-    api_client, seeded, params
-):
+def test_list_as_csv_from_database_equals_the_serializers_byte_for_byte(api_client, seeded, params):
     built, serialized = both_ways(api_client, params)
 
     assert built == serialized
@@ -92,7 +91,36 @@ def test_list_as_csv_with_formula_like_and_awkward_text_equals_the_serializers(a
     assert ",'-2+3," in row
 
 
-def test_list_as_csv_from_database_json_streams_from_a_server_side_cursor(
+@pytest.mark.parametrize(
+    ("notes", "cell"),
+    [
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("+7 495 123", "'+7 495 123"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcarriage", '"\'\rcarriage"'),
+        ("-5", "-5"),
+        ("+1.5e3", "+1.5e3"),
+        ("-.5", "-.5"),
+        ("-5\n", '"\'-5\n"'),
+        ("-\u0663", "'-\u0663"),  # an Arabic-Indic digit: not a number to a spreadsheet
+        ("Plain = text", "Plain = text"),
+        ('say "hi"', '"say ""hi"""'),
+    ],
+)
+def test_list_as_csv_from_database_neutralises_and_quotes_as_the_serializer(
+    api_client, seeded, notes, cell
+):
+    source = Source.objects.get(slug="soldatov-borogan-2022-essay")
+    make_statistic(source, slug="tricky", notes=notes)
+
+    built, serialized = both_ways(api_client, {"ordering": "-created_at"})
+
+    assert built == serialized
+    _header, row = built.decode().split("\r\n", 2)[:2]
+    assert f",{cell},soldatov-borogan-2022-essay para 1:" in row
+
+
+def test_list_as_csv_from_database_streams_from_a_server_side_cursor(
     api_client, seeded, monkeypatch, django_assert_max_num_queries
 ):
     """Constant memory: the documents come a chunk at a time from a named cursor, and the body
@@ -119,9 +147,9 @@ def test_list_as_csv_from_database_json_streams_from_a_server_side_cursor(
     )
     rows = Statistic.objects.filter(publication_status="published").count()
 
-    # The count and version, then (in a transaction: a SAVEPOINT within the test's) the cursor
-    # declared and its first chunk read, before the response leaves the view.
-    with django_assert_max_num_queries(3):
+    # The count and version, then, in a transaction (a SAVEPOINT within the test's) without JIT,
+    # the cursor declared and its first chunk read, before the response leaves the view.
+    with django_assert_max_num_queries(4):
         response = api_client.get(reverse("statistic-list"), {"format": "csv"})
     assert response.status_code == HTTPStatus.OK
     pieces = iter(response.streaming_content)
