@@ -72,7 +72,9 @@ class CSVCell(Func):
 class Figure(Func):
     """A reported figure as ``FigureField`` writes it and Python then prints it: an integral
     value as an integer (25000), any other as the shortest float that reads back the same
-    (15.5), as both PostgreSQL (12+) and Python print a float."""
+    (15.5), as both PostgreSQL (12+) and Python print a float. Both print it without an
+    exponent from 0.0001 up to 10^15; a figure has two decimal places and at most 14 digits
+    before them (``max_digits=16``)."""
 
     template = (
         "(CASE WHEN %(expressions)s = trunc(%(expressions)s) "
