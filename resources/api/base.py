@@ -14,7 +14,8 @@ cross-cutting behaviour is visible in one place. A request goes through:
 4. ``get_object``: a write checks If-Match (``conditional``); a curated record checks that
    it may be edited at all (``editorial``).
 5. ``list`` / ``retrieve``: unknown parameters refused, then the list's count and
-   Last-Modified in one query, then CSV (``exports``), JSON built by PostgreSQL
+   Last-Modified in one query, then CSV (``exports``; lines built by PostgreSQL, ``sql_csv``,
+   where it has them and no column is narrowed), JSON built by PostgreSQL
    (``sql_json``, where the model has it and no field is narrowed) or the serializer, with
    ``brief``, ``fields`` and ``omit`` passed to it.
 6. ``finalize_response``: a record's ETag and Last-Modified.
@@ -57,12 +58,13 @@ from .conditional import (
     set_validators,
 )
 from .errors import editorial_problem
-from .exports import CSVRenderer, csv_list_response, wants_csv
+from .exports import CSVRenderer, csv_columns, csv_list_response, wants_csv
 from .filters import StrictFilterSet
 from .pagination import LimitOffsetPagination, large_page
 from .params import flag_param, language_param, names_param, refuse_unknown
 from .schema import PAGE_PARAMETERS
 from .serializers import ChangeHistorySerializer, ChangeSerializer, ReasonSerializer
+from .sql_csv import CELLS, csv_line
 from .sql_json import DOCUMENTS, page_json, record_json
 
 # Query parameters every list takes besides its filters.
@@ -150,17 +152,21 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
         method = self.request.method
         return method in WRITES or (method == "POST" and self.detail)
 
-    def builds_json_in_database(self) -> bool:
-        """Whether PostgreSQL builds the JSON (``sql_json``): only where it equals the
-        serializer's answer, JSON with every field."""
+    def builds_in_database(self, format_name: str, models: Collection[type[Model]]) -> bool:
+        """Whether PostgreSQL builds the representation in ``format_name`` (``sql_json``'s
+        JSON, ``sql_csv``'s CSV lines) for a model among ``models``: only where it equals
+        the serializer's answer, every field."""
         renderer = getattr(self.request, "accepted_renderer", None)
         return (
-            self.queryset.model in DOCUMENTS
+            self.queryset.model in models
             and renderer is not None
-            and renderer.format == "json"
+            and renderer.format == format_name
             and self.request.method in ("GET", "HEAD")
             and not {"fields", "omit", "brief"} & set(self.request.query_params)
         )
+
+    def builds_json_in_database(self) -> bool:
+        return self.builds_in_database("json", DOCUMENTS)
 
     def get_queryset(self) -> QuerySet[M]:
         queryset = super().get_queryset()
@@ -249,12 +255,30 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
         # the same (before the response exists, so that it is a 400).
         self.pages.get_limit(request)
         self.pages.get_offset(request)
+        # One record's serializer (no many=True): a Serializer, with fields.
+        serializer = cast(Serializer[M], self.get_serializer())
+        lines = None
+        line = (
+            request.method == "GET"
+            and self.builds_in_database("csv", CELLS)
+            and csv_line(
+                listed.model, csv_columns(serializer), request.build_absolute_uri("/").rstrip("/")
+            )
+        )
+        if line:
+            # Each record's finished line, built in the query that reads it.
+            lines = (
+                listed.select_related(None)
+                .prefetch_related(None)
+                .annotate(line=line)
+                .values_list("line", flat=True)
+            )
         return csv_list_response(
             listed,
-            # One record's serializer (no many=True): a Serializer, with fields.
-            cast(Serializer[M], self.get_serializer()),
+            serializer,
             filename=f"{self.basename}.csv",
             head=request.method == "HEAD",
+            lines=lines,
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

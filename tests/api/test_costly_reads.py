@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from exile_api.concurrency import lock_key
+from resources.api import exports
 from tests.factories import make_statistic
 from tests.problems import problem
 
@@ -271,3 +272,46 @@ def test_connection_opened_during_an_anonymous_read_runs_under_its_timeout(
     connection.close()  # the request opens a new one
     client.get(reverse("statistic-summary"))
     assert seen == ["100ms"]
+
+
+@IN_AUTOCOMMIT
+def test_anonymous_csv_export_streams_each_fetch_under_the_timeout(
+    api_client, short_timeout, source, monkeypatch
+):
+    """The statistics export built by PostgreSQL (resources/api/sql_csv.py) reads its cursor in
+    a transaction: not WITH HOLD, so no statement computes the whole export at once, and each
+    FETCH runs under the anonymous timeout; the transaction ends with the response."""
+    monkeypatch.setattr(exports, "LINE_CHUNK_SIZE", 2)
+    monkeypatch.setattr(exports, "ROWS_PER_WRITE", 2)
+    for number in range(3):
+        make_statistic(source, slug=f"s{number}")
+
+    response = api_client.get(reverse("statistic-list"), {"format": "csv"})
+    assert response.status_code == HTTPStatus.OK
+    pieces = iter(response.streaming_content)
+    first = next(pieces)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "100ms"
+        cursor.execute("SELECT is_holdable FROM pg_cursors")
+        assert cursor.fetchall() == [(False,)]
+    assert connection.in_atomic_block
+
+    body = first + b"".join(pieces)
+
+    assert body.count(b"\r\n") == 1 + 3
+    assert not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        assert cursor.fetchone()[0] == 0
+
+
+@IN_AUTOCOMMIT
+def test_anonymous_csv_export_closed_unread_ends_its_transaction(api_client, source):
+    make_statistic(source)
+
+    response = api_client.get(reverse("statistic-list"), {"format": "csv"})
+    assert connection.in_atomic_block  # the first chunk was read in the view
+    response.close()  # the client went away
+
+    assert not connection.in_atomic_block
