@@ -1,8 +1,9 @@
 """Search: full-text (stemmed, prefix, English and Russian) plus typo-tolerant names.
 
 Each searchable model has a stored ``search_vector`` over its own text (see
-``models.base.search_vector``); citation claims have their own, so a record is also found by
-what its citations say. Names and cities are matched with pg_trgm similarity as well, so
+``models.base.search_vector``); each cited one also has a ``claims_vector`` of its citations'
+claims, kept by PostgreSQL (migration 0014), so a record is also found by what its citations
+say. Names and cities are matched with pg_trgm similarity as well, so
 "Vilnus" finds Vilnius and "Kasparow" finds Kasparov.
 
 A global search hit's ``name`` is the record's Russian name or title when Russian was asked
@@ -15,13 +16,30 @@ import re
 import secrets
 
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
+    SearchVectorExact,
+    SearchVectorField,
     TrigramSimilarity,
 )
-from django.db.models import Count, F, FloatField, Value, Window
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    Expression,
+    F,
+    Field,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    Value,
+    Window,
+)
+from django.db.models.expressions import Col
 from django.db.models.functions import Greatest
 from django.utils.html import escape
 from rest_framework.exceptions import ValidationError
@@ -48,12 +66,17 @@ SPECS = {model: spec.search for model, spec in RESOURCE_SPECS.items()}
 TYPES = {RECORD_TYPES[model]: model for model in SPECS}  # hit type -> model
 
 
+def query_words(text: str) -> list[str]:
+    """The words of free text that a search looks for."""
+    return re.findall(r"\w+", text)[:MAX_QUERY_WORDS]
+
+
 def text_query(text):
     """A prefix query in English and Russian from free text, or None when it has no words.
 
     Only word characters reach to_tsquery, so no input can break its syntax.
     """
-    words = re.findall(r"\w+", text)[:MAX_QUERY_WORDS]
+    words = query_words(text)
     if not words:
         return None
     raw = " & ".join(f"{word}:*" for word in words)
@@ -62,37 +85,86 @@ def text_query(text):
     )
 
 
+class StoredColumn(Expression):
+    """A column of the queried table that the database keeps and the model does not declare
+    (``claims_vector``: migration 0014 says why), read as the model's own fields are."""
+
+    def __init__(self, column: str, output_field: Field) -> None:
+        super().__init__(output_field=output_field)
+        self.column = column
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        target = self.output_field.clone()
+        target.set_attributes_from_name(self.column)
+        target.model = query.model
+        # A Col of the query's own table: renamed with it when the query becomes a subquery.
+        return Col(query.get_initial_alias(), target)
+
+
+class AnyOf(Func):
+    """``value = ANY(array)``: unlike ``IN (subquery)``, an index on ``value`` answers it, so
+    it can be one arm of a BitmapOr."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def claims_vector() -> StoredColumn:
+    """The lexemes of a cited record's citations' claims, kept by PostgreSQL (migration 0014)."""
+    return StoredColumn("claims_vector", SearchVectorField())
+
+
+def single_term(text: str) -> bool:
+    """Whether each language's query of ``text`` is one lexeme (or none): one word that the
+    text-search parser keeps whole (letters only, or ASCII letters and digits)."""
+    words = query_words(text)
+    return len(words) == 1 and bool(re.fullmatch(r"[^\W\d_]+|[A-Za-z0-9]+", words[0]))
+
+
 def search(queryset, text):
-    """``queryset`` narrowed to records matching ``text``, annotated with ``search_rank``."""
+    """``queryset`` narrowed to records matching ``text``, annotated with ``search_rank``.
+
+    A record matches by its own text, by its citations' claims, by a name (or city) close to
+    ``text`` and, for an organization, by a notable figure's name close to it. Each of these
+    is answered by an index of the record's own table (the claims by ``claims_vector``, the
+    notable figures by the primary key from an array read once), so PostgreSQL combines them
+    in a BitmapOr and reads only the matching rows.
+    """
     model = queryset.model
     spec = SPECS[model]
     query = text_query(text)
     if query is None:  # nothing searchable in it (only punctuation): no match
         return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
-    # Each way to match is a subquery its own index answers (GIN on the vector, trigram on
-    # each fuzzy field, the claims' vector); their union of ids narrows the queryset. One OR
-    # of them all would have PostgreSQL read the whole table instead.
-    ways = [model.objects.filter(search_vector=query).values("pk")]
-    ways += [
-        model.objects.filter(**{f"{field}__trigram_similar": text}).values("pk")
-        for field in spec.fuzzy
-    ]
+    matches = Q(search_vector=query)
     if spec.cited:
-        content_type = ContentType.objects.get_for_model(model)
-        claims = Citation.objects.filter(content_type=content_type, search_vector=query)
-        ways.append(claims.values("object_id"))
+        by_claims = Q(SearchVectorExact(claims_vector(), query))
+        if not single_term(text):
+            # claims_vector is every claim's words together: with several words (or one the
+            # parser splits) it also matches a record whose claims have them only between
+            # them. One citation must have them all, as before; only these candidates ask.
+            content_type = ContentType.objects.get_for_model(model)
+            by_claims &= Q(
+                Exists(
+                    Citation.objects.filter(
+                        content_type=content_type, object_id=OuterRef("pk"), search_vector=query
+                    )
+                )
+            )
+        matches |= by_claims
+    for field in spec.fuzzy:
+        matches |= Q(**{f"{field}__trigram_similar": text})
     if model is Organization:
-        ways.append(
-            NotableFigure.objects.filter(name__trigram_similar=text).values("organization_id")
-        )
-    ways = [way.order_by() for way in ways]  # no model ordering to sort each by
-    matching = ways[0].union(*ways[1:]) if len(ways) > 1 else ways[0]
+        figures = NotableFigure.objects.filter(name__trigram_similar=text).values("organization_id")
+        matches |= Q(AnyOf(F("pk"), ArraySubquery(figures.order_by())))
     rank = SearchRank(F("search_vector"), query)
     similarities = [TrigramSimilarity(field, text) for field in spec.fuzzy]
     if similarities:
         best = similarities[0] if len(similarities) == 1 else Greatest(*similarities)
         rank = rank + best
-    return queryset.filter(pk__in=matching).annotate(
+    return queryset.filter(matches).annotate(
         search_rank=rank * Value(1.0, output_field=FloatField())
     )
 

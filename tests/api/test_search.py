@@ -5,6 +5,7 @@ from datetime import date
 from http import HTTPStatus
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -124,6 +125,105 @@ def test_search_word_only_in_statistic_claim_finds_the_statistic(api_client, sou
     make_statistic(source, slug="c")
 
     assert slugs(api_client, STATISTICS, {"q": "Lars"}) == ["a"]
+
+
+def claim_rows(sql, params):
+    """Run ``sql`` on resources_citation as a client outside the app would (no Django model)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def content_type_id(record):
+    return ContentType.objects.get_for_model(record).pk
+
+
+def test_search_claim_inserted_by_raw_sql_finds_the_record(api_client, source):
+    ark = make_organization(source, slug="ark", name="Ark", description="Helps exiles.")
+    make_organization(source, slug="free-space", name="Free Space", description="Beds.")
+    make_organization(source, slug="exile-house", name="Exile House", description="Beds.")
+    lars = make_statistic(source, slug="lars")
+    make_statistic(source, slug="other")
+
+    # One statement citing records of two types: the trigger refreshes each table once.
+    claim_rows(
+        "INSERT INTO resources_citation (created_at, updated_at, source_id, content_type_id, "
+        "object_id, locator, claim) VALUES "
+        "(now(), now(), %s, %s, %s, 'p. 4', 'Finds housing for deserters in Astana.'), "
+        "(now(), now(), %s, %s, %s, 'p. 2', 'Deserters counted at the Upper Lars crossing.')",
+        [source.pk, content_type_id(ark), ark.pk, source.pk, content_type_id(lars), lars.pk],
+    )
+
+    assert slugs(api_client, ORGANIZATIONS, {"q": "deserters"}) == ["ark"]
+    assert slugs(api_client, STATISTICS, {"q": "deserters"}) == ["lars"]
+    assert search(api_client, {"q": "deserter"})["counts"] == no_matches(
+        organization=1, statistic=1
+    )
+
+
+def test_search_claim_updated_by_raw_sql_finds_by_new_words_only(api_client, source):
+    ark = cite(make_organization(source, slug="ark"), source, "p. 4", "Deserters in Astana.")
+    make_organization(source, slug="free-space")
+    make_organization(source, slug="exile-house")
+
+    claim_rows(
+        "UPDATE resources_citation SET claim = 'Volunteers in Tbilisi.' "
+        "WHERE content_type_id = %s AND object_id = %s AND locator = 'p. 4'",
+        [content_type_id(ark), ark.pk],
+    )
+
+    assert slugs(api_client, ORGANIZATIONS, {"q": "volunteers"}) == ["ark"]
+    assert slugs(api_client, ORGANIZATIONS, {"q": "deserters"}) == []
+
+
+def test_search_citation_moved_by_raw_sql_finds_its_new_record_only(api_client, source):
+    ark = cite(make_organization(source, slug="ark"), source, "p. 4", "Deserters in Astana.")
+    haven = make_organization(source, slug="haven")
+    make_organization(source, slug="exile-house")
+
+    claim_rows(
+        "UPDATE resources_citation SET object_id = %s "
+        "WHERE content_type_id = %s AND object_id = %s AND locator = 'p. 4'",
+        [haven.pk, content_type_id(ark), ark.pk],
+    )
+
+    assert slugs(api_client, ORGANIZATIONS, {"q": "deserters"}) == ["haven"]
+
+
+def test_search_claim_deleted_by_raw_sql_no_longer_finds_the_record(api_client, source):
+    ark = cite(make_organization(source, slug="ark"), source, "p. 4", "Deserters in Astana.")
+    cite(make_organization(source, slug="haven"), source, "p. 9", "Deserters in Almaty.")
+    make_organization(source, slug="exile-house")
+
+    claim_rows(
+        "DELETE FROM resources_citation WHERE content_type_id = %s AND object_id = %s "
+        "AND locator = 'p. 4'",
+        [content_type_id(ark), ark.pk],
+    )
+
+    assert slugs(api_client, ORGANIZATIONS, {"q": "deserters"}) == ["haven"]
+    assert slugs(api_client, ORGANIZATIONS, {"q": "Astana"}) == []
+
+
+def test_search_words_split_across_two_claims_do_not_find_the_record(api_client, source):
+    ark = cite(make_organization(source, slug="ark"), source, "p. 4", "Deserters in Astana.")
+    cite(ark, source, "p. 9", "Volunteers in Tbilisi.")
+    make_organization(source, slug="haven")
+    make_organization(source, slug="exile-house")
+
+    # Every word in one claim, as when each citation was searched on its own.
+    assert slugs(api_client, ORGANIZATIONS, {"q": "deserters Astana"}) == ["ark"]
+    assert slugs(api_client, ORGANIZATIONS, {"q": "deserters Tbilisi"}) == []
+    assert search(api_client, {"q": "deserters Tbilisi"})["counts"] == no_matches()
+
+
+def test_search_claim_of_an_outlets_channel_does_not_find_the_outlet(api_client, source):
+    outlet = make_media_outlet(source, slug="echo")
+    make_media_outlet(source, slug="rain")
+    make_media_outlet(source, slug="holod")
+    cite(outlet.channels.get(), source, "p. 7", "Streams from Riga every evening.")
+
+    # A channel's citations back the channel; search reads the record's own citations.
+    assert slugs(api_client, MEDIA_OUTLETS, {"q": "evening"}) == []
 
 
 def test_search_name_match_ranks_above_description_match(api_client, source):
