@@ -133,7 +133,7 @@ def drop_columns():
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("resources", "0013_capture_changes_in_database"),
+        ("resources", "0016_country_listing_and_in_force_indexes"),
     ]
 
     operations = [
