@@ -4,6 +4,7 @@ gunicorn with the API's own settings (``-c python:exile_api.gunicorn_conf``):
 
     GET /api/v1/statistics/?destination=XX&period_after=YYYY-MM-DD[&limit=N][&offset=N]
     GET /api/v1/statistics/<id>/
+    GET /api/v1/statistics/?format=csv[&period_after=YYYY-MM-DD]
 
 Each request is ONE prepared SQL statement that builds the whole response in PostgreSQL
 (json_build_object / json_agg): the page of records with their nested origin, destination,
@@ -11,11 +12,18 @@ exile group and citations (with their source), and the count/next/previous envel
 destination is resolved by a scalar subquery, so the (destination, period_start) index
 narrows the rows. One connection per worker thread, opened on its first request and kept.
 
+The CSV export is PostgreSQL's ``COPY (SELECT ...) TO STDOUT WITH (FORMAT csv, HEADER)``
+streamed as it comes: the same rows, order and columns as the API's export
+(resources/api/exports.py), each cell flattened the same way (related records by key,
+citations as "<source slug> <locator>: <claim>" joined with " | ", formulas neutralised).
+Not byte for byte: COPY ends lines with LF where Python's csv writer writes CRLF.
+
 Environment: FLOOR_DATABASE_URL (or DATABASE_URL).
 """
 
 import json
 import os
+import queue
 import re
 import threading
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -122,6 +130,72 @@ FROM resources_statistic s {JOINS}
 WHERE s.id = $1 AND s.publication_status IN ('published', 'retracted')
 """
 
+
+def neutralized(text):
+    """exports.neutralized in SQL: a cell a spreadsheet would read as a formula gets a quote."""
+    return (
+        f"CASE WHEN {text} ~ '^[-=+@\t\r]' "
+        f"AND {text} !~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$' "
+        f"THEN chr(39) || {text} ELSE {text} END"
+    )
+
+
+# The columns of the API's statistics CSV, in the serializer's order, each as exports.py
+# flattens its JSON value: a brief record by its key, null as empty, booleans as true/false.
+CSV_COLUMNS = {
+    "id": "s.id",
+    "slug": "s.slug",
+    "url": "%(base)s || '/api/v1/statistics/' || s.id || '/'",
+    "origin": "s.origin_id",
+    "destination": "s.destination_id",
+    "exile_group": "g.slug",
+    "metric": "s.metric",
+    "value": "trim_scale(s.value)",
+    "value_low": "trim_scale(s.value_low)",
+    "value_high": "trim_scale(s.value_high)",
+    "qualifier": "s.qualifier",
+    "unit": "s.unit",
+    "measure": "s.measure",
+    "counting_method": "s.counting_method",
+    "period_start": "s.period_start",
+    "period_end": "s.period_end",
+    "is_historical": "CASE WHEN s.is_historical THEN 'true' ELSE 'false' END",
+    "notes": neutralized("s.notes"),
+    "citations": neutralized(
+        """COALESCE((
+            SELECT string_agg(concat_ws(' ', src.slug, NULLIF(c.locator, '')) || ': ' || c.claim,
+                              ' | ' ORDER BY c.id)
+            FROM resources_citation c JOIN resources_source src ON src.id = c.source_id
+            WHERE c.content_type_id = (SELECT id FROM django_content_type
+                                       WHERE app_label = 'resources' AND model = 'statistic')
+              AND c.object_id = s.id), '')"""
+    ),
+    "publication_status": "s.publication_status",
+    "published_at": ts("s.published_at").replace("%", "%%"),
+    "retracted_at": ts("s.retracted_at").replace("%", "%%"),
+    "retraction_reason": neutralized("s.retraction_reason"),
+    "created_at": ts("s.created_at").replace("%", "%%"),
+    "updated_at": ts("s.updated_at").replace("%", "%%"),
+}
+# %(base)s the base URL, %(after)s period_after or NULL, bound by the client (mogrify): COPY
+# takes no parameters. Every cell is text, and an empty one NULL: COPY quotes an empty string
+# ("") to tell it from NULL, where Python's csv writes nothing for both.
+EMPTY = "''"
+CSV_CELLS = ", ".join(
+    f'NULLIF(({sql})::text, {EMPTY}) AS "{name}"' for name, sql in CSV_COLUMNS.items()
+)
+CSV_SQL = f"""
+COPY (
+    SELECT {CSV_CELLS}
+    FROM resources_statistic s
+    LEFT JOIN resources_exilegroup g ON g.id = s.exile_group_id
+    WHERE s.publication_status = 'published'
+      AND (%(after)s::date IS NULL OR s.period_start >= %(after)s::date)
+    ORDER BY COALESCE(s.period_end, s.period_start) DESC NULLS LAST,
+             s.period_start DESC NULLS LAST, s.id
+) TO STDOUT WITH (FORMAT csv, HEADER)
+"""
+
 PREPARE = [
     f"PREPARE floor_list(text, date, bigint, bigint, text, text, text) AS {LIST_SQL}",
     f"PREPARE floor_detail(bigint, text) AS {DETAIL_SQL}",
@@ -144,6 +218,50 @@ def cursor():
             for statement in PREPARE:
                 cur.execute(statement)
     return connection.cursor()
+
+
+class Pipe:
+    """What COPY writes to (psycopg2's copy_expert calls ``write``), read as an iterator by
+    the WSGI server: a bounded queue between the COPY thread and the response, so the export
+    streams in constant memory."""
+
+    DONE = object()
+
+    def __init__(self):
+        self.chunks = queue.Queue(maxsize=64)
+
+    def write(self, data):
+        self.chunks.put(data if isinstance(data, bytes) else data.encode())
+
+    def __iter__(self):
+        while True:
+            chunk = self.chunks.get()
+            if chunk is self.DONE:
+                return
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+
+
+def csv_export(start_response, base, after):
+    """The statistics CSV, COPY'd out of PostgreSQL by a thread on this thread's connection
+    (the request's thread only waits on the pipe meanwhile)."""
+    cur = cursor()
+    sql = cur.mogrify(CSV_SQL, {"base": base, "after": after or None}).decode()
+    pipe = Pipe()
+
+    def copy():
+        try:
+            cur.copy_expert(sql, pipe, size=65536)
+            pipe.chunks.put(Pipe.DONE)
+        except BaseException as exc:  # handed to the response, which raises it
+            pipe.chunks.put(exc)
+        finally:
+            cur.close()
+
+    threading.Thread(target=copy, daemon=True).start()
+    start_response("200 OK", [("Content-Type", "text/csv; charset=utf-8")])
+    return iter(pipe)
 
 
 def replace_query_param(url, key, value):
@@ -194,6 +312,11 @@ def application(environ, start_response):
         return error(start_response, "404 Not Found", "Not found.")
     query_string = environ.get("QUERY_STRING", "")
     params = parse_qs(query_string)
+    if params.get("format") == ["csv"]:
+        after = params.get("period_after", [""])[0]
+        if after and not DATE.match(after):
+            return error(start_response, "400 Bad Request", "period_after=YYYY-MM-DD")
+        return csv_export(start_response, base, after)
     destination = params.get("destination", [""])[0]
     after = params.get("period_after", [""])[0]
     try:
