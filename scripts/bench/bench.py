@@ -9,14 +9,19 @@ For each scale (BENCH_SCALES, default "small,large"):
 3. checks that the floor answers the same JSON as the API for the same requests;
 4. drives each endpoint with wrk (16 connections, 2 threads): a warm-up of BENCH_WARMUP
    seconds (default 5), then BENCH_SECONDS (default 10) measured;
-5. times a large CSV export and samples the gunicorn workers' RSS during it;
+5. times a large CSV export and samples the gunicorn workers' RSS during it, then the same
+   export from the floor (PostgreSQL's COPY), for the CSV's share of the floor;
 6. EXPLAIN (ANALYZE)s the floor's two statements and the SQL the API runs for each
    benchmarked request, flagging sequential scans of the big tables.
 
 Prints a table and writes bench/results/<timestamp>.json and bench/results/latest.json (plus
-the plans as text). Exits non-zero only on errors (non-2xx answers, socket errors other than
-timeouts, JSON that differs from the floor's, a truncated export, a server that does not
-start), never because something is slow.
+the plans as text), then checks issue 13's targets (scripts/bench/targets.py): each read's
+target, measured value and met / not met at each scale, and the large-over-small growth per
+read; printed, stored in the JSON under "targets" and written as Markdown tables to
+<timestamp>-targets.md and latest-targets.md. Exits non-zero only on errors (non-2xx answers,
+socket errors other than timeouts, JSON that differs from the floor's, a truncated export, a
+server that does not start), never because something is slow: a target not met is reported,
+not an error.
 """
 
 import argparse
@@ -40,6 +45,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(HERE))
+
+import targets  # noqa: E402 (scripts/bench, on the path just above)
 
 CONNECTIONS = 16
 THREADS = 2
@@ -724,6 +731,18 @@ def run_scale(scale, args, tmp, logs, errors):
             f"peak worker RSS growth {export['peak_rss_growth_mib']} MiB"
             + (f"  ERROR: {export['error']}" if export["error"] else "")
         )
+        # The same export from the floor (PostgreSQL's COPY), downloaded the same way.
+        servers["floor"].drain(DRAIN_LIMIT)
+        floor_export = csv_export(servers["floor"], path, rows, args.csv_timeout)
+        result["csv_export_floor"] = floor_export
+        if floor_export["error"]:
+            errors.append(f"{scale}: floor CSV export {path}: {floor_export['error']}")
+        if export["rows_per_s"] and floor_export["rows_per_s"]:
+            export["floor_share"] = round(export["rows_per_s"] / floor_export["rows_per_s"], 3)
+        print(
+            f"bench: {scale}: floor CSV export of {floor_export['rows']}/{rows} rows in "
+            f"{floor_export['seconds']} s ({floor_export['rows_per_s']} rows/s)"
+        )
         for server in servers.values():
             if server.process.poll() is not None:
                 errors.append(f"{scale}: {server.name} died ({server.process.returncode})")
@@ -776,6 +795,14 @@ def table(results):
                 f"{export['peak_rss_growth_mib']} MiB"
                 + (f", ERROR {export['error']}" if export["error"] else "")
                 + (f"; {export['note']}" if export.get("note") else "")
+            )
+        floor_export = result.get("csv_export_floor")
+        if floor_export:
+            lines.append(
+                f"{scale:6} {'floor CSV export':22} {floor_export['rows']} rows in "
+                f"{floor_export['seconds']} s ({floor_export['rows_per_s']} rows/s), peak worker "
+                f"RSS growth {floor_export['peak_rss_growth_mib']} MiB"
+                + (f", ERROR {floor_export['error']}" if floor_export["error"] else "")
             )
         scans = {
             name: e["seq_scans"]
@@ -852,17 +879,23 @@ def main():
     finally:
         stop_all()
     results["seconds"] = round(time.monotonic() - started, 1)
+    results["targets"] = targets.check(results)
     text = json.dumps(results, indent=2)
     (RESULTS / f"{stamp}.json").write_text(text)
     (RESULTS / "latest.json").write_text(text)
+    report = targets.markdown(results["targets"], stamp, results["settings"])
+    (RESULTS / f"{stamp}-targets.md").write_text(report)
+    (RESULTS / "latest-targets.md").write_text(report)
     plans = plans_text(results)
     (RESULTS / f"{stamp}-plans.txt").write_text(plans)
     (RESULTS / "latest-plans.txt").write_text(plans)
     print()
     print(table(results))
+    print()
+    print(targets.table(results["targets"]))
     print(
         f"\nbench: {results['seconds']} s; results in {RESULTS / (stamp + '.json')} "
-        f"(plans: {stamp}-plans.txt)"
+        f"(plans: {stamp}-plans.txt, targets: {stamp}-targets.md)"
     )
     if errors:
         print("\nbench: ERRORS:\n  " + "\n  ".join(errors), file=sys.stderr)
