@@ -6,12 +6,13 @@ For each scale (BENCH_SCALES, default "small,large"):
 2. serves the API as in production (gunicorn -c python:exile_api.gunicorn_conf, 2 workers,
    DJANGO_ENV=production, rate limits off) and the floor (scripts/bench/floor.py) under the
    same gunicorn settings, both on free ports of 127.0.0.1;
-3. checks that the floor answers the same JSON as the API for the same requests;
+3. checks that the floor answers the same JSON as the API for the same requests (the
+   statistics list and detail, and the global search);
 4. drives each endpoint with wrk (16 connections, 2 threads): a warm-up of BENCH_WARMUP
    seconds (default 5), then BENCH_SECONDS (default 10) measured;
 5. times a large CSV export and samples the gunicorn workers' RSS during it, then the same
    export from the floor (PostgreSQL's COPY), for the CSV's share of the floor;
-6. EXPLAIN (ANALYZE)s the floor's two statements and the SQL the API runs for each
+6. EXPLAIN (ANALYZE)s the floor's statements and the SQL the API runs for each
    benchmarked request, flagging sequential scans of the big tables.
 
 Prints a table and writes bench/results/<timestamp>.json and bench/results/latest.json (plus
@@ -232,6 +233,7 @@ def endpoints(counts):
         for d in DESTINATIONS
     ]
     detail_paths = [f"/api/v1/statistics/{1 + (k * 7919) % n}/" for k in range(500)]
+    search_paths = [f"/api/v1/search/?q={w}" for w in SEARCH_WORDS]
     return {
         "statistics list": ("api", list_paths),
         "floor list": ("floor", list_paths),
@@ -242,7 +244,8 @@ def endpoints(counts):
             [f"/api/v1/policies/?country={d}&in_force_on={IN_FORCE_ON}" for d in DESTINATIONS],
         ),
         "outlets search": ("api", [f"/api/v1/media-outlets/?q={w}" for w in SEARCH_WORDS]),
-        "global search": ("api", [f"/api/v1/search/?q={w}" for w in SEARCH_WORDS]),
+        "global search": ("api", search_paths),
+        "floor search": ("floor", search_paths),
         "country profile": ("api", [f"/api/v1/countries/{d}/profile/" for d in DESTINATIONS[:4]]),
         "statistics summary": ("api", ["/api/v1/statistics/summary/"]),
         # The same requests again, to an API with the shared read cache on (filled by the
@@ -262,6 +265,7 @@ FLOOR_OF = {
     "statistic detail": "floor detail",
     "statistics list, warm": "floor list",
     "statistic detail, warm": "floor detail",
+    "global search": "floor search",
 }
 
 
@@ -468,6 +472,15 @@ def first_difference(a, b, where="$"):
     return None
 
 
+def same_hits(a, b):
+    """Whether two search answers agree on the counts and on which hits come in which order."""
+
+    def keys(answer):
+        return [(hit.get("type"), hit.get("key")) for hit in answer.get("results", [])]
+
+    return a.get("counts") == b.get("counts") and keys(a) == keys(b)
+
+
 def compare_with_floor(servers, counts):
     """The floor's JSON against the API's for the same requests (the floor asked with the
     API's Host, so that the URLs in it match)."""
@@ -483,6 +496,13 @@ def compare_with_floor(servers, counts):
         "/api/v1/statistics/?destination=LT&period_after=2025-12-01&limit=500",
     ]
     paths += [f"/api/v1/statistics/{1 + (k * 104729) % n}/" for k in range(10)]
+    # Global search: every word of the benchmark, a misspelt name, two words, a short page.
+    paths += [f"/api/v1/search/?q={w}" for w in SEARCH_WORDS]
+    paths += [
+        "/api/v1/search/?q=Vilnus",
+        "/api/v1/search/?q=Free+Meduza",
+        "/api/v1/search/?q=Riga&limit=5",
+    ]
     checked = []
     for path in paths:
         api_status, api_body = http_get(api.port, path)
@@ -494,6 +514,8 @@ def compare_with_floor(servers, counts):
             a, b = json.loads(api_body), json.loads(floor_body)
             if a != b:
                 problem = first_difference(a, b) or "differs"
+                if path.startswith("/api/v1/search/") and same_hits(a, b):
+                    problem += " (the counts and the ordered hits' keys are the same)"
         checked.append(
             {
                 "path": path,
@@ -531,6 +553,10 @@ def explain_floor(db_url, counts):
                 (DESTINATIONS[0], PERIOD_AFTER, base, "next", "previous"),
             ),
             "floor detail": ("EXECUTE floor_detail(%s, %s)", (counts["statistics"] // 2, base)),
+            "floor search": (
+                "EXECUTE floor_search(%s, %s, 20, %s)",
+                (f"{SEARCH_WORDS[0]}:*", SEARCH_WORDS[0], base),
+            ),
         }
         for name, (sql, params) in runs.items():
             cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)

@@ -1,10 +1,11 @@
-"""The benchmark's floor: the fastest this machine can answer two statistics requests with
-the same JSON as the API, with no framework at all. A plain WSGI app on psycopg2, served by
+"""The benchmark's floor: the fastest this machine can answer some of the API's reads with
+the same JSON (or CSV) as the API, with no framework at all. A plain WSGI app on psycopg2, served by
 gunicorn with the API's own settings (``-c python:exile_api.gunicorn_conf``):
 
     GET /api/v1/statistics/?destination=XX&period_after=YYYY-MM-DD[&limit=N][&offset=N]
     GET /api/v1/statistics/<id>/
     GET /api/v1/statistics/?format=csv[&period_after=YYYY-MM-DD]
+    GET /api/v1/search/?q=...[&limit=N]
 
 Each request is ONE prepared SQL statement that builds the whole response in PostgreSQL
 (json_build_object / json_agg): the page of records with their nested origin, destination,
@@ -17,6 +18,11 @@ streamed as it comes: the same rows, order and columns as the API's export
 (resources/api/exports.py), each cell flattened the same way (related records by key,
 citations as "<source slug> <locator>: <claim>" joined with " | ", formulas neutralised).
 Not byte for byte: COPY ends lines with LF where Python's csv writer writes CRLF.
+
+The global search is one statement too (resources/search.py's two steps per type as CTEs:
+rank and count each type's matches, each way to match a subquery its own index answers, then
+the best hits' JSON with their ts_headline snippets, HTML-escaped with <mark> around matches),
+English names only; bench.py checks that its JSON equals the API's.
 
 Environment: FLOOR_DATABASE_URL (or DATABASE_URL).
 """
@@ -31,6 +37,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import psycopg2
 
 MAX_LIMIT = 500
+MAX_QUERY_WORDS = 10  # resources/search.py
+MAX_SEARCH_HITS = 100  # resources/api/views.py
 DEFAULT_LIMIT = 50
 DETAIL = re.compile(r"^/api/v1/statistics/(\d{1,18})/$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -196,9 +204,110 @@ COPY (
 ) TO STDOUT WITH (FORMAT csv, HEADER)
 """
 
+
+# Global search (resources/search.py search_everything, resources/api/views.py SearchView),
+# English names, every type: per type (in the registry's order) its table, primary key, the
+# hit's id (NULL for a country), label, snippet field, trigram-matched fields, the content type
+# of its citations (None: claims not searched), whether only published records count, and its
+# URL's prefix and lookup.
+SEARCH_TYPES = [
+    ("country", "resources_country", "code", "NULL", "name", "name", ("name", "name_ru"), None,
+     False, "countries", "code"),
+    ("exile_group", "resources_exilegroup", "id", "m.id", "name", "description", ("name",),
+     "exilegroup", True, "exile-groups", "slug"),
+    ("source", "resources_source", "id", "m.id", "title", "notes", ("title",), None, True,
+     "sources", "id"),
+    ("statistic", "resources_statistic", "id", "m.id", "slug", "notes", (), "statistic", True,
+     "statistics", "id"),
+    ("media_outlet", "resources_mediaoutlet", "id", "m.id", "name", "description",
+     ("name", "city"), "mediaoutlet", True, "media-outlets", "slug"),
+    ("organization", "resources_organization", "id", "m.id", "name", "description",
+     ("name", "city"), "organization", True, "organizations", "slug"),
+    ("policy", "resources_hostpolicy", "id", "m.id", "title", "summary", ("title",),
+     "hostpolicy", True, "policies", "id"),
+]  # fmt: skip
+# ts_headline's selectors, made <mark> once the headline is HTML-escaped (the API draws a
+# random pair per request so that stored text cannot forge one; the floor's data has none).
+START, STOP = "[[mark-floor]]", "[[/mark-floor]]"
+
+
+def html_escaped(text):
+    """django.utils.html.escape in SQL: & < > " ' as entities, & first."""
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+        text = f"replace({text}, '{raw}', '{entity}')"
+    return f"replace({text}, chr(39), '&#x27;')"
+
+
+def search_ctes(ordinal, spec):
+    """The type's two steps, as the API's: rank and count the matches (each way to match a
+    subquery its own index answers), then build the best hits' JSON with their snippets."""
+    name, table, pk, hit_id, label, snippet, fuzzy, cited, curated, prefix, lookup = spec
+    ways = [f"SELECT {pk} FROM {table} WHERE search_vector @@ (SELECT q FROM query)"]
+    ways += [f"SELECT {pk} FROM {table} WHERE {field} % $2" for field in fuzzy]
+    if cited:
+        ways.append(
+            "SELECT object_id FROM resources_citation WHERE content_type_id = (SELECT id FROM "
+            f"django_content_type WHERE app_label = 'resources' AND model = '{cited}') "
+            "AND search_vector @@ (SELECT q FROM query)"
+        )
+    if name == "organization":
+        ways.append("SELECT organization_id FROM resources_notablefigure WHERE name % $2")
+    rank = "ts_rank(m.search_vector, (SELECT q FROM query))"
+    similarities = [f"similarity(m.{field}, $2)" for field in fuzzy]
+    if len(similarities) == 1:
+        rank = f"({rank} + {similarities[0]})"
+    elif similarities:
+        rank = f"({rank} + GREATEST({', '.join(similarities)}))"
+    headline = (
+        f"ts_headline('english'::regconfig, m.{snippet}, (SELECT q FROM query), "
+        f"'StartSel=''{START}'', StopSel=''{STOP}'', MaxWords=30, MinWords=10')"
+    )
+    marked = f"replace(replace({html_escaped(headline)}, '{START}', '<mark>'), '{STOP}', '</mark>')"
+    key = "m.code" if pk == "code" else "m.slug"
+    return f"""
+ranked_{name} AS (
+    SELECT m.{pk} AS pk, ({rank} * 1.0::float8) AS rank, count(*) OVER () AS matched
+    FROM {table} m
+    WHERE {"m.publication_status = 'published' AND " if curated else ""}m.{pk} IN (
+        {" UNION ".join(f"({way})" for way in ways)})
+    ORDER BY 2 DESC, 1 LIMIT $3
+), hits_{name} AS (
+    SELECT {ordinal} AS t, row_number() OVER (ORDER BY r.rank DESC, r.pk) AS n,
+           round(r.rank::numeric, 6) AS rounded,
+           json_build_object('type', '{name}', 'id', {hit_id}, 'key', {key}, 'name', m.{label},
+               'snippet', {marked},
+               'url', $4 || '/api/v1/{prefix}/' || m.{lookup} || '/',
+               'rank', round(r.rank::numeric, 6)) AS hit
+    FROM ranked_{name} r JOIN {table} m ON m.{pk} = r.pk
+)"""
+
+
+# $1 the tsquery text ('word:* & word:*'), $2 the query as received (stripped), $3 limit,
+# $4 base URL. Hits ordered as the API sorts them: rounded rank (a stable sort of the types'
+# lists, concatenated in the types' order), then each type's own order.
+SEARCH_SQL = f"""
+WITH query AS (
+    SELECT to_tsquery('english'::regconfig, $1) || to_tsquery('russian'::regconfig, $1) AS q
+), {",".join(search_ctes(i, spec) for i, spec in enumerate(SEARCH_TYPES))},
+hits AS ({" UNION ALL ".join(f"SELECT * FROM hits_{spec[0]}" for spec in SEARCH_TYPES)})
+SELECT json_build_object(
+    'query', $2,
+    'counts', json_build_object({
+    ", ".join(
+        f"'{spec[0]}', (SELECT COALESCE(max(matched), 0) FROM ranked_{spec[0]})"
+        for spec in SEARCH_TYPES
+    )
+}),
+    'results', COALESCE((
+        SELECT json_agg(hit ORDER BY rounded DESC, t, n)
+        FROM (SELECT * FROM hits ORDER BY rounded DESC, t, n LIMIT $3) AS best), '[]'::json)
+)::text
+"""
+
 PREPARE = [
     f"PREPARE floor_list(text, date, bigint, bigint, text, text, text) AS {LIST_SQL}",
     f"PREPARE floor_detail(bigint, text) AS {DETAIL_SQL}",
+    f"PREPARE floor_search(text, text, bigint, text) AS {SEARCH_SQL}",
 ]
 
 # One connection per thread of a worker (gunicorn's gthread workers serve requests in
@@ -264,6 +373,23 @@ def csv_export(start_response, base, after):
     return iter(pipe)
 
 
+def search(start_response, base, params):
+    """GET /api/v1/search/?q=...[&limit=N]: every type, English names."""
+    text = params.get("q", [""])[0].strip()
+    words = re.findall(r"\w+", text)[:MAX_QUERY_WORDS]
+    try:
+        limit = int(params.get("limit", [20])[0])
+    except ValueError:
+        return error(start_response, "400 Bad Request", "limit is a whole number.")
+    if not words or not 1 <= limit <= MAX_SEARCH_HITS:
+        return error(start_response, "400 Bad Request", "q=word&limit=N")
+    raw = " & ".join(f"{word}:*" for word in words)
+    with cursor() as cur:
+        cur.execute("EXECUTE floor_search(%s, %s, %s, %s)", (raw, text, limit, base))
+        body = cur.fetchone()[0]
+    return respond(start_response, "200 OK", body)
+
+
 def replace_query_param(url, key, value):
     """DRF's rest_framework.utils.urls.replace_query_param."""
     scheme, netloc, path, query, fragment = urlsplit(url)
@@ -308,6 +434,8 @@ def application(environ, start_response):
         if row is None:
             return error(start_response, "404 Not Found", "Not found.")
         return respond(start_response, "200 OK", row[0])
+    if path == "/api/v1/search/":
+        return search(start_response, base, parse_qs(environ.get("QUERY_STRING", "")))
     if path != "/api/v1/statistics/":
         return error(start_response, "404 Not Found", "Not found.")
     query_string = environ.get("QUERY_STRING", "")

@@ -53,6 +53,7 @@ FLOOR_OF = {
     "statistics list": "floor list",
     "statistic detail": "floor detail",
     "statistic detail, warm": "floor detail",
+    "global search": "floor search",
 }
 # "Constant memory" for the CSV: the large export's peak worker RSS growth within this many MiB
 # of the small one's (the sampling every 50 ms sees the allocator's noise).
@@ -147,6 +148,9 @@ def check(results):
         "csv_floor_share": {
             scale: (result.get("csv_export") or {}).get("floor_share")
             for scale, result in scales.items()
+        },
+        "search_floor_share": {
+            scale: _share(result, "global search") for scale, result in scales.items()
         },
     }
     if "small" not in scales or "large" not in scales:
@@ -249,6 +253,12 @@ def markdown(checked, stamp, settings):
         if share is not None:
             out.append(
                 f"- {scale}: the CSV export runs at {share:.0%} of the floor's rows/s (COPY)."
+            )
+    for scale, share in checked.get("search_floor_share", {}).items():
+        if share is not None:
+            out.append(
+                f"- {scale}: the global search runs at {share:.0%} of the floor's req/s "
+                "(one SQL statement)."
             )
     out.append("")
     scaling = checked["scaling"]
