@@ -78,8 +78,11 @@ NO_RATE_LIMITS = {
 }
 # Seconds to wait for a server to finish the requests wrk left behind, before restarting it.
 DRAIN_LIMIT = 20
-# One request alone, before the load: its time, or this many seconds without an answer.
+# The request alone, before the load (unloaded_request): this many seconds without an answer
+# is a failure; after the first answer, this many repeats within this many seconds.
 UNLOADED_TIMEOUT = 45
+UNLOADED_REPEATS = 5
+UNLOADED_BUDGET = 10
 
 _servers = []
 
@@ -321,23 +324,43 @@ def run_wrk(port, paths, seconds, tmp):
     return json.loads(lines[-1])
 
 
+def unloaded_request(server, path):
+    """The request alone, before any load: the first answer (which pays what a worker's first
+    request of a kind pays: a database connection, compiled templates and queries), then up to
+    UNLOADED_REPEATS more within UNLOADED_BUDGET seconds; "ms" is their median, "first_ms"
+    the first's. One sample alone made the targets' "one request" a coin toss."""
+    times, status, size = [], None, 0
+    budget_end = time.monotonic() + UNLOADED_BUDGET
+    for attempt in range(1 + UNLOADED_REPEATS):
+        if attempt and time.monotonic() > budget_end:
+            break
+        started = time.monotonic()
+        try:
+            status, body = http_get(server.port, path, timeout=UNLOADED_TIMEOUT)
+        except TimeoutError:
+            server.restart()
+            return {"status": None, "ms": None, "error": f"no answer in {UNLOADED_TIMEOUT} s"}
+        except OSError as exc:
+            server.restart()
+            return {"status": None, "ms": None, "error": f"{type(exc).__name__}: {exc}"}
+        times.append((time.monotonic() - started) * 1000)
+        size = len(body)
+        if status != 200:
+            break
+    repeats = sorted(times[1:]) or times
+    return {
+        "status": status,
+        "ms": round(repeats[len(repeats) // 2], 1),
+        "first_ms": round(times[0], 1),
+        "samples": len(repeats),
+        "bytes": size,
+    }
+
+
 def measure(server, paths, warmup, seconds, tmp):
-    """One request alone (unloaded latency), then the warm-up and the measured wrk run, each
+    """The request alone (unloaded latency), then the warm-up and the measured wrk run, each
     followed by a drain of what wrk left behind."""
-    started = time.monotonic()
-    try:
-        status, body = http_get(server.port, paths[0], timeout=UNLOADED_TIMEOUT)
-        unloaded = {
-            "status": status,
-            "ms": round((time.monotonic() - started) * 1000, 1),
-            "bytes": len(body),
-        }
-    except TimeoutError:
-        unloaded = {"status": None, "ms": None, "error": f"no answer in {UNLOADED_TIMEOUT} s"}
-        server.restart()
-    except OSError as exc:
-        unloaded = {"status": None, "ms": None, "error": f"{type(exc).__name__}: {exc}"}
-        server.restart()
+    unloaded = unloaded_request(server, paths[0])
     restarted = 0
     warm = None
     if warmup > 0:
