@@ -129,6 +129,9 @@ def check(results):
         rows = []
         for read, measure, kind, endpoint, target in TARGETS:
             value = measured(result, kind, endpoint)
+            text = show(kind, value)
+            if kind == "rows" and (result.get("csv_export") or {}).get("cut_short"):
+                text += f" (first {result['csv_export']['rows']:,} rows)"
             rows.append(
                 {
                     "read": read,
@@ -137,7 +140,7 @@ def check(results):
                     "target": target,
                     "target_text": show_target(kind, target),
                     "value": None if value is None else round(value, 3),
-                    "value_text": show(kind, value),
+                    "value_text": text,
                     "met": is_met(kind, value, target),
                 }
             )
@@ -197,9 +200,12 @@ def _number(value):
 def table(checked):
     """The targets as plain text, for the terminal."""
     scales = list(checked["by_scale"])
+    width = max(
+        [18] + [len(row["value_text"]) for rows in checked["by_scale"].values() for row in rows]
+    )
     lines = [
         f"{'read':28} {'measure':27} {'target':>18} "
-        + " ".join(f"{scale + ' measured':>18} {'':7}" for scale in scales)
+        + " ".join(f"{scale + ' measured':>{width}} {'':7}" for scale in scales)
     ]
     for i, (read, measure, *_rest) in enumerate(TARGETS):
         cells = []
@@ -207,7 +213,7 @@ def table(checked):
         for scale in scales:
             row = checked["by_scale"][scale][i]
             target_text = row["target_text"]
-            cells.append(f"{row['value_text']:>18} {met_text(row['met']):7}")
+            cells.append(f"{row['value_text']:>{width}} {met_text(row['met']):7}")
         lines.append(f"{read:28} {measure:27} {target_text:>18} " + " ".join(cells))
     scaling = checked["scaling"]
     lines.append("")
@@ -233,7 +239,9 @@ def markdown(checked, stamp, settings):
     out = [
         f"Targets of issue 13, `make bench` of {stamp} ({settings['seconds']} s measured after "
         f"{settings['warmup_s']} s of warm-up, {settings['connections']} connections, "
-        f"{settings['cpus']} CPUs):",
+        f"{settings['cpus']} CPUs). One request: the median of up to 5 requests alone, after "
+        "a first one; under load: wrk's req/s; shares: the API's req/s over the floor's, "
+        "measured in the same run.",
         "",
         "| read | measure | target | "
         + " | ".join(f"{scale} | {scale}: met" for scale in scales)
