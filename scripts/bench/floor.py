@@ -169,15 +169,7 @@ CSV_COLUMNS = {
     "period_end": "s.period_end",
     "is_historical": "CASE WHEN s.is_historical THEN 'true' ELSE 'false' END",
     "notes": neutralized("s.notes"),
-    "citations": neutralized(
-        """COALESCE((
-            SELECT string_agg(concat_ws(' ', src.slug, NULLIF(c.locator, '')) || ': ' || c.claim,
-                              ' | ' ORDER BY c.id)
-            FROM resources_citation c JOIN resources_source src ON src.id = c.source_id
-            WHERE c.content_type_id = (SELECT id FROM django_content_type
-                                       WHERE app_label = 'resources' AND model = 'statistic')
-              AND c.object_id = s.id), '')"""
-    ),
+    "citations": neutralized("COALESCE(cited.text, '')"),
     "publication_status": "s.publication_status",
     "published_at": ts("s.published_at").replace("%", "%%"),
     "retracted_at": ts("s.retracted_at").replace("%", "%%"),
@@ -197,6 +189,15 @@ COPY (
     SELECT {CSV_CELLS}
     FROM resources_statistic s
     LEFT JOIN resources_exilegroup g ON g.id = s.exile_group_id
+    LEFT JOIN (
+        SELECT c.object_id,
+               string_agg(concat_ws(' ', src.slug, NULLIF(c.locator, '')) || ': ' || c.claim,
+                          ' | ' ORDER BY c.id) AS text
+        FROM resources_citation c JOIN resources_source src ON src.id = c.source_id
+        WHERE c.content_type_id = (SELECT id FROM django_content_type
+                                   WHERE app_label = 'resources' AND model = 'statistic')
+        GROUP BY c.object_id
+    ) AS cited ON cited.object_id = s.id
     WHERE s.publication_status = 'published'
       AND (%(after)s::date IS NULL OR s.period_start >= %(after)s::date)
     ORDER BY COALESCE(s.period_end, s.period_start) DESC NULLS LAST,
