@@ -352,16 +352,25 @@ def csv_line_stream(lines: QuerySet[Any, str], columns: Sequence[str]) -> Iterat
 
 
 def read_in_transaction(lines: QuerySet[Any, str]) -> Iterator[str]:
-    """``lines`` from a server-side cursor (iterator() on PostgreSQL), a chunk per FETCH,
+    """``lines`` from a server-side (named) cursor, a chunk per FETCH,
     inside a transaction: there the cursor is not WITH HOLD, so PostgreSQL makes the rows as
     they are fetched, each FETCH one statement under the statement timeout, rather than all
     of them at the DECLARE's commit, beyond the timeout and into a temporary file."""
+    sql, params = lines.query.sql_with_params()
+    connection = connections[lines.db]
     with transaction.atomic(using=lines.db):
-        with connections[lines.db].cursor() as cursor:
+        with connection.cursor() as cursor:
             # A subquery per row puts the plan's cost far above jit_above_cost, but compiling
             # it takes seconds (half of a 100,000-row export) and saves less than that.
             cursor.execute("SET LOCAL jit = off")
-        yield from lines.iterator(chunk_size=LINE_CHUNK_SIZE)
+        # A named (server-side) cursor, closed by its block inside the transaction, whether
+        # the rows were read to the end or the response closed early: left to the garbage
+        # collector, it would be closed after the transaction, which is an error.
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql, params)
+            while chunk := cursor.fetchmany(LINE_CHUNK_SIZE):
+                for (line,) in chunk:
+                    yield line
 
 
 def in_pieces(header: str, first: str | None, rows: Iterator[str]) -> Iterator[str]:
