@@ -2,7 +2,7 @@
 
 Each searchable model has a stored ``search_vector`` over its own text (see
 ``models.base.search_vector``); each cited one also has a ``claims_vector`` of its citations'
-claims, kept by PostgreSQL (migration 0014), so a record is also found by what its citations
+claims, kept by PostgreSQL (migration 0017), so a record is also found by what its citations
 say. Names and cities are matched with pg_trgm similarity as well, so
 "Vilnus" finds Vilnius and "Kasparow" finds Kasparov.
 
@@ -87,7 +87,7 @@ def text_query(text):
 
 class StoredColumn(Expression):
     """A column of the queried table that the database keeps and the model does not declare
-    (``claims_vector``: migration 0014 says why), read as the model's own fields are."""
+    (``claims_vector``: migration 0017 says why), read as the model's own fields are."""
 
     def __init__(self, column: str, output_field: Field) -> None:
         super().__init__(output_field=output_field)
@@ -113,7 +113,7 @@ class AnyOf(Func):
 
 
 def claims_vector() -> StoredColumn:
-    """The lexemes of a cited record's citations' claims, kept by PostgreSQL (migration 0014)."""
+    """The lexemes of a cited record's citations' claims, kept by PostgreSQL (migration 0017)."""
     return StoredColumn("claims_vector", SearchVectorField())
 
 

@@ -18,7 +18,7 @@ class StatisticGroup(models.Model):
 
     One row per (destination, exile group, origin, metric, unit, measure, historical or not)
     that has published statistics. Triggers on the statistics and citations tables
-    (migration 0014) recompute the groups a statement touches, in the same transaction, so
+    (migration 0015) recompute the groups a statement touches, in the same transaction, so
     that every write path (API, admin, imports, reverts, raw SQL) keeps it exact. Never
     written by the application; ``resources.summaries`` reads it.
 
