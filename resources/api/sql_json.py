@@ -93,15 +93,30 @@ def url_of(basename: str, key: str, origin: str) -> Concat:
     return Concat(Value(list_url), Cast(key, TextField()), Value("/"), output_field=TextField())
 
 
-def brief_json(model: type[Model], key: str, origin: str, language: str, **lookup: Any) -> Subquery:
-    """The related ``model`` record found by ``lookup``, as its brief serializer shows it
-    (a scalar subquery: null when there is none)."""
-    if model is Country:
-        fields = {"code": F("code"), "name": localized("name", language)}
-    else:
-        fields = {"id": F("id"), "slug": F("slug"), "name": localized("name", language)}
-    document = JSONBuildObject(**fields, url=url_of(DETAIL_BASENAMES[model], key, origin))
+def brief_object(model: type[Model], origin: str, language: str, path: str = "") -> JSONBuildObject:
+    """The ``model`` record ``path`` leads to (a relation's name and ``__``; empty: the
+    queried record itself) as its serializer's brief form shows it: a country by code, any
+    other record by id and slug; its name; its URL."""
+    basename, lookup = DETAIL_ROUTES[model]
+    key = f"{path}{'id' if lookup == 'pk' else lookup}"
+    keys = (
+        {"code": F(f"{path}code")}
+        if model is Country
+        else {
+            "id": F(f"{path}id"),
+            "slug": F(f"{path}slug"),
+        }
+    )
+    return JSONBuildObject(
+        **keys, name=localized(f"{path}name", language), url=url_of(basename, key, origin)
+    )
+
+
+def brief_json(model: type[Model], origin: str, language: str, **lookup: Any) -> Subquery:
+    """The related ``model`` record found by ``lookup``, in its brief form (a scalar
+    subquery: null when there is none)."""
     # _default_manager: a model class's manager, typed (each model here has one, objects).
+    document = brief_object(model, origin, language)
     return Subquery(model._default_manager.filter(**lookup).values(document=document)[:1])
 
 
@@ -136,13 +151,9 @@ def statistic_fields(origin: str, language: str) -> dict[str, Combinable]:
         "id": F("id"),
         "slug": F("slug"),
         "url": url_of("statistic", "id", origin),
-        "origin": brief_json(Country, "code", origin, language, code=OuterRef("origin_id")),
-        "destination": brief_json(
-            Country, "code", origin, language, code=OuterRef("destination_id")
-        ),
-        "exile_group": brief_json(
-            ExileGroup, "slug", origin, language, pk=OuterRef("exile_group_id")
-        ),
+        "origin": brief_json(Country, origin, language, code=OuterRef("origin_id")),
+        "destination": brief_json(Country, origin, language, code=OuterRef("destination_id")),
+        "exile_group": brief_json(ExileGroup, origin, language, pk=OuterRef("exile_group_id")),
         "metric": F("metric"),
         "value": TrimScale("value"),
         "value_low": TrimScale("value_low"),
@@ -168,19 +179,7 @@ def brief_list_json(
     order (name, then id); [] when none."""
     model = through._meta.get_field(related).related_model
     assert model is not None, f"{through.__name__}.{related} is not a relation"
-    if model is Country:
-        brief = JSONBuildObject(
-            code=F(f"{related}__code"),
-            name=localized(f"{related}__name", language),
-            url=url_of("country", f"{related}__code", origin),
-        )
-    else:
-        brief = JSONBuildObject(
-            id=F(f"{related}__id"),
-            slug=F(f"{related}__slug"),
-            name=localized(f"{related}__name", language),
-            url=url_of(DETAIL_BASENAMES[model], f"{related}__slug", origin),
-        )
+    brief = brief_object(model, origin, language, f"{related}__")
     per_record = (
         through._default_manager.filter(**{f"{owner}_id": OuterRef("pk")})
         .order_by()
@@ -197,7 +196,7 @@ def policy_fields(origin: str, language: str) -> dict[str, Combinable]:
         "id": F("id"),
         "slug": F("slug"),
         "url": url_of("policy", "id", origin),
-        "country": brief_json(Country, "code", origin, language, code=OuterRef("country_id")),
+        "country": brief_json(Country, origin, language, code=OuterRef("country_id")),
         "title": localized("title", language),
         "title_ru": F("title_ru"),
         "topic": F("topic"),
@@ -239,7 +238,6 @@ DOCUMENTS: dict[type[Model], Callable[[str, str], dict[str, Combinable]]] = {
     Statistic: statistic_fields,
     HostPolicy: policy_fields,
 }
-DETAIL_BASENAMES = {model: basename for model, (basename, _lookup) in DETAIL_ROUTES.items()}
 
 
 def record_json(
