@@ -117,17 +117,17 @@ def _summarize_maintained(
         if name in RELATED_GROUPINGS
     }
     return [
-        {
-            **{
+        _group(
+            {
                 name: related[name].get(row[f"{name}_id"]) if name in related else row[name]
                 for name in names
             },
-            "reports": row["reports"],
-            "sources": row["sources"],
-            "latest": records[row["latest"]],
-            "lowest": records[row["lowest"]],
-            "highest": records[row["highest"]],
-        }
+            reports=row["reports"],
+            sources=row["sources"],
+            latest=records[row["latest"]],
+            lowest=records[row["lowest"]],
+            highest=records[row["highest"]],
+        )
         for row in firsts
     ]
 
@@ -179,16 +179,18 @@ def _keys(names: Iterable[str]) -> list[str]:
 
 
 def _group(
-    names: Iterable[str],
+    key: Mapping[str, Any],
     *,
     reports: int,
     sources: int,
-    latest: Statistic,
-    lowest: Statistic,
-    highest: Statistic,
+    latest: Any,
+    lowest: Any,
+    highest: Any,
 ) -> Group:
+    """One group: its key (the grouping's values by name), its counts, and its figures (the
+    records, or their JSON as a figure loader gives it)."""
     return {
-        **{name: getattr(latest, name) for name in names},
+        **key,
         "reports": reports,
         "sources": sources,
         "latest": latest,
@@ -223,7 +225,7 @@ def _summarize_on_the_fly(queryset: QuerySet[Statistic], *, group_by: Sequence[s
         key = tuple(row[k] for k in keys)
         groups.append(
             _group(
-                names,
+                {name: getattr(latest[key], name) for name in names},
                 reports=row["reports"],
                 sources=row["sources"],
                 latest=latest[key],
