@@ -4,10 +4,10 @@
 workflow) are written out in full rather than stacked from mixins, so that the order of the
 cross-cutting behaviour is visible in one place. A request goes through:
 
-1. ``initial``: the response language, resolved once (``?lang=`` over Accept-Language) and
+1. ``dispatch``: a write runs in one transaction, rolled back on any error response.
+2. ``initial``: the response language, resolved once (``?lang=`` over Accept-Language) and
    handed to serializers in their context; then DRF's authentication, permissions and
    throttles.
-2. ``dispatch``: a write runs in one transaction, rolled back on any error response.
 3. ``get_queryset``: the records this client may read (drafts only to their readers); a
    write locks its record (``SELECT ... FOR UPDATE``) until it commits; a detail built in
    the database gets its JSON in the same query.
