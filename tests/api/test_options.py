@@ -2,7 +2,7 @@
 
 DRF's metadata describes the writes the client may make by replaying them on a copy of the
 request (a PUT on a record, a POST on a list): that replay must not take the row lock of a
-real write (conditional.ConditionalRequestsMixin), which only a transaction may hold.
+real write (api/base.ResourceViewSet.get_queryset), which only a transaction may hold.
 """
 
 from http import HTTPStatus

@@ -1,6 +1,7 @@
 """The editorial workflow: roles, transitions, what drafts and retracted records look like to
 whom, the refusal to publish what refers to unpublished records, If-Match on workflow actions
-(resources/workflow.py, visibility.py, views.EditorialMixin, filters.CuratedFilterSet)."""
+(resources/editorial/workflow.py, visibility.py, api/base.CuratedViewSet,
+api/filters.CuratedFilterSet)."""
 
 import csv
 import io
