@@ -33,6 +33,8 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -191,6 +193,24 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
         # A record is found by its key alone: list filters in the query string of a detail,
         # a write or the country profile must not turn it into a 404.
         return queryset if self.detail else super().filter_queryset(queryset)
+
+    def filter_with_filterset(self, queryset: QuerySet[M]) -> tuple[QuerySet[M], StrictFilterSet]:
+        """The list's filter backends applied to ``queryset``, as ``filter_queryset`` applies
+        them, and the validated filterset among them: for a handler that reads which filters
+        were given (building and validating a filterset again costs milliseconds)."""
+        filterset = None
+        for backend_class in self.filter_backends:
+            backend = backend_class()
+            if isinstance(backend, DjangoFilterBackend):
+                # DjangoFilterBackend.filter_queryset, keeping the filterset.
+                filterset = backend.get_filterset(self.request, queryset, self)
+                if not filterset.is_valid():
+                    raise translate_validation(filterset.errors)
+                queryset = filterset.qs
+            else:
+                queryset = backend.filter_queryset(self.request, queryset, self)
+        assert isinstance(filterset, StrictFilterSet), "a resource lists through its filterset"
+        return queryset, filterset
 
     def get_object(self) -> M:
         record = super().get_object()

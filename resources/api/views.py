@@ -256,11 +256,8 @@ class StatisticViewSet(CuratedViewSet[Statistic]):
         with its period and citations. Figures are never summed: see `note`."""
         self.refuse_unknown_parameters(request, allowed={"q", "group_by", "lang"})
         group_by = choice_list_param(request, "group_by", GROUPINGS, DEFAULT_GROUP_BY)
-        records = self.get_queryset()
-        queryset = self.filter_queryset(records)  # a bad filter is a 400 here
-        # The same filters again, for summaries to tell whether its maintained groups answer.
-        filterset = self.filterset_class(request.query_params, queryset=records, request=request)
-        filterset.is_valid()
+        # A bad filter is a 400 here; the filterset tells whether the maintained groups answer.
+        queryset, filterset = self.filter_with_filterset(self.get_queryset())
         groups = summarize_statistics(
             queryset,
             group_by=group_by,
