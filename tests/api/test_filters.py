@@ -124,6 +124,21 @@ def test_filter_statistics_by_exile_group_keeps_that_groups_figures(api_client, 
     ]
 
 
+def test_a_draft_groups_slug_is_a_filter_value_only_for_its_readers(
+    api_client, editor_client, source
+):
+    """Anonymous clients share one form class per filterset (built once, for speed): it must
+    still refuse what they may not read, before and after an editor's request is answered."""
+    draft = make_exile_group(source, slug="draft-group", publication_status="draft")
+    make_statistic(source, slug="of-the-draft-group", exile_group=draft)
+    params = {"exile_group": "draft-group", "publication_status": "published,draft"}
+
+    assert_bad_request(api_client, STATISTICS, {"exile_group": "draft-group"}, "exile_group")
+    assert keys(editor_client, STATISTICS, params) == ["of-the-draft-group"]
+    assert_bad_request(api_client, STATISTICS, {"exile_group": "draft-group"}, "exile_group")
+    assert keys(editor_client, STATISTICS, params) == ["of-the-draft-group"]
+
+
 def test_filter_statistics_by_metric_keeps_matching_metrics(api_client, source):
     make_statistic(source, slug="arrivals", metric="arrivals")
     make_statistic(source, slug="departures", metric="departures")
