@@ -240,8 +240,8 @@ def markdown(checked, stamp, settings):
         f"Targets of issue 13, `make bench` of {stamp} ({settings['seconds']} s measured after "
         f"{settings['warmup_s']} s of warm-up, {settings['connections']} connections, "
         f"{settings['cpus']} CPUs). One request: the median of up to 5 requests alone, after "
-        "a first one; under load: wrk's req/s; shares: the API's req/s over the floor's, "
-        "measured in the same run.",
+        "a first one, on the server warmed by the load; under load: wrk's req/s; shares: the "
+        "API's req/s over the floor's, measured in the same run.",
         "",
         "| read | measure | target | "
         + " | ".join(f"{scale} | {scale}: met" for scale in scales)
