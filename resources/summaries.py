@@ -51,6 +51,14 @@ Group = dict[str, Any]
 # Given the ids of the figures a summary shows, each figure by id: the records themselves by
 # default; the API passes one that has PostgreSQL build their JSON.
 FigureLoader = Callable[[Collection[int]], Mapping[int, Any]]
+# Given a related model (a grouping's) and primary keys, each record by key: the records
+# themselves by default; the API passes one that has PostgreSQL build their brief forms.
+RelatedLoader = Callable[[type[Model], Collection[Any]], Mapping[Any, Any]]
+
+
+def _in_bulk(model: type[Model], keys: Collection[Any]) -> Mapping[Any, Any]:
+    # _default_manager: a model class's manager, typed (each model here has one, objects).
+    return model._default_manager.in_bulk(keys)
 
 
 def summarize_statistics(
@@ -60,18 +68,22 @@ def summarize_statistics(
     filterset: FilterSet | None = None,
     searched: bool = False,
     figures: FigureLoader | None = None,
+    related: RelatedLoader = _in_bulk,
 ) -> list[Group]:
     """Groups of ``queryset`` (already filtered) as dicts; a fixed number of queries.
 
     ``filterset``: the request's statistics filters (validated), which say whether the
     maintained groups can answer (see the module's docstring); ``searched``: whether ``q``
     narrowed ``queryset``. Without a filterset, the summary is computed on the fly.
-    ``figures``: how the maintained groups' figures are loaded (default: the records).
+    ``figures`` and ``related``: how the maintained groups' figures and related keys
+    (destination, exile group, origin) are loaded (default: the records).
     """
     rows = None if filterset is None or searched else maintained_groups(filterset)
     if rows is None:
         return _summarize_on_the_fly(queryset, group_by=group_by)
-    return _summarize_maintained(queryset, rows, group_by=group_by, figures=figures)
+    return _summarize_maintained(
+        queryset, rows, group_by=group_by, figures=figures, related=related
+    )
 
 
 def maintained_groups(filterset: FilterSet) -> QuerySet[StatisticGroup] | None:
@@ -99,6 +111,7 @@ def _summarize_maintained(
     *,
     group_by: Sequence[str],
     figures: FigureLoader | None = None,
+    related: RelatedLoader = _in_bulk,
 ) -> list[Group]:
     names = _names(group_by)
     keys = _keys(names)
@@ -109,17 +122,17 @@ def _summarize_maintained(
     else:
         records = figures(ids)
     # The groups' related keys (destination, exile group, origin), each read once.
-    related = {
-        name: RELATED_MODELS[name]._default_manager.in_bulk(
-            {row[f"{name}_id"] for row in firsts} - {None}
-        )
+    related_records = {
+        name: related(RELATED_MODELS[name], {row[f"{name}_id"] for row in firsts} - {None})
         for name in names
         if name in RELATED_GROUPINGS
     }
     return [
         _group(
             {
-                name: related[name].get(row[f"{name}_id"]) if name in related else row[name]
+                name: related_records[name].get(row[f"{name}_id"])
+                if name in related_records
+                else row[name]
                 for name in names
             },
             reports=row["reports"],

@@ -11,7 +11,7 @@ API), the view uses the serializer.
 """
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from itertools import chain
 from typing import Any
 
@@ -250,6 +250,17 @@ def record_json(
     origin = request.build_absolute_uri("/").rstrip("/")
     sql, params = compiled_document(model, origin, language, fields)
     return RawSQL(sql, params, output_field=TextField())
+
+
+def briefs_by_key(
+    model: type[Model], keys: Collection[Any], request: Request, language: str
+) -> dict[Any, Any]:
+    """The ``model`` records with these primary keys, each in its brief form, by key: one
+    query."""
+    origin = request.build_absolute_uri("/").rstrip("/")
+    document = Cast(brief_object(model, origin, language), TextField())
+    briefs = model._default_manager.filter(pk__in=keys).values_list("pk", document)
+    return {key: orjson.loads(brief) for key, brief in briefs}
 
 
 def page_json(

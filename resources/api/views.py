@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.utils import DatabaseError
 from django.utils import timezone, translation
@@ -63,7 +63,7 @@ from .serializers import (
     StatisticSerializer,
     StatisticsSummarySerializer,
 )
-from .sql_json import page_json
+from .sql_json import briefs_by_key, page_json
 
 MAX_SEARCH_HITS = 100
 SUMMARY_NOTE = (
@@ -264,6 +264,7 @@ class StatisticViewSet(CuratedViewSet[Statistic]):
             filterset=filterset,
             searched=bool(validated_query_text(request, "q")),
             figures=self.figures_built_in_database,
+            related=self.briefs_built_in_database,
         )
         data = {"group_by": group_by, "note": SUMMARY_NOTE, "groups": groups}
         context = {**self.get_serializer_context(), "group_by": group_by}
@@ -275,6 +276,11 @@ class StatisticViewSet(CuratedViewSet[Statistic]):
         fields = tuple(StatisticFigureSerializer.Meta.fields)
         documents = page_json(Statistic, list(ids), self.request, self.language, fields)
         return {document["id"]: document for document in documents}
+
+    def briefs_built_in_database(self, model: type[Model], keys: Collection[Any]) -> dict[Any, Any]:
+        """The summary groups' related records (destination, exile group, origin) by key, in
+        the brief form their serializers show, built by PostgreSQL."""
+        return briefs_by_key(model, keys, self.request, self.language)
 
 
 @crud_docs(

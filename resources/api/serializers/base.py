@@ -141,6 +141,13 @@ class RecordSerializer(LocalizedModelSerializer):
             # Checked now, not when the first record is shown: an empty page gets its 400 too.
             self.fields  # noqa: B018
 
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        # A brief form PostgreSQL built already (resources.api.sql_json.briefs_by_key) is
+        # shown as it is.
+        if self.brief and isinstance(instance, dict):
+            return instance
+        return super().to_representation(instance)
+
     def hidden_fields(self) -> frozenset[str]:
         """Fields of the full form this reader may not see."""
         return frozenset()
