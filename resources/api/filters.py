@@ -274,8 +274,9 @@ class StrictFilterSet(filters.FilterSet):
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
-        for name, declared in self.filters.items():
-            several = isinstance(declared.field.widget, SeveralValuesWidget)
+        # The form's fields: a filter's own (declared.field) would be built anew per request.
+        for name, field in self.form.fields.items():
+            several = isinstance(field.widget, SeveralValuesWidget)
             values = self.data.getlist(name)
             if not several and len(values) > 1:
                 self.form.add_error(name, "Give this parameter once.")
