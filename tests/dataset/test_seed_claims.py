@@ -1,0 +1,92 @@
+"""What the seed's records claim, against what the essay says (issue 14, "a truthful dataset").
+
+The first part pins corrections: each test is one place where a record said more than the
+essay (a status, place, date, bound, topic or purpose it does not give, a hedge dropped, a
+claim that distorts) and what the record says now. The second part pins facts of the essay
+the dataset lacked: present, cited to their paragraph, in the essay's own hedges. Both read the
+file as it is; the last part loads it (``seeded``) for what the API's questions see.
+
+Where the model has no place for a fact as the essay gives it (a policy whose status the essay
+does not state, a share of the population living in Russia), the record is retracted in the
+file, with its reason, and the fact is kept in words on a record it fits: a retraction, not a
+deletion, so that a database loaded with the earlier seed learns of it.
+
+tests/dataset/test_seed.py checks the file's form: every record cited, locators that exist,
+numbers that the cited paragraph holds, no sentence copied from the essay.
+"""
+
+import pytest
+
+from tests.dataset.test_seed import record, seed
+
+RETRACTED = "retracted"
+WITHDRAWN = {
+    ("policies", "montenegro-welcomes-russian-passport-holders"),
+    ("policies", "germany-visa-restrictions"),
+    ("statistics", "well-educated-share-informed-from-abroad-2022"),
+}
+COMMITTEES = [
+    "american-committee-for-the-liberation-of-the-peoples-of-russia",
+    "free-europe-committee",
+]
+
+
+@pytest.fixture
+def data():
+    """The seed file, parsed."""
+    return seed()
+
+
+def claims(item, paragraph):
+    """The claims of ``item``'s own citations of ``para {paragraph}``."""
+    return [
+        citation["claim"]
+        for citation in item.get("citations", [])
+        if citation["locator"] == f"para {paragraph}"
+    ]
+
+
+def missing(text, *phrases):
+    """The ``phrases`` that ``text`` does not hold."""
+    return [phrase for phrase in phrases if phrase not in text]
+
+
+def live(records):
+    """The records of a section that are not retracted: those that answer questions."""
+    return [item for item in records if item.get("publication_status") != RETRACTED]
+
+
+def quantities(data):
+    """Every reported figure of the file (statistics and audience figures), with its place."""
+    for item in data["statistics"]:
+        yield f"statistics ({item['slug']})", item
+    for outlet in data["media_outlets"]:
+        for channel in outlet.get("channels", []):
+            for figure in channel.get("audience_figures", []):
+                yield f"media_outlets ({outlet['slug']}).{channel['platform']}", figure
+
+
+# Corrections: records that said more than the essay ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "slug", "city"),
+    [
+        ("media_outlets", "radio-liberty", "Munich"),
+        ("media_outlets", "radio-free-europe", "Munich"),
+        ("organizations", "amtorg", "New York"),
+    ],
+)
+def test_cold_war_body_has_no_present_place_or_status(data, section, slug, city):
+    """Paras 13, 14, 30 place them in Munich and New York during the Cold War and say nothing
+    of today: today's country, city and status are unknown; the past place is a location."""
+    item = record(data, section, slug)
+
+    assert (item.get("country"), item.get("city"), item.get("status")) == (None, None, "unknown")
+    assert [location["city"] for location in item["locations"]] == [city]
+
+
+# Additions: facts of the essay the dataset lacked -----------------------------------------
+
+
+# What the API's questions see ---------------------------------------------------------------
