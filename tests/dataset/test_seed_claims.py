@@ -75,6 +75,7 @@ def quantities(data):
         ("media_outlets", "radio-liberty", "Munich"),
         ("media_outlets", "radio-free-europe", "Munich"),
         ("organizations", "amtorg", "New York"),
+        ("organizations", "institute-for-the-study-of-the-ussr", "Munich"),
     ],
 )
 def test_cold_war_body_has_no_present_place_or_status(data, section, slug, city):
