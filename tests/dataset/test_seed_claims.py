@@ -87,6 +87,46 @@ def test_cold_war_body_has_no_present_place_or_status(data, section, slug, city)
     assert [location["city"] for location in item["locations"]] == [city]
 
 
+def test_several_million_views_have_no_invented_bounds(data):
+    """Para 26: "several million views"; not "two million or more", not "under ten million"."""
+    outlet = record(data, "media_outlets", "exiled-independent-journalists-channels")
+    [youtube] = [channel for channel in outlet["channels"] if channel["platform"] == "youtube"]
+    [figure] = youtube["audience_figures"]
+
+    assert (
+        figure["metric"],
+        figure["value"],
+        figure["value_low"],
+        figure.get("value_high"),
+        figure["qualifier"],
+    ) == ("views_per_video", 1000000, 1000000, None, "order_of_magnitude")
+    assert "several million" in figure["notes"]
+
+
+def test_millions_have_no_upper_bound(data):
+    """Paras 12 and 24: "millions", with no ceiling; none is capped at 9,999,999."""
+    capped = [where for where, figure in quantities(data) if figure.get("value_high") == 9999999]
+    assert capped == []
+    statistic = record(data, "statistics", "emigration-in-past-upheavals-millions")
+    assert (statistic["value"], statistic["value_low"], statistic.get("value_high")) == (
+        1000000,
+        1000000,
+        None,
+    )
+
+
+def test_joint_reach_of_navalny_and_khodorkovsky_supporters_is_not_filed_under_youtube(data):
+    """Para 24: YouTube "and other channels", together, reach millions; an audience figure
+    belongs to one channel, so the joint reach is kept in words."""
+    outlet = record(data, "media_outlets", "navalny-and-khodorkovsky-supporters-online-journalism")
+
+    assert [
+        (channel["platform"], channel.get("audience_figures", [])) for channel in outlet["channels"]
+    ] == [("youtube", []), ("other", [])]
+    assert "millions" in outlet["description"]
+    assert [claim for claim in claims(outlet, 24) if "millions" in claim]
+
+
 # Additions: facts of the essay the dataset lacked -----------------------------------------
 
 
