@@ -15,9 +15,11 @@ tests/dataset/test_seed.py checks the file's form: every record cited, locators 
 numbers that the cited paragraph holds, no sentence copied from the essay.
 """
 
+import re
+
 import pytest
 
-from tests.dataset.test_seed import record, seed
+from tests.dataset.test_seed import citation_lists, free_texts, record, seed
 
 RETRACTED = "retracted"
 WITHDRAWN = {
@@ -125,6 +127,50 @@ def test_joint_reach_of_navalny_and_khodorkovsky_supporters_is_not_filed_under_y
     ] == [("youtube", []), ("other", [])]
     assert "millions" in outlet["description"]
     assert [claim for claim in claims(outlet, 24) if "millions" in claim]
+
+
+def test_journalists_group_size_is_a_ceiling_not_a_floor(data):
+    """Para 7: "probably not much more than 1,000", not "only slightly above 1,000"."""
+    statistic = record(data, "statistics", "journalists-activists-ngo-staff-group-size-2022")
+    group = record(data, "exile_groups", "journalists-activists-ngo-staff")
+    texts = [*claims(statistic, 7), *claims(group, 7), group["description"]]
+
+    assert (statistic["value"], statistic["qualifier"]) == (1000, "not_much_more_than")
+    assert [text for text in texts if re.search(r"slightly|little (more|larger)", text)] == []
+    assert all("not much" in text for text in texts)
+
+
+def test_journalists_group_size_cites_only_the_paragraph_on_that_group(data):
+    """Para 5 is about the IT specialists; the group's size is in para 7."""
+    statistic = record(data, "statistics", "journalists-activists-ngo-staff-group-size-2022")
+
+    assert [citation["locator"] for citation in statistic["citations"]] == ["para 7"]
+
+
+def test_unblocked_youtube_and_telegram_are_not_claimed_unexplained_to_everyone(data):
+    """Para 25: "for unknown reasons", the essay's; not "for reasons nobody knows"."""
+    unblocked = [
+        citation["claim"]
+        for _, citations in citation_lists(data)
+        for citation in citations
+        if citation["locator"] == "para 25" and "not blocked" in citation["claim"]
+    ]
+
+    assert [text for _, text in free_texts(data) if "nobody" in text.lower()] == []
+    assert len(unblocked) == 3
+    assert all(claim.endswith("the essay says the reasons are unknown.") for claim in unblocked)
+
+
+@pytest.mark.parametrize("slug", COMMITTEES)
+def test_cold_war_committee_is_described_by_what_the_essay_says_it_did(data, slug):
+    """Para 30: the committees "used political refugees to foment resistance behind the Iron
+    Curtain"; not a purpose "against Soviet rule", nor refugees behind the Iron Curtain."""
+    organization = record(data, "organizations", slug)
+    texts = [organization["description"], *claims(organization, 30)]
+
+    assert [text for text in texts if "Soviet rule" in text] == []
+    for text in texts:
+        assert "used political refugees to stir up resistance behind the Iron Curtain" in text
 
 
 # Additions: facts of the essay the dataset lacked -----------------------------------------
