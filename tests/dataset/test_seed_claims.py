@@ -16,9 +16,11 @@ numbers that the cited paragraph holds, no sentence copied from the essay.
 """
 
 import re
+from datetime import date
 
 import pytest
 
+from resources.models import HostPolicy
 from tests.dataset.test_seed import citation_lists, free_texts, record, seed
 
 RETRACTED = "retracted"
@@ -69,6 +71,27 @@ def quantities(data):
 
 
 # Corrections: records that said more than the essay ---------------------------------------
+
+
+def test_us_plan_for_russian_it_workers_is_not_filed_under_entry_and_visas(data):
+    """Para 19: the US "plans" to make the move easier; by what means, it does not say."""
+    policy = record(data, "policies", "us-easier-move-for-russian-it-workers-2022")
+
+    assert (policy["topic"], policy["stance"], policy["status"], policy["announced_on"]) == (
+        "general_stance",
+        "welcoming",
+        "announced",
+        date(2022, 5, 3),
+    )
+
+
+def test_philosophers_ships_policy_has_no_invented_start_or_end(data):
+    """Para 12 gives the year only; an end date contradicts the status "historical (of a past
+    era; its end not stated)"."""
+    policy = record(data, "policies", "soviet-1922-philosophers-ships-expulsion")
+
+    assert {"effective_from", "effective_to"} & set(policy) == set()
+    assert (policy["status"], policy["is_historical"]) == ("historical", True)
 
 
 @pytest.mark.parametrize(
@@ -173,7 +196,30 @@ def test_cold_war_committee_is_described_by_what_the_essay_says_it_did(data, slu
         assert "used political refugees to stir up resistance behind the Iron Curtain" in text
 
 
+def test_historical_expulsion_policy_is_hostile_about_the_expulsions_only(data):
+    """Para 12 tells of both: millions allowed and even encouraged to emigrate, and
+    troublemakers pushed out. "hostile" fits the pushing out only; no stance fits the
+    encouragement, which stays with the figure of the millions."""
+    policy = record(data, "policies", "russia-historical-pushing-out-troublemakers")
+    assert (policy["stance"], policy["topic"]) == ("hostile", "exit_and_expulsion")
+    assert (
+        policy["title"]
+        == "Pushing troublemakers out, even when ordinary citizens could hardly leave"
+    )
+    [claim] = claims(policy, 12)
+    assert "million" not in claim
+    assert "troublemakers" in claim.lower()
+    statistic = record(data, "statistics", "emigration-in-past-upheavals-millions")
+    assert [claim for claim in claims(statistic, 12) if "urged" in claim]
+
+
 # Additions: facts of the essay the dataset lacked -----------------------------------------
 
 
 # What the API's questions see ---------------------------------------------------------------
+
+
+def test_load_seed_philosophers_ships_policy_is_in_force_on_no_day_of_1922(seeded):
+    in_force = HostPolicy.objects.in_force_on(date(1922, 6, 1))
+
+    assert not in_force.filter(slug="soviet-1922-philosophers-ships-expulsion").exists()
