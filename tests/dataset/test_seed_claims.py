@@ -20,7 +20,7 @@ from datetime import date
 
 import pytest
 
-from resources.models import HostPolicy
+from resources.models import HostPolicy, Statistic
 from tests.dataset.test_seed import citation_lists, free_texts, record, seed
 
 RETRACTED = "retracted"
@@ -73,6 +73,39 @@ def quantities(data):
 # Corrections: records that said more than the essay ---------------------------------------
 
 
+def test_montenegro_welcome_is_not_claimed_as_a_policy_in_force(data):
+    """Para 19: Russian passport holders "are welcomed" in Montenegro. The essay names no state
+    policy and no status, and a policy's status has no value for "not stated"."""
+    assert [item["slug"] for item in live(data["policies"]) if item["country"] == "ME"] == []
+    policy = record(data, "policies", "montenegro-welcomes-russian-passport-holders")
+    assert policy["publication_status"] == RETRACTED
+    assert "para 19" in policy["retraction_reason"]
+    # The fact itself stays, with the intelligentsia that settled there.
+    group = record(data, "exile_groups", "liberal-intelligentsia")
+    [claim] = claims(group, 19)
+    assert missing(claim, "Montenegro", "Russian passports", "welcome") == []
+    assert "welcome" in group["description"]
+
+
+def test_berlin_visa_restrictions_are_not_claimed_as_germanys_policy(data):
+    """Para 17: visa restrictions keep Russians from Berlin; whose restrictions, it does not
+    say."""
+    current_german = [
+        item["slug"]
+        for item in live(data["policies"])
+        if item["country"] == "DE" and not item.get("is_historical")
+    ]
+    assert current_german == []
+    policy = record(data, "policies", "germany-visa-restrictions")
+    assert policy["publication_status"] == RETRACTED
+    assert "para 17" in policy["retraction_reason"]
+    statistic = record(data, "statistics", "russians-on-european-continent-2022")
+    assert [
+        claim for claim in claims(statistic, 17) if "visa" in claim.lower() and "Berlin" in claim
+    ]
+    assert "Germany" not in " ".join(claims(statistic, 17))
+
+
 def test_us_plan_for_russian_it_workers_is_not_filed_under_entry_and_visas(data):
     """Para 19: the US "plans" to make the move easier; by what means, it does not say."""
     policy = record(data, "policies", "us-easier-move-for-russian-it-workers-2022")
@@ -92,6 +125,20 @@ def test_philosophers_ships_policy_has_no_invented_start_or_end(data):
 
     assert {"effective_from", "effective_to"} & set(policy) == set()
     assert (policy["status"], policy["is_historical"]) == ("historical", True)
+
+
+def test_share_of_well_educated_russians_is_not_an_emigration_figure(data):
+    """Para 25: "perhaps 15 percent or more" of the population, people living in Russia. A
+    statistic is an emigration figure (origin: the country people left), and no qualifier
+    holds "perhaps"."""
+    statistic = record(data, "statistics", "well-educated-share-informed-from-abroad-2022")
+    assert statistic["publication_status"] == RETRACTED
+    assert "para 25" in statistic["retraction_reason"]
+    assert [item["slug"] for item in live(data["statistics"]) if item["unit"] == "percent"] == []
+    # The fact stays, hedge and all, with the journalists whose reporting those people follow.
+    outlet = record(data, "media_outlets", "exiled-independent-journalists-channels")
+    assert [claim for claim in claims(outlet, 25) if "perhaps 15 percent or more" in claim]
+    assert "perhaps 15 percent or more" in outlet["description"]
 
 
 @pytest.mark.parametrize(
@@ -219,7 +266,27 @@ def test_historical_expulsion_policy_is_hostile_about_the_expulsions_only(data):
 # What the API's questions see ---------------------------------------------------------------
 
 
+def test_load_seed_current_policies_include_none_of_montenegro_or_germany(seeded):
+    current = HostPolicy.objects.filter(publication_status="published").current()
+
+    assert not current.filter(country__in=["ME", "DE"]).exists()
+
+
 def test_load_seed_philosophers_ships_policy_is_in_force_on_no_day_of_1922(seeded):
     in_force = HostPolicy.objects.in_force_on(date(1922, 6, 1))
 
     assert not in_force.filter(slug="soviet-1922-philosophers-ships-expulsion").exists()
+
+
+def test_load_seed_withdrawn_records_are_retracted_with_their_reasons(seeded):
+    models = {"policies": HostPolicy, "statistics": Statistic}
+    withdrawn = [models[section].objects.get(slug=slug) for section, slug in sorted(WITHDRAWN)]
+
+    assert [item.publication_status for item in withdrawn] == [RETRACTED] * len(WITHDRAWN)
+    assert all(item.retraction_reason and item.retracted_at for item in withdrawn)
+    assert {
+        (section, item["slug"])
+        for section, records in seed().items()
+        for item in records
+        if item.get("publication_status") == RETRACTED
+    } == WITHDRAWN
