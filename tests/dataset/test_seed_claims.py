@@ -263,6 +263,125 @@ def test_historical_expulsion_policy_is_hostile_about_the_expulsions_only(data):
 # Additions: facts of the essay the dataset lacked -----------------------------------------
 
 
+def test_censorship_and_vpns_are_recorded_with_the_exiled_journalists_channels(data):
+    """Para 25: efforts to ban news sites and block global platforms; many Russians use VPNs."""
+    outlet = record(data, "media_outlets", "exiled-independent-journalists-channels")
+    [claim] = [claim for claim in claims(outlet, 25) if "VPN" in claim]
+
+    assert missing(claim, "news sites", "Instagram") == []
+    assert "many Russians" in claim  # many, not all
+    assert "VPN" in outlet["description"]
+
+
+def test_khodorkovsky_is_recorded_as_an_exile(data):
+    """Para 24: "the oligarch-turned-exile Mikhail Khodorkovsky"."""
+    outlet = record(data, "media_outlets", "navalny-and-khodorkovsky-supporters-online-journalism")
+
+    assert [
+        claim
+        for claim in claims(outlet, 24)
+        if "Mikhail Khodorkovsky" in claim and "exile" in claim
+    ]
+
+
+def test_uzbekistan_and_estonia_are_recorded_as_destinations(data):
+    """Para 1 names them among the countries Russians flee to."""
+    statistic = record(data, "statistics", "departures-initial-weeks-of-invasion-2022")
+    [claim] = [claim for claim in claims(statistic, 1) if "Uzbekistan" in claim]
+
+    assert "Estonia" in claim
+    assert missing(statistic["notes"], "Uzbekistan", "Estonia") == []
+
+
+def test_istanbul_and_turkey_are_recorded_as_destinations_of_it_specialists(data):
+    """Para 18: many IT specialists chose Turkey; Istanbul is a popular destination."""
+    group = record(data, "exile_groups", "it-specialists")
+    cited = " ".join(claims(group, 18))
+
+    assert missing(cited, "Turkey", "Istanbul") == []
+    assert missing(group["description"], "Turkey", "Istanbul") == []
+
+
+def test_us_software_companies_moving_russian_staff_to_ireland_is_recorded(data):
+    """Para 18: "some" US software companies moved their Russian staff to Ireland."""
+    group = record(data, "exile_groups", "it-specialists")
+
+    assert [
+        claim for claim in claims(group, 18) if "some US software" in claim and "Ireland" in claim
+    ]
+
+
+def test_it_specialists_returning_to_russia_is_recorded(data):
+    """Para 10: "some" of the recent émigrés, above all IT specialists, are going back."""
+    group = record(data, "exile_groups", "it-specialists")
+    [claim] = claims(group, 10)
+
+    assert missing(claim, "some", "went back to Russia") == []
+
+
+def test_political_emigration_since_2000_is_recorded(data):
+    """Para 2: political emigration from 2000, "mostly" oligarchs; after 2013 opposition
+    politicians, journalists and activists; faster from 2020."""
+    group = record(data, "exile_groups", "journalists-activists-ngo-staff")
+    cited = claims(group, 2)
+
+    assert [claim for claim in cited if "2000" in claim and "mostly oligarchs" in claim]
+    assert [claim for claim in cited if "2013" in claim and "2020" in claim]
+    assert "2000" in group["description"]
+
+
+def test_what_the_new_exiles_share_is_recorded_with_its_hedge(data):
+    """Para 3: "nearly all" are highly educated, from the bigger cities, liberal."""
+    statistic = record(data, "statistics", "departures-initial-weeks-of-invasion-2022")
+    [claim] = [claim for claim in claims(statistic, 3) if "nearly all" in claim]
+
+    assert missing(claim, "educated", "cities", "liberal") == []
+    assert "nearly all" in statistic["notes"]
+
+
+def test_proposed_university_in_exile_is_recorded_as_talk(data):
+    """Para 29: "increasing talk" of a similar university in exile, which "would need"
+    Western, above all European, support; not founded."""
+    organization = record(data, "organizations", "russian-free-university")
+    [claim] = claims(organization, 29)
+
+    assert missing(claim, "talk", "university in exile", "would need") == []
+    assert "university in exile" in organization["description"]
+
+
+def test_tallinn_and_prague_are_recorded_with_fewer_ngos_and_journalists_than_riga(data):
+    """Para 20: fewer still than in Riga have moved to Tallinn and Prague."""
+    group = record(data, "exile_groups", "journalists-activists-ngo-staff")
+    [claim] = claims(group, 20)
+
+    assert missing(claim, "Tallinn", "Prague", "fewer") == []
+    assert missing(group["description"], "Tallinn", "Prague") == []
+
+
+def test_london_and_paris_are_recorded_as_drawing_few_russians(data):
+    """Para 17: even fewer to London than to Berlin; Paris "almost entirely" out."""
+    statistic = record(data, "statistics", "russians-on-european-continent-2022")
+    [claim] = claims(statistic, 17)
+
+    assert missing(claim, "fewer", "London") == []
+    assert "Paris is almost out of the picture" in claim
+
+
+def test_cost_of_living_is_recorded_as_a_reason(data):
+    """Para 17: high living costs keep Russians from Berlin; para 18: Tbilisi and Istanbul
+    cost much less to live in than the Baltic states."""
+    europe = record(data, "statistics", "russians-on-european-continent-2022")
+    group = record(data, "exile_groups", "it-specialists")
+
+    assert "living costs" in " ".join(claims(europe, 17))
+    assert [
+        claim
+        for claim in claims(group, 18)
+        if "Tbilisi" in claim and "Istanbul" in claim and "Baltic states" in claim
+    ]
+    assert "Baltic states" in group["description"]
+
+
 # What the API's questions see ---------------------------------------------------------------
 
 
