@@ -12,7 +12,15 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from resources.dataset import SECTIONS, DatasetError, load_dataset
-from resources.models import AudienceFigure, Channel, Citation, HostPolicy, Location, NotableFigure
+from resources.models import (
+    AudienceFigure,
+    Change,
+    Channel,
+    Citation,
+    HostPolicy,
+    Location,
+    NotableFigure,
+)
 from tests.dataset.test_seed import (
     SECTION_MODELS,
     SEED_SECTION_COUNTS,
@@ -91,6 +99,37 @@ def test_load_seed_on_empty_database_gives_each_record_its_file_citations(db):
             assert [
                 (c.source.slug, c.locator, c.claim) for c in stored.citations.order_by("pk")
             ] == [(c["source"], c["locator"], c["claim"]) for c in item["citations"]], item["slug"]
+
+
+def test_load_seed_over_its_records_published_retracts_those_it_withdraws(db, tmp_path):
+    """A database loaded before issue 14, when the seed published every record, learns from
+    the next load which ones were withdrawn: they are retracted, with their reason, not
+    deleted, so that a mirror following the changes learns it too."""
+    data = seed()
+    reasons = {}
+    for section in SECTIONS:
+        for item in data[section]:
+            if item.pop("publication_status", None) == "retracted":
+                reasons[(section, item["slug"])] = item.pop("retraction_reason")
+    assert len(reasons) == 3
+    earlier = tmp_path / "earlier.yaml"
+    earlier.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    call_command("load_seed", file=str(earlier), stdout=StringIO())
+    output = StringIO()
+
+    call_command("load_seed", stdout=output)
+
+    updated = {section: sum(s == section for s, _ in reasons) for section in SECTIONS}
+    assert output.getvalue().splitlines() == [
+        f"{section}: 0 created, {updated[section]} updated, {count - updated[section]} unchanged"
+        for section, count in SEED_SECTION_COUNTS.items()
+    ]
+    for (section, slug), reason in reasons.items():
+        stored = SECTION_MODELS[section].objects.get(slug=slug)
+        assert (stored.publication_status, stored.retraction_reason) == ("retracted", reason)
+        assert stored.retracted_at is not None
+        last = Change.objects.filter(record_key=slug).latest("id")
+        assert (last.action, last.publication_status) == ("updated", "retracted")
 
 
 # Invalid datasets: all or nothing, with the place of the fault --------------------------------
