@@ -471,6 +471,9 @@ class RecordResource(resources.ModelResource):
         )
         if not serializer.is_valid():
             raise ValidationError(field_errors(serializer.errors))
+        if record is not None and not self.request.user.has_perm(permission(self.model, "change")):
+            # As the API answers a create: whether it exists is not this user's to learn.
+            raise ValidationError({"slug": SLUG_TAKEN})
         blank = [""] * len(self.headers)
         before = self.cells(record) if preview and record is not None else blank
         if record is not None and not differs(serializer, record):
@@ -537,10 +540,8 @@ class RecordResource(resources.ModelResource):
         return data
 
     def check_updatable(self, record: Any) -> None:
-        """Refuse a row that would change a record the import may not change: a published or
-        retracted one (never through an import), or any for a user who may not edit it."""
-        if not self.request.user.has_perm(permission(self.model, "change")):
-            raise ValidationError({"slug": SLUG_TAKEN})
+        """Refuse a row that would change a published or retracted record: never through an
+        import."""
         status = record.publication_status
         if status not in (Status.DRAFT, Status.IN_REVIEW):
             raise ValidationError(

@@ -670,3 +670,16 @@ def test_upload_is_removed_once_imported_or_refused(importer, source):
     assert os.path.exists(path)
     confirm(importer, Statistic, response)
     assert not os.path.exists(path)
+
+
+def test_row_naming_a_record_of_a_user_who_may_not_change_it_is_refused(editor, source):
+    make_statistic(source, slug="someone-elses", publication_status="draft")
+    editor.user_permissions.remove(Permission.objects.get(codename="change_statistic"))
+    editor.is_staff = True
+    editor.save()
+    client = Client()
+    client.force_login(editor)
+
+    response = preview(client, Statistic, statistic_csv(statistic_row("someone-elses")))
+
+    assert row_errors(response) == {1: {"slug": ["This slug is taken; choose another."]}}
