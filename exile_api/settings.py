@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # The admin's CSV/XLSX import (resources/admin_import.py): its pages, templates and static.
+    "import_export",
     "resources",
     "axes",
 ]
@@ -215,6 +217,16 @@ if REPLICA_PIN_SECONDS < 0:
 # Changes made in the database outside the app (a shell, SQL) are noted by triggers and
 # recorded in the history before each API or admin request. Only the test suite turns it off.
 HISTORY_RECORDS_OUTSIDE_CHANGES = env_bool("HISTORY_RECORDS_OUTSIDE_CHANGES", default=True)
+
+# The admin's CSV/XLSX import (resources/admin_import.py): the largest file, the most rows and,
+# for an XLSX (a zip of XML), the most bytes its parts may unpack to: a small zip can unpack to
+# gigabytes. A file must also fit in MAX_REQUEST_BODY_BYTES, which refuses larger uploads (413)
+# before the import sees them. Each row is validated and written as an API create would be
+# (some 35 queries), twice (the preview, then the confirmation), each time in one transaction
+# that holds the history's lock, which other writes wait for: the row limit bounds how long.
+ADMIN_IMPORT_MAX_BYTES = env_whole_number("ADMIN_IMPORT_MAX_BYTES", 1_000_000)
+ADMIN_IMPORT_MAX_ROWS = env_whole_number("ADMIN_IMPORT_MAX_ROWS", 500)
+ADMIN_IMPORT_MAX_UNPACKED_BYTES = env_whole_number("ADMIN_IMPORT_MAX_UNPACKED_BYTES", 20_000_000)
 
 # Four eyes: a reviewer may not publish a record they submitted or last edited themselves.
 # Set REQUIRE_SECOND_REVIEWER=false only for a team of one.

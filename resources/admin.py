@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from .admin_import import RecordImportMixin
 from .choices import ChangeAction, ChangeChannel
 from .editorial import services, workflow
 from .editorial.errors import EditorialError
@@ -392,7 +393,7 @@ class CitationAdmin(NestedRecordAdmin):
 
 
 @admin.register(Statistic)
-class StatisticAdmin(CitedAdmin):
+class StatisticAdmin(RecordImportMixin, CitedAdmin):
     list_display = (
         "slug",
         "metric",
@@ -440,7 +441,7 @@ class ChannelInline(admin.TabularInline):
 
 
 @admin.register(MediaOutlet)
-class MediaOutletAdmin(CitedAdmin):
+class MediaOutletAdmin(RecordImportMixin, CitedAdmin):
     list_display = ("name", "kind", "country", "city", "status", "active_from_year")
     list_filter = ("kind", "status", "country")
     search_fields = ("name", "slug", "description", "city")
@@ -509,7 +510,7 @@ class NotableFigureInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(CitedAdmin):
+class OrganizationAdmin(RecordImportMixin, CitedAdmin):
     list_display = ("name", "kind", "country", "city", "status", "founded_year", "dissolved_year")
     list_filter = ("kind", "status", "country", "exile_groups")
     search_fields = ("name", "slug", "description", "city", "notable_figures__name")
@@ -561,7 +562,7 @@ class LocationAdmin(NestedRecordAdmin):
 
 
 @admin.register(HostPolicy)
-class HostPolicyAdmin(CitedAdmin):
+class HostPolicyAdmin(RecordImportMixin, CitedAdmin):
     list_display = (
         "title",
         "country",
