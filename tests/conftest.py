@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
 from django.db import transaction
+from django.test.client import ClientHandler
 from rest_framework.test import APIClient
 
 from tests.factories import make_source
@@ -70,6 +71,26 @@ def outside_changes_not_recorded(settings):
     tests/editorial/test_outside_changes.py turns the recording of changes made outside the
     app back on."""
     settings.HISTORY_RECORDS_OUTSIDE_CHANGES = False
+
+
+@pytest.fixture(autouse=True)
+def streamed_responses_closed(request, monkeypatch):
+    """Every streamed response a test leaves unread is closed at the end of its test, as a
+    WSGI server closes each response (Django's test client closes one only once read to the
+    end). A CSV export's rows are read in a transaction (a savepoint in a test); left to the
+    garbage collector, it would be ended in whatever test runs then, and a savepoint ended
+    out of turn commits that test's data (a source "essay" that already existed)."""
+    handle = ClientHandler.__call__
+
+    def closing_at_the_end(handler, environ):
+        response = handle(handler, environ)
+        if response.streaming:
+            # Added to the test now, after its fixtures: it runs before their teardown
+            # (the database's rollback or flush among them).
+            request.node.addfinalizer(response.close)
+        return response
+
+    monkeypatch.setattr(ClientHandler, "__call__", closing_at_the_end)
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ injection advises; pure numbers such as ``-5`` are left as they are.
 import csv
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -348,10 +348,10 @@ def csv_line_stream(lines: QuerySet[Any, str], columns: Sequence[str]) -> Iterat
     rows = read_in_transaction(lines)
     first = next(rows, None)
     header = next(csv_lines(columns, ()))
-    return in_pieces(header, first, rows)
+    return CSVPieces(header, first, rows)
 
 
-def read_in_transaction(lines: QuerySet[Any, str]) -> Iterator[str]:
+def read_in_transaction(lines: QuerySet[Any, str]) -> Generator[str, None, None]:
     """``lines`` from a server-side (named) cursor, a chunk per FETCH,
     inside a transaction: there the cursor is not WITH HOLD, so PostgreSQL makes the rows as
     they are fetched, each FETCH one statement under the statement timeout, rather than all
@@ -373,15 +373,25 @@ def read_in_transaction(lines: QuerySet[Any, str]) -> Iterator[str]:
                     yield line
 
 
-def in_pieces(header: str, first: str | None, rows: Iterator[str]) -> Iterator[str]:
-    """The header and the rows, joined ROWS_PER_WRITE lines at a time; the rows' cursor and
-    transaction closed when the response is, read to the end or not."""
-    try:
-        lines = itertools.chain([header], () if first is None else [first], rows)
-        while piece := "".join(itertools.islice(lines, ROWS_PER_WRITE)):
-            yield piece
-    finally:
-        rows.close()  # type: ignore[attr-defined]  # a generator (read_in_transaction)
+class CSVPieces(Iterator[str]):
+    """The header and the rows, joined ROWS_PER_WRITE lines at a time. Closing it closes the
+    rows' cursor and transaction, whether it was read to the end, in part, or not at all (a
+    generator never started ignores close(): a response closed before its first piece would
+    have left the transaction open on the connection for the next request)."""
+
+    def __init__(self, header: str, first: str | None, rows: Generator[str, None, None]) -> None:
+        self.rows = rows
+        self.lines = itertools.chain([header], () if first is None else [first], rows)
+
+    def __next__(self) -> str:
+        piece = "".join(itertools.islice(self.lines, ROWS_PER_WRITE))
+        if not piece:
+            self.close()
+            raise StopIteration
+        return piece
+
+    def close(self) -> None:
+        self.rows.close()
 
 
 class StrictContentNegotiation(DefaultContentNegotiation):

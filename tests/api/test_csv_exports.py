@@ -8,6 +8,7 @@ from datetime import date
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from resources.api import views
@@ -512,3 +513,21 @@ def test_list_as_csv_through_serializer_streams_with_queries_per_chunk_not_per_r
         rest = list(lines)
 
     assert len(first) + len(rest) == 1 + 1200
+
+
+# The rows' transaction ---------------------------------------------------------------------
+
+
+def test_an_export_closed_before_its_first_piece_ends_its_rows_transaction(api_client, source):
+    """The view reads the first rows inside their transaction (a savepoint here); a response
+    closed before it is read (a client gone at once) must end it, not leave it open on the
+    connection for the next request."""
+    make_statistic(source)
+    depth = len(connection.savepoint_ids)
+
+    response = api_client.get(reverse("statistic-list"), {"format": "csv"})
+    opened = len(connection.savepoint_ids)
+    response.close()
+
+    assert opened == depth + 1, "expected the export's first rows read in their transaction"
+    assert len(connection.savepoint_ids) == depth
