@@ -4,7 +4,8 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.core.management import call_command
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test.client import ClientHandler
 from rest_framework.test import APIClient
 
@@ -73,6 +74,16 @@ def outside_changes_not_recorded(settings):
     settings.HISTORY_RECORDS_OUTSIDE_CHANGES = False
 
 
+def close_as_the_test_client_does(response):
+    """``response.close()`` sends request_finished, whose close_old_connections would close
+    the test's connection: Django's test client disconnects it around the close, as here."""
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
 @pytest.fixture(autouse=True)
 def streamed_responses_closed(request, monkeypatch):
     """Every streamed response a test leaves unread is closed at the end of its test, as a
@@ -87,7 +98,7 @@ def streamed_responses_closed(request, monkeypatch):
         if response.streaming:
             # Added to the test now, after its fixtures: it runs before their teardown
             # (the database's rollback or flush among them).
-            request.node.addfinalizer(response.close)
+            request.node.addfinalizer(lambda: close_as_the_test_client_does(response))
         return response
 
     monkeypatch.setattr(ClientHandler, "__call__", closing_at_the_end)
