@@ -26,6 +26,7 @@ from django.db.models import (
     JSONField,
     Model,
     OuterRef,
+    QuerySet,
     Subquery,
     TextField,
     Value,
@@ -120,6 +121,20 @@ def brief_json(model: type[Model], origin: str, language: str, **lookup: Any) ->
     return Subquery(model._default_manager.filter(**lookup).values(document=document)[:1])
 
 
+def json_array(
+    rows: QuerySet[Any], owner: str, item: Combinable, order_by: Sequence[Any] | None
+) -> Coalesce:
+    """The ``rows`` of the outer record (``owner``: their column holding its key), each as
+    ``item``, as a JSON array in ``order_by``'s order; [] when none."""
+    per_record = (
+        rows.order_by()
+        .values(owner)
+        .annotate(items=JSONAgg(item, order_by=order_by or ()))
+        .values("items")
+    )
+    return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
+
+
 def citations_json(model: type[Model], origin: str) -> Coalesce:
     """The citations of the outer ``model`` record, as ``CitationSerializer`` shows them, in
     their default order; [] when none."""
@@ -134,14 +149,8 @@ def citations_json(model: type[Model], origin: str) -> Coalesce:
         claim=F("claim"),
     )
     content_type = ContentType.objects.get_for_model(model)
-    per_record = (
-        Citation.objects.filter(content_type_id=content_type.pk, object_id=OuterRef("pk"))
-        .order_by()
-        .values("object_id")
-        .annotate(items=JSONAgg(citation, order_by=Citation._meta.ordering))
-        .values("items")
-    )
-    return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
+    citations = Citation.objects.filter(content_type_id=content_type.pk, object_id=OuterRef("pk"))
+    return json_array(citations, "object_id", citation, Citation._meta.ordering)
 
 
 def statistic_fields(origin: str, language: str) -> dict[str, Combinable]:
@@ -180,14 +189,8 @@ def brief_list_json(
     model = through._meta.get_field(related).related_model
     assert model is not None, f"{through.__name__}.{related} is not a relation"
     brief = brief_object(model, origin, language, f"{related}__")
-    per_record = (
-        through._default_manager.filter(**{f"{owner}_id": OuterRef("pk")})
-        .order_by()
-        .values(f"{owner}_id")
-        .annotate(items=JSONAgg(brief, order_by=[f"{related}__name", f"{related}__pk"]))
-        .values("items")
-    )
-    return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
+    links = through._default_manager.filter(**{f"{owner}_id": OuterRef("pk")})
+    return json_array(links, f"{owner}_id", brief, [f"{related}__name", f"{related}__pk"])
 
 
 def policy_fields(origin: str, language: str) -> dict[str, Combinable]:
