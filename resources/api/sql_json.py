@@ -1,10 +1,13 @@
-"""Representations that PostgreSQL builds, for the hottest read path: statistics.
+"""Representations that PostgreSQL builds, for the hottest read paths: statistics, policies,
+media outlets and organizations.
 
 Apps and bots poll the statistics list and detail more than anything else. For them, the
 query that selects the page also builds each record's JSON (``json_build_object``), nested
 country, group and citations included, so no model instance, serializer field or URL
-reversal runs per record. The document is the serializer's representation, key for key and
-value for value: ``StatisticSerializer`` stays the definition, and
+reversal runs per record; the same for the other resources of ``DOCUMENTS``, nested
+channels, audience figures, locations and notable figures included. The document is the
+serializer's representation, key for key and value for value, without the fields the reader
+may not see (``readable_fields``): the serializers stay the definition, and
 tests/api/test_sql_json.py compares the two on every kind of record. Where the serializer does
 something this module does not (``fields=``, ``omit=``, ``brief=``, CSV, the browsable
 API), the view uses the serializer.
@@ -16,6 +19,7 @@ from itertools import chain
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db import connection
@@ -36,7 +40,20 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 from rest_framework.request import Request
 
-from ..models import Citation, Country, ExileGroup, HostPolicy, Statistic
+from ..models import (
+    AudienceFigure,
+    Channel,
+    Citation,
+    Country,
+    ExileGroup,
+    HostPolicy,
+    Location,
+    MediaOutlet,
+    NotableFigure,
+    Organization,
+    Statistic,
+)
+from ..visibility import public, reads_drafts
 from .routes import DETAIL_ROUTES
 
 
@@ -118,7 +135,9 @@ def brief_json(model: type[Model], origin: str, language: str, **lookup: Any) ->
     subquery: null when there is none)."""
     # _default_manager: a model class's manager, typed (each model here has one, objects).
     document = brief_object(model, origin, language)
-    return Subquery(model._default_manager.filter(**lookup).values(document=document)[:1])
+    # By a unique key: no ORDER BY (the model's default ordering) for one row.
+    records = model._default_manager.filter(**lookup).order_by()
+    return Subquery(records.values(document=document)[:1])
 
 
 def json_array(
@@ -224,6 +243,131 @@ def policy_fields(origin: str, language: str) -> dict[str, Combinable]:
     }
 
 
+def location_list(owner: str, origin: str, language: str) -> Coalesce:
+    """The locations of the outer outlet or organization (``owner``: the relation to it), as
+    ``LocationSerializer`` shows them, in their order."""
+    location = JSONBuildObject(
+        id=F("id"),
+        country=brief_object(Country, origin, language, "country__"),
+        city=F("city"),
+        start_date=F("start_date"),
+        end_date=F("end_date"),
+        start_year=F("start_year"),
+        end_year=F("end_year"),
+        notes=F("notes"),
+        citations=citations_json(Location, origin),
+    )
+    rows = Location.objects.filter(**{owner: OuterRef("pk")})
+    return json_array(rows, owner, location, Location._meta.ordering)
+
+
+def channel_list(origin: str) -> Coalesce:
+    """The channels of the outer outlet, each with its audience figures, as
+    ``ChannelSerializer`` shows them, in their order."""
+    figure = JSONBuildObject(
+        id=F("id"),
+        metric=F("metric"),
+        value=TrimScale("value"),
+        value_low=TrimScale("value_low"),
+        value_high=TrimScale("value_high"),
+        qualifier=F("qualifier"),
+        as_of=F("as_of"),
+        notes=F("notes"),
+        citations=citations_json(AudienceFigure, origin),
+    )
+    figures = AudienceFigure.objects.filter(channel=OuterRef("pk"))
+    channel = JSONBuildObject(
+        id=F("id"),
+        platform=F("platform"),
+        handle=F("handle"),
+        web_url=F("web_url"),
+        blocked_in_russia=F("blocked_in_russia"),
+        blocked_since=F("blocked_since"),
+        notes=F("notes"),
+        audience_figures=json_array(figures, "channel", figure, AudienceFigure._meta.ordering),
+        citations=citations_json(Channel, origin),
+    )
+    rows = Channel.objects.filter(media_outlet=OuterRef("pk"))
+    return json_array(rows, "media_outlet", channel, Channel._meta.ordering)
+
+
+def media_outlet_fields(origin: str, language: str) -> dict[str, Combinable]:
+    """A media outlet's fields as ``MediaOutletSerializer`` shows them, in its order (the
+    sensitive ones included: ``record_json`` leaves them out for readers who may not see
+    them)."""
+    return {
+        "id": F("id"),
+        "slug": F("slug"),
+        "url": url_of("media-outlet", "slug", origin),
+        "name": localized("name", language),
+        "name_ru": F("name_ru"),
+        "kind": F("kind"),
+        "description": localized("description", language),
+        "description_ru": F("description_ru"),
+        "country": brief_json(Country, origin, language, code=OuterRef("country_id")),
+        "city": F("city"),
+        "languages": F("languages"),
+        "active_from_year": F("active_from_year"),
+        "active_to_year": F("active_to_year"),
+        "status": F("status"),
+        "affiliated_organization": brief_json(
+            Organization, origin, language, pk=OuterRef("affiliated_organization_id")
+        ),
+        "channels": channel_list(origin),
+        "locations": location_list("media_outlet", origin, language),
+        "citations": citations_json(MediaOutlet, origin),
+        "contact_details": F("contact_details"),
+        "internal_notes": F("internal_notes"),
+        **workflow_fields(),
+    }
+
+
+def organization_fields(origin: str, language: str) -> dict[str, Combinable]:
+    """An organization's fields as ``OrganizationSerializer`` shows them, in its order (the
+    sensitive ones included, as an outlet's)."""
+    figure = JSONBuildObject(
+        id=F("id"),
+        name=F("name"),
+        role=F("role"),
+        description=F("description"),
+        citations=citations_json(NotableFigure, origin),
+    )
+    figures = NotableFigure.objects.filter(organization=OuterRef("pk"))
+    # Its public outlets, for every reader (as querysets.organizations prefetches them).
+    outlets = public(MediaOutlet.objects.filter(affiliated_organization=OuterRef("pk")))
+    outlet = brief_object(MediaOutlet, origin, language)
+    return {
+        "id": F("id"),
+        "slug": F("slug"),
+        "url": url_of("organization", "slug", origin),
+        "name": localized("name", language),
+        "name_ru": F("name_ru"),
+        "kind": F("kind"),
+        "description": localized("description", language),
+        "description_ru": F("description_ru"),
+        "country": brief_json(Country, origin, language, code=OuterRef("country_id")),
+        "city": F("city"),
+        "founded_year": F("founded_year"),
+        "dissolved_year": F("dissolved_year"),
+        "status": F("status"),
+        "website": F("website"),
+        "exile_groups": brief_list_json(
+            Organization.exile_groups.through, "organization", "exilegroup", origin, language
+        ),
+        "notable_figures": json_array(
+            figures, "organization", figure, NotableFigure._meta.ordering
+        ),
+        "locations": location_list("organization", origin, language),
+        "media_outlets": json_array(
+            outlets, "affiliated_organization", outlet, MediaOutlet._meta.ordering
+        ),
+        "citations": citations_json(Organization, origin),
+        "contact_details": F("contact_details"),
+        "internal_notes": F("internal_notes"),
+        **workflow_fields(),
+    }
+
+
 def workflow_fields() -> dict[str, Combinable]:
     """A curated record's workflow fields and timestamps, as every serializer ends."""
     return {
@@ -240,6 +384,8 @@ def workflow_fields() -> dict[str, Combinable]:
 DOCUMENTS: dict[type[Model], Callable[[str, str], dict[str, Combinable]]] = {
     Statistic: statistic_fields,
     HostPolicy: policy_fields,
+    MediaOutlet: media_outlet_fields,
+    Organization: organization_fields,
 }
 
 
@@ -247,12 +393,31 @@ def record_json(
     model: type[Model], request: Request, language: str, fields: tuple[str, ...] | None = None
 ) -> RawSQL:
     """An annotation giving each ``model`` record's JSON text, for this request's host and
-    ``language``: every field, or ``fields`` in their order (a serializer's narrower form).
-    Compiled to SQL once per host, language and fields: building and compiling the
-    expression costs more than running it."""
+    ``language``: every field the reader may see, or those of ``fields`` in their order (a
+    serializer's narrower form). Compiled to SQL once per host, language and fields: building
+    and compiling the expression costs more than running it."""
     origin = request.build_absolute_uri("/").rstrip("/")
-    sql, params = compiled_document(model, origin, language, fields)
-    return RawSQL(sql, params, output_field=TextField())
+    readable = readable_fields(model, request, fields)
+    sql, params = compiled_document(model, origin, language, readable)
+    return RawSQL(f"({sql})::text", params, output_field=TextField())
+
+
+def readable_fields(
+    model: type[Model], request: Request, fields: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """``fields`` (None: all) less those the reader may not see: a curated model's sensitive
+    fields, for readers who may not read its drafts (as ``CuratedRecordSerializer``
+    hides them)."""
+    hidden = getattr(model, "SENSITIVE_FIELDS", ())
+    if not hidden or reads_drafts(request, model):
+        return fields
+    return tuple(name for name in fields or document_fields(model) if name not in hidden)
+
+
+@functools.cache
+def document_fields(model: type[Model]) -> tuple[str, ...]:
+    """The names of every field of a ``model`` record's document, in their order."""
+    return tuple(DOCUMENTS[model]("", settings.LANGUAGE_CODE))
 
 
 def briefs_by_key(
@@ -283,14 +448,14 @@ def page_json(
     return [orjson.loads(documents[pk]) for pk in ids if pk in documents]
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=128)
 def compiled_document(
     model: type[Model], origin: str, language: str, fields: tuple[str, ...] | None
 ) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of each ``model`` record's document (``json``) with ``fields`` (None: all)."""
     expressions = DOCUMENTS[model](origin, language)
     chosen = {name: expressions[name] for name in (fields or expressions)}
-    document = Cast(JSONBuildObject(**chosen), TextField())
-    query = model._default_manager.annotate(document=document).query
+    query = model._default_manager.annotate(document=JSONBuildObject(**chosen)).query
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.compile(query.annotations["document"])
     return sql, tuple(params)

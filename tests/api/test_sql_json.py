@@ -1,26 +1,51 @@
-"""The statistics' and policies' lists and details, whose JSON PostgreSQL builds
-(resources/api/sql_json.py), say exactly what their serializers say: every key, every value,
-in the same order.
+"""The lists and details of statistics, policies, media outlets and organizations, whose
+JSON PostgreSQL builds (resources/api/sql_json.py), say exactly what their serializers say:
+every key, every value, in the same order.
 
 ``fields=`` with every field sends the same request through the serializer, so each test
 compares the two answers to one question.
 """
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from resources.api.serializers import HostPolicySerializer, StatisticSerializer
+from resources.api.serializers import (
+    HostPolicySerializer,
+    MediaOutletSerializer,
+    OrganizationSerializer,
+    StatisticSerializer,
+)
 from resources.api.sql_json import JSONAgg
-from resources.models import Citation, Country, HostPolicy, Source, Statistic
-from tests.factories import cite, make_exile_group, make_policy, make_source, make_statistic
+from resources.models import (
+    Channel,
+    Citation,
+    Country,
+    HostPolicy,
+    MediaOutlet,
+    Organization,
+    Source,
+    Statistic,
+)
+from tests.factories import (
+    cite,
+    make_exile_group,
+    make_media_outlet,
+    make_organization,
+    make_policy,
+    make_source,
+    make_statistic,
+)
 
 ALL_FIELDS = ",".join(StatisticSerializer.Meta.fields)
 ALL_POLICY_FIELDS = ",".join(HostPolicySerializer.Meta.fields)
+SENSITIVE = MediaOutlet.SENSITIVE_FIELDS
+assert SENSITIVE == Organization.SENSITIVE_FIELDS
 
 
 def both_ways(client, url, fields=ALL_FIELDS, **headers):
@@ -234,3 +259,177 @@ def test_policies_list_queries_do_not_grow_with_the_page(
         assert len(api_client.get("/api/v1/policies/?limit=1").json()["results"]) == 1
     with django_assert_max_num_queries(3):
         assert len(api_client.get("/api/v1/policies/?limit=100").json()["results"]) == 5
+
+
+# Media outlets and organizations ----------------------------------------------------------
+
+
+def every_field(serializer, *, reads_drafts):
+    """``fields=`` naming each field the reader may see (asking for a hidden one is a 403)."""
+    return ",".join(
+        name for name in serializer.Meta.fields if reads_drafts or name not in SENSITIVE
+    )
+
+
+@pytest.fixture
+def exile_bodies(source):
+    """Outlets and organizations with every kind of value their representations show:
+    nested lists full, partial and empty, Russian texts and none, nulls, sensitive fields,
+    affiliated outlets of each status."""
+    second = make_source(slug="second", title="Second source")
+    it = make_exile_group(source, slug="it-specialists", name="IT", name_ru="Айтишники")
+    media = make_exile_group(source, slug="journalists", name="Journalists")
+    sensitive = {"contact_details": "+7 999 000", "internal_notes": "Line one\nline two"}
+    full_org = make_organization(
+        source,
+        slug="full-org",
+        name="Centre for exiles",
+        name_ru="Центр для эмигрантов",
+        description='Helps "exiles" \\ everywhere.',
+        description_ru="Помогает.",
+        kind="university_in_exile",
+        country_id="GE",
+        city="Tbilisi",
+        founded_year=2022,
+        dissolved_year=2024,
+        status="closed",
+        website="https://example.org/ü",
+        **sensitive,
+    )
+    cite(full_org, second, locator="p. 2", claim="Another claim, with ü.")
+    full_org.exile_groups.add(media, it)  # shown by name: IT, then Journalists
+    cite(full_org.notable_figures.create(name="Zoya", role="leader", description="Head."), second)
+    full_org.notable_figures.create(name="Anna", role="founder")  # no citation of its own
+    cite(full_org.locations.create(country_id="LT", city="Vilnius", start_year=2023), source)
+    full_org.locations.create(
+        country_id="GE", start_date=date(2022, 3, 1), end_date=date(2023, 1, 1), notes="First."
+    )
+    make_organization(source, slug="bare-org", country_id="GE", name="Bare organization")
+    make_organization(source, slug="org-of-no-country", country=None)
+
+    full_outlet = make_media_outlet(
+        source,
+        slug="full-outlet",
+        name="Free TV",
+        name_ru="Свободное телевидение",
+        description="News.",
+        kind="tv",
+        country_id="GE",
+        city="Tbilisi",
+        languages=["ru", "en"],
+        active_from_year=2022,
+        active_to_year=2025,
+        status="active",
+        affiliated_organization=full_org,
+        **sensitive,
+    )
+    channel = Channel.objects.create(
+        media_outlet=full_outlet,
+        platform="telegram",
+        handle="@free_tv",
+        web_url="https://t.me/free_tv",
+        blocked_in_russia=True,
+        blocked_since=date(2022, 3, 4),
+        notes="Reached through a VPN.",
+    )
+    cite(channel, second, locator="p. 9", claim="Blocked in March.")
+    cite(
+        channel.audience_figures.create(
+            metric="subscribers",
+            value=Decimal("15.50"),
+            value_low=Decimal("10.25"),
+            value_high=Decimal("20"),
+            qualifier="range",
+            as_of=date(2024, 1, 1),
+            notes="Tab\there.",
+        ),
+        source,
+    )
+    channel.audience_figures.create(metric="monthly_visitors", value=Decimal("12345678901234.56"))
+    Channel.objects.create(media_outlet=full_outlet, platform="website", blocked_in_russia=False)
+    cite(full_outlet.locations.create(country_id="LV", city="Riga", end_year=2023), source)
+    # The organization's affiliated outlets: the public ones, by name; never a draft.
+    make_media_outlet(
+        source,
+        slug="draft-outlet",
+        name="A draft",
+        affiliated_organization=full_org,
+        publication_status="draft",
+    )
+    make_media_outlet(
+        source,
+        slug="retracted-outlet",
+        name="Withdrawn radio",
+        name_ru="Отозванное радио",
+        affiliated_organization=full_org,
+        country_id="GE",
+        publication_status="retracted",
+        retracted_at=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+    )
+    make_media_outlet(source, slug="outlet-of-no-country", country=None, languages=[])
+    return SimpleNamespace(organization=full_org, outlet=full_outlet)
+
+
+BODIES = [
+    pytest.param("/api/v1/media-outlets/", MediaOutletSerializer, id="media-outlets"),
+    pytest.param("/api/v1/organizations/", OrganizationSerializer, id="organizations"),
+]
+READERS = [("api_client", False), ("editor_client", True)]
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize(("client_fixture", "reads_drafts"), READERS)
+@pytest.mark.parametrize(("list_url", "serializer"), BODIES)
+def test_outlets_and_organizations_equal_the_serializer(
+    request, exile_bodies, client_fixture, reads_drafts, list_url, serializer, language
+):
+    client = request.getfixturevalue(client_fixture)
+    fields = every_field(serializer, reads_drafts=reads_drafts)
+    statuses = "publication_status=published,retracted,draft"
+    built, serialized = both_ways(client, f"{list_url}?{statuses}&lang={language}", fields)
+    assert_same_document(built, serialized)
+    model = serializer.Meta.model
+    shown = ("published", "retracted", "draft") if reads_drafts else ("published", "retracted")
+    assert built["count"] == model.objects.filter(publication_status__in=shown).count() >= 3
+    for record in built["results"]:
+        url = f"{list_url}{record['slug']}/?lang={language}"
+        assert_same_document(*both_ways(client, url, fields))
+        # Sensitive fields for readers of drafts only, as the serializer has them.
+        assert all((name in record) == reads_drafts for name in SENSITIVE)
+
+
+def test_outlets_and_organizations_show_their_nested_records_built(api_client, exile_bodies):
+    outlet = api_client.get("/api/v1/media-outlets/full-outlet/?lang=ru").json()
+    organization = api_client.get("/api/v1/organizations/full-org/").json()
+
+    assert outlet["name"] == "Свободное телевидение"
+    assert outlet["description"] == "News."  # no Russian text: English
+    assert [channel["platform"] for channel in outlet["channels"]] == [
+        "telegram",
+        "website",
+        "youtube",
+    ]
+    assert [f["value"] for f in outlet["channels"][0]["audience_figures"]] == [
+        12345678901234.56,
+        15.5,
+    ]
+    assert [f["slug"] for f in organization["media_outlets"]] == [
+        "full-outlet",
+        "retracted-outlet",
+    ]
+    assert [g["slug"] for g in organization["exile_groups"]] == ["it-specialists", "journalists"]
+    assert [f["name"] for f in organization["notable_figures"]] == ["Anna", "Zoya"]
+    assert organization["notable_figures"][0]["citations"] == []
+    assert [place["city"] for place in organization["locations"]] == ["Vilnius", ""]
+
+
+@pytest.mark.parametrize(("list_url", "serializer"), BODIES)
+def test_outlets_and_organizations_pages_cost_the_same(
+    api_client, exile_bodies, django_assert_max_num_queries, list_url, serializer
+):
+    published = serializer.Meta.model.objects.filter(publication_status="published").count()
+    # The count with Last-Modified, the page's ids, their JSON.
+    for limit in (1, 100):
+        with django_assert_max_num_queries(3):
+            response = api_client.get(f"{list_url}?limit={limit}")
+        assert len(response.json()["results"]) == min(limit, published)
