@@ -1,5 +1,5 @@
 """Representations that PostgreSQL builds, for the hottest read paths: statistics, policies,
-media outlets and organizations.
+media outlets, organizations and the country profile.
 
 Apps and bots poll the statistics list and detail more than anything else. For them, the
 query that selects the page also builds each record's JSON (``json_build_object``), nested
@@ -11,10 +11,15 @@ may not see (``readable_fields``): the serializers stay the definition, and
 tests/api/test_sql_json.py compares the two on every kind of record. Where the serializer does
 something this module does not (``fields=``, ``omit=``, ``brief=``, CSV, the browsable
 API), the view uses the serializer.
+
+The country profile's lists come from one prepared statement (``profile_json``): each
+list's first records as documents, and its total.
 """
 
 import functools
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from itertools import chain
 from typing import Any
 
@@ -22,9 +27,11 @@ import orjson
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     Aggregate,
+    CharField,
+    DateField,
     F,
     Func,
     JSONField,
@@ -53,7 +60,9 @@ from ..models import (
     Organization,
     Statistic,
 )
+from ..profiles import PROFILE_LIMIT, profile_records
 from ..visibility import public, reads_drafts
+from .prepared import Parameter, PreparedStatement
 from .routes import DETAIL_ROUTES
 
 
@@ -446,6 +455,79 @@ def page_json(
         .values_list("pk", "document")
     )
     return [orjson.loads(documents[pk]) for pk in ids if pk in documents]
+
+
+@dataclass(frozen=True)
+class ListsStatement:
+    """The first records of several lists as JSON documents, and how many records each list
+    has in all: one prepared statement (``lists_statement``)."""
+
+    names: tuple[str, ...]
+    model: type[Model]  # of the first list: the router places the statement as its reads
+    statement: PreparedStatement
+
+    def run(self, **values: Any) -> tuple[dict[str, list[Any]], dict[str, int]]:
+        """The documents and the total of each list, by name, given the value of each
+        ``Parameter``."""
+        row = self.statement.run(connections[router.db_for_read(self.model)], **values)
+        assert row is not None  # a SELECT without FROM: always one row
+        shown = {name: orjson.loads(row[2 * index]) for index, name in enumerate(self.names)}
+        totals = {name: row[2 * index + 1] for index, name in enumerate(self.names)}
+        return shown, totals
+
+
+def lists_statement(
+    lists: Mapping[str, QuerySet[Any]],
+    origin: str,
+    language: str,
+    fields: Mapping[type[Model], tuple[str, ...] | None],
+    limit: int,
+) -> ListsStatement:
+    """The statement giving the first ``limit`` records of each of ``lists`` (name -> its
+    records, in order) as JSON documents, each with the ``fields`` of its model, and how many
+    records each list has in all: one query, however many lists and records."""
+    columns: list[str] = []
+    params: list[Any] = []
+    for queryset in lists.values():
+        model: type[Model] = queryset.model
+        records = queryset.select_related(None).prefetch_related(None)
+        sql, document_params = compiled_document(model, origin, language, fields[model])
+        documents = records.annotate(document=RawSQL(sql, document_params, JSONField()))
+        for query, column in (
+            # ARRAY(subquery) keeps the rows in the order of the subquery's ORDER BY.
+            (documents.values_list("document")[:limit].query, "array_to_json(ARRAY({}))::text"),
+            (records.order_by().values("pk").query, "(SELECT COUNT(*) FROM ({}) AS counted)"),
+        ):
+            query_sql, query_params = query.sql_with_params()
+            columns.append(column.format(query_sql))
+            params.extend(query_params)
+    statement = PreparedStatement(f"SELECT {', '.join(columns)}", tuple(params))
+    return ListsStatement(tuple(lists), next(iter(lists.values())).model, statement)
+
+
+def profile_json(
+    *, country: str, as_of: date, request: Request, language: str
+) -> tuple[dict[str, list[Any]], dict[str, int]]:
+    """The lists of ``country``'s profile (``resources.profiles.profile_records``) with the
+    policies in force on ``as_of``: the first ``PROFILE_LIMIT`` records of each as JSON
+    documents with the fields this reader may see, and how many records each has in all."""
+    origin = request.build_absolute_uri("/").rstrip("/")
+    readable = tuple(readable_fields(model, request, None) for model in DOCUMENTS)
+    return profile_statement(origin, language, readable).run(country=country, as_of=as_of)
+
+
+@functools.lru_cache(maxsize=32)
+def profile_statement(
+    origin: str, language: str, readable: tuple[tuple[str, ...] | None, ...]
+) -> ListsStatement:
+    """The profile's statement, for a host, a language and the fields a reader may see
+    (those of each model of ``DOCUMENTS``, in order): compiled once, as building and
+    compiling its querysets costs more than running it."""
+    lists = profile_records(
+        country=Parameter("country", CharField()), as_of=Parameter("as_of", DateField())
+    )
+    fields = dict(zip(DOCUMENTS, readable, strict=True))
+    return lists_statement(lists, origin, language, fields, PROFILE_LIMIT)
 
 
 @functools.lru_cache(maxsize=128)

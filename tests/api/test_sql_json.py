@@ -1,9 +1,10 @@
-"""The lists and details of statistics, policies, media outlets and organizations, whose
-JSON PostgreSQL builds (resources/api/sql_json.py), say exactly what their serializers say:
-every key, every value, in the same order.
+"""The lists and details of statistics, policies, media outlets and organizations, and the
+country profile, whose JSON PostgreSQL builds (resources/api/sql_json.py), say exactly what
+their serializers say: every key, every value, in the same order.
 
 ``fields=`` with every field sends the same request through the serializer, so each test
-compares the two answers to one question.
+compares the two answers to one question; the profile is compared with the profile its
+serializers build from model instances.
 """
 
 import json
@@ -15,23 +16,27 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from resources.api import views
 from resources.api.serializers import (
     HostPolicySerializer,
     MediaOutletSerializer,
     OrganizationSerializer,
     StatisticSerializer,
+    serializer_for,
 )
 from resources.api.sql_json import JSONAgg
 from resources.models import (
     Channel,
     Citation,
     Country,
+    ExileGroup,
     HostPolicy,
     MediaOutlet,
     Organization,
     Source,
     Statistic,
 )
+from resources.profiles import PROFILE_LIMIT, profile_records
 from tests.factories import (
     cite,
     make_exile_group,
@@ -433,3 +438,151 @@ def test_outlets_and_organizations_pages_cost_the_same(
         with django_assert_max_num_queries(3):
             response = api_client.get(f"{list_url}?limit={limit}")
         assert len(response.json()["results"]) == min(limit, published)
+
+
+# The country profile ------------------------------------------------------------------------
+
+
+def serialized_lists(*, country, as_of, request, language):
+    """The profile's lists as their serializers show model instances: the reference
+    ``profile_json`` (PostgreSQL's documents) must equal."""
+    context = {"request": request, "language": language}
+    shown, totals = {}, {}
+    for name, records in profile_records(country=country, as_of=as_of).items():
+        serializer = serializer_for(records.model)
+        shown[name] = serializer(records[:PROFILE_LIMIT], many=True, context=context).data
+        totals[name] = records.count()
+    return shown, totals
+
+
+def assert_profile_equals_the_serializers(client, monkeypatch, url, **headers):
+    built = client.get(url, **headers)
+    with monkeypatch.context() as patched:
+        patched.setattr(views, "profile_json", serialized_lists)
+        serialized = client.get(url, **headers)
+    assert built.status_code == serialized.status_code == 200, built.content
+    assert built.content == serialized.content
+    return built.json()
+
+
+@pytest.fixture
+def profiled(exile_bodies, source):
+    """Records of every kind in Georgia's profile (the outlets and organizations above,
+    policies in force, ended and historical, statistics), and in others'."""
+    group = ExileGroup.objects.get(slug="it-specialists")
+    in_force = make_policy(
+        source,
+        slug="ge-in-force",
+        country_id="GE",
+        title_ru="Визы",
+        summary_ru="Помогает.",
+        effective_from=date(2022, 3, 1),
+    )
+    in_force.exile_groups.add(group)
+    in_force.nationalities.add("RU", "BY")
+    make_policy(source, slug="ge-ended", country_id="GE", effective_to=date(2022, 12, 31))
+    make_policy(source, slug="ge-historical", country_id="GE", is_historical=True)
+    make_policy(source, slug="lt-in-force", country_id="LT")
+    make_statistic(source, slug="ge-figure", exile_group=group, value=Decimal("15.50"))
+    make_statistic(source, slug="ge-undated", period_start=None, period_end=None)
+    make_statistic(source, slug="lt-figure", destination_id="LT")
+
+
+@pytest.mark.parametrize("client_fixture", ["api_client", "editor_client"])
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [
+        ("", {}),
+        ("?lang=ru", {}),
+        ("", {"HTTP_ACCEPT_LANGUAGE": "ru"}),
+        ("?as_of=2023-01-01&lang=en", {"HTTP_ACCEPT_LANGUAGE": "ru"}),
+    ],
+)
+def test_profile_equals_the_serializers(
+    request, monkeypatch, profiled, client_fixture, query, headers
+):
+    client = request.getfixturevalue(client_fixture)
+    for code in ("GE", "LT", "AM", "KZ"):
+        body = assert_profile_equals_the_serializers(
+            client, monkeypatch, f"/api/v1/countries/{code}/profile/{query}", **headers
+        )
+    assert body["media_outlets"] == body["organizations"] == []  # KZ: nothing
+
+
+def test_profile_shows_sensitive_fields_to_readers_of_drafts_only(
+    api_client, editor_client, profiled
+):
+    for client, shown in ((api_client, False), (editor_client, True)):
+        body = client.get("/api/v1/countries/GE/profile/").json()
+        for name in ("media_outlets", "organizations"):
+            assert body[name]
+            for record in body[name]:
+                assert all((field in record) == shown for field in SENSITIVE), name
+
+
+def test_profile_of_the_seed_equals_the_serializers(api_client, editor_client, monkeypatch, db):
+    call_command("load_seed", verbosity=0)
+    codes = {
+        *MediaOutlet.objects.values_list("country", flat=True),
+        *Organization.objects.values_list("country", flat=True),
+        *HostPolicy.objects.values_list("country", flat=True),
+    } - {None}
+    assert len(codes) > 3
+    for code in sorted(codes):
+        for client, language in ((api_client, "en"), (api_client, "ru"), (editor_client, "en")):
+            url = f"/api/v1/countries/{code}/profile/?lang={language}"
+            assert_profile_equals_the_serializers(client, monkeypatch, url)
+
+
+def instance_sources(records):
+    """The sources cited by ``records`` (model instances) and by their nested records, in
+    their brief form, by title: what the profile's sources must be."""
+    found = {}
+
+    def visit(record):
+        for citation in record.citations.all():
+            found[citation.source_id] = citation.source
+        for name in ("channels", "audience_figures", "locations", "notable_figures"):
+            for child in getattr(record, name).all() if hasattr(record, name) else ():
+                visit(child)
+
+    for record in records:
+        visit(record)
+    return [
+        {
+            "id": source.pk,
+            "slug": source.slug,
+            "title": source.title,
+            "url": f"http://testserver/api/v1/sources/{source.pk}/",
+        }
+        for source in sorted(found.values(), key=lambda source: (source.title, source.pk))
+    ]
+
+
+def test_profile_sources_are_those_its_records_cite(api_client, db):
+    call_command("load_seed", verbosity=0)
+    as_of = date(2024, 1, 1)
+    for code in ("GE", "LT", "AM", "DE", "LV"):
+        body = api_client.get(f"/api/v1/countries/{code}/profile/?as_of={as_of}").json()
+        lists = profile_records(country=code, as_of=as_of).values()
+        shown = [record for records in lists for record in records[:PROFILE_LIMIT]]
+        assert body["sources"] == instance_sources(shown), code
+    assert body["sources"]
+
+
+@pytest.mark.parametrize("records", [1, 2 * PROFILE_LIMIT + 1])
+def test_profile_is_two_queries_whatever_the_number_of_records(
+    api_client, source, django_assert_num_queries, records
+):
+    for number in range(records):
+        make_policy(source, slug=f"p{number}", country_id="GE").nationalities.add("RU")
+        make_media_outlet(source, slug=f"o{number}", country_id="GE")
+        make_organization(source, slug=f"g{number}", country_id="GE")
+        make_statistic(source, slug=f"s{number}")
+    # Compiled once per process (the first request may also read content types).
+    api_client.get("/api/v1/countries/GE/profile/")
+    # The country, then every list and its total in one statement.
+    with django_assert_num_queries(2):
+        body = api_client.get("/api/v1/countries/GE/profile/").json()
+    assert body["totals"]["media_outlets"] == records
+    assert len(body["media_outlets"]) == min(records, PROFILE_LIMIT)
