@@ -5,14 +5,16 @@ and the URL of the resource's own list that gives all of them, paginated: a coun
 thousands of figures must not cost megabytes and seconds to look up.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Expression, QuerySet
+from rest_framework.request import Request
 from rest_framework.reverse import reverse
 
 from . import querysets
-from .models import Country
 from .visibility import published
 
 # Enough to show every list of every country in the curated dataset whole (a handful of
@@ -20,76 +22,65 @@ from .visibility import published
 # locations and citations, 5 lists of 20 records weigh under 100 kB, not megabytes.
 PROFILE_LIMIT = 20
 
-
-@dataclass
-class CountryProfile:
-    country: Country
-    as_of: date
-    policies_in_force: list
-    historical_policies: list
-    media_outlets: list
-    organizations: list
-    statistics: list
-    sources: list
-    totals: dict
-    complete_lists: dict
+# The lists nested in a record's representation whose items cite sources of their own.
+NESTED_LISTS = ("channels", "audience_figures", "locations", "notable_figures")
 
 
-def country_profile(*, country, as_of, request):
-    """The published records of ``country``, with policies in force on ``as_of``: the first
-    ``PROFILE_LIMIT`` of each list (in the order its own endpoint lists them), how many each
-    has in all, and the URL of each whole list.
+def profile_records(
+    *, country: str | Expression, as_of: date | Expression
+) -> dict[str, QuerySet[Any]]:
+    """Each list of the profile of the country whose code is ``country``, by name: its
+    published records, in the order its own endpoint lists them, with the policies in force
+    on ``as_of``. ``country`` and ``as_of`` may be expressions (parameters of a statement
+    compiled once: ``resources.api.sql_json.profile_json``).
 
-    Two queries per list (its first records, its total) besides the prefetches of what the
-    records show: a constant number, whatever the amount of data.
-    """
-    code = country.code
-    policies = published(querysets.policies()).filter(country=country)
-    # Each list, and the list endpoint with the filters that give exactly the same records
-    # (published ones: the endpoints' default).
-    sections = {
-        "policies_in_force": (
-            policies.in_force_on(as_of).filter(is_historical=False),
-            "policy-list",
-            {"country": code, "is_historical": "false", "in_force_on": as_of.isoformat()},
-        ),
-        "historical_policies": (
-            policies.filter(is_historical=True),
-            "policy-list",
-            {"country": code, "is_historical": "true"},
-        ),
-        "media_outlets": (
-            published(querysets.media_outlets()).filter(country=country),
-            "media-outlet-list",
-            {"country": code},
-        ),
-        "organizations": (
-            published(querysets.organizations()).filter(country=country),
-            "organization-list",
-            {"country": code},
-        ),
-        "statistics": (
-            published(querysets.statistics()).filter(destination=country),
-            "statistic-list",
-            {"destination": code},
-        ),
+    The querysets prefetch what their representations show."""
+    policies = published(querysets.policies()).filter(country_id=country)
+    return {
+        "policies_in_force": policies.in_force_on(as_of).filter(is_historical=False),
+        "historical_policies": policies.filter(is_historical=True),
+        "media_outlets": published(querysets.media_outlets()).filter(country_id=country),
+        "organizations": published(querysets.organizations()).filter(country_id=country),
+        "statistics": published(querysets.statistics()).filter(destination_id=country),
     }
-    # The complete lists in the language the profile was asked for, if it was asked by name.
+
+
+def complete_list_urls(*, country: str, as_of: date, request: Request) -> dict[str, str]:
+    """For each list of ``profile_records``, the URL of the resource's own list filtered to
+    exactly the same records (published ones: the endpoints' default), in the language the
+    profile was asked for, if it was asked by name."""
+    lists = {
+        "policies_in_force": (
+            "policy-list",
+            {"country": country, "is_historical": "false", "in_force_on": as_of.isoformat()},
+        ),
+        "historical_policies": ("policy-list", {"country": country, "is_historical": "true"}),
+        "media_outlets": ("media-outlet-list", {"country": country}),
+        "organizations": ("organization-list", {"country": country}),
+        "statistics": ("statistic-list", {"destination": country}),
+    }
     language = request.query_params.get("lang")
-    shown = {}
-    totals = {}
-    complete_lists = {}
-    for name, (queryset, route, params) in sections.items():
-        shown[name] = list(queryset[:PROFILE_LIMIT])
-        totals[name] = queryset.count()
+    urls = {}
+    for name, (route, params) in lists.items():
         if language:
             params = {**params, "lang": language}
-        complete_lists[name] = f"{reverse(route, request=request)}?{urlencode(params)}"
-    return CountryProfile(
-        country=country,
-        as_of=as_of,
-        **shown,
-        sources=querysets.cited_sources([record for rows in shown.values() for record in rows]),
-        totals=totals,
-        complete_lists=complete_lists,
-    )
+        urls[name] = f"{reverse(route, request=request)}?{urlencode(params)}"
+    return urls
+
+
+def cited_sources(lists: Iterable[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The distinct sources cited by the records of ``lists`` (their JSON documents) and by
+    their nested records, in the brief form their citations show them, by title."""
+    sources: dict[int, dict[str, Any]] = {}
+
+    def visit(document: dict[str, Any]) -> None:
+        for citation in document["citations"]:
+            sources[citation["source"]["id"]] = citation["source"]
+        for name in NESTED_LISTS:
+            for child in document.get(name, ()):
+                visit(child)
+
+    for documents in lists:
+        for document in documents:
+            visit(document)
+    return sorted(sources.values(), key=lambda source: (source["title"], source["id"]))

@@ -2,7 +2,6 @@
 constant number of queries (no N+1). Views, the country profile and the statistics summary
 all read through these."""
 
-from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.db.models import Prefetch, QuerySet
@@ -19,10 +18,8 @@ from .models import (
     MediaOutlet,
     NotableFigure,
     Organization,
-    Source,
     Statistic,
 )
-from .models.base import CitedModel
 
 AnyQuerySet = TypeVar("AnyQuerySet", bound=QuerySet[Any])
 
@@ -73,27 +70,3 @@ def policies() -> QuerySet[HostPolicy]:
     return with_citations(HostPolicy.objects.select_related("country")).prefetch_related(
         "exile_groups", "nationalities"
     )
-
-
-NESTED_LISTS = ("channels", "audience_figures", "locations", "notable_figures")
-
-
-def cited_sources(records: Iterable[CitedModel]) -> list[Source]:
-    """The distinct sources cited by ``records`` and their nested records, by title.
-
-    Reads only what the querysets above prefetched: no query of its own.
-    """
-    sources: dict[int, Source] = {}
-
-    def visit(record: CitedModel) -> None:
-        for citation in record.citations.all():
-            sources[citation.source_id] = citation.source
-        prefetched = getattr(record, "_prefetched_objects_cache", {})
-        for name in NESTED_LISTS:
-            if name in prefetched:
-                for child in prefetched[name]:
-                    visit(child)
-
-    for record in records:
-        visit(record)
-    return sorted(sources.values(), key=lambda source: (source.title, source.pk))

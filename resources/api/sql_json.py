@@ -1,31 +1,43 @@
-"""Representations that PostgreSQL builds, for the hottest read path: statistics.
+"""Representations that PostgreSQL builds, for the hottest read paths: statistics, policies,
+media outlets, organizations and the country profile.
 
 Apps and bots poll the statistics list and detail more than anything else. For them, the
 query that selects the page also builds each record's JSON (``json_build_object``), nested
 country, group and citations included, so no model instance, serializer field or URL
-reversal runs per record. The document is the serializer's representation, key for key and
-value for value: ``StatisticSerializer`` stays the definition, and
+reversal runs per record; the same for the other resources of ``DOCUMENTS``, nested
+channels, audience figures, locations and notable figures included. The document is the
+serializer's representation, key for key and value for value, without the fields the reader
+may not see (``readable_fields``): the serializers stay the definition, and
 tests/api/test_sql_json.py compares the two on every kind of record. Where the serializer does
 something this module does not (``fields=``, ``omit=``, ``brief=``, CSV, the browsable
 API), the view uses the serializer.
+
+The country profile's lists come from one prepared statement (``profile_json``): each
+list's first records as documents, and its total.
 """
 
 import functools
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from itertools import chain
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     Aggregate,
+    CharField,
+    DateField,
     F,
     Func,
     JSONField,
     Model,
     OuterRef,
+    QuerySet,
     Subquery,
     TextField,
     Value,
@@ -35,7 +47,22 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 from rest_framework.request import Request
 
-from ..models import Citation, Country, ExileGroup, HostPolicy, Statistic
+from ..models import (
+    AudienceFigure,
+    Channel,
+    Citation,
+    Country,
+    ExileGroup,
+    HostPolicy,
+    Location,
+    MediaOutlet,
+    NotableFigure,
+    Organization,
+    Statistic,
+)
+from ..profiles import PROFILE_LIMIT, profile_records
+from ..visibility import public, reads_drafts
+from .prepared import Parameter, PreparedStatement
 from .routes import DETAIL_ROUTES
 
 
@@ -117,7 +144,23 @@ def brief_json(model: type[Model], origin: str, language: str, **lookup: Any) ->
     subquery: null when there is none)."""
     # _default_manager: a model class's manager, typed (each model here has one, objects).
     document = brief_object(model, origin, language)
-    return Subquery(model._default_manager.filter(**lookup).values(document=document)[:1])
+    # By a unique key: no ORDER BY (the model's default ordering) for one row.
+    records = model._default_manager.filter(**lookup).order_by()
+    return Subquery(records.values(document=document)[:1])
+
+
+def json_array(
+    rows: QuerySet[Any], owner: str, item: Combinable, order_by: Sequence[Any] | None
+) -> Coalesce:
+    """The ``rows`` of the outer record (``owner``: their column holding its key), each as
+    ``item``, as a JSON array in ``order_by``'s order; [] when none."""
+    per_record = (
+        rows.order_by()
+        .values(owner)
+        .annotate(items=JSONAgg(item, order_by=order_by or ()))
+        .values("items")
+    )
+    return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
 
 
 def citations_json(model: type[Model], origin: str) -> Coalesce:
@@ -134,14 +177,8 @@ def citations_json(model: type[Model], origin: str) -> Coalesce:
         claim=F("claim"),
     )
     content_type = ContentType.objects.get_for_model(model)
-    per_record = (
-        Citation.objects.filter(content_type_id=content_type.pk, object_id=OuterRef("pk"))
-        .order_by()
-        .values("object_id")
-        .annotate(items=JSONAgg(citation, order_by=Citation._meta.ordering))
-        .values("items")
-    )
-    return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
+    citations = Citation.objects.filter(content_type_id=content_type.pk, object_id=OuterRef("pk"))
+    return json_array(citations, "object_id", citation, Citation._meta.ordering)
 
 
 def statistic_fields(origin: str, language: str) -> dict[str, Combinable]:
@@ -180,14 +217,8 @@ def brief_list_json(
     model = through._meta.get_field(related).related_model
     assert model is not None, f"{through.__name__}.{related} is not a relation"
     brief = brief_object(model, origin, language, f"{related}__")
-    per_record = (
-        through._default_manager.filter(**{f"{owner}_id": OuterRef("pk")})
-        .order_by()
-        .values(f"{owner}_id")
-        .annotate(items=JSONAgg(brief, order_by=[f"{related}__name", f"{related}__pk"]))
-        .values("items")
-    )
-    return Coalesce(Subquery(per_record), RawSQL("'[]'::json", (), output_field=JSONField()))
+    links = through._default_manager.filter(**{f"{owner}_id": OuterRef("pk")})
+    return json_array(links, f"{owner}_id", brief, [f"{related}__name", f"{related}__pk"])
 
 
 def policy_fields(origin: str, language: str) -> dict[str, Combinable]:
@@ -221,6 +252,131 @@ def policy_fields(origin: str, language: str) -> dict[str, Combinable]:
     }
 
 
+def location_list(owner: str, origin: str, language: str) -> Coalesce:
+    """The locations of the outer outlet or organization (``owner``: the relation to it), as
+    ``LocationSerializer`` shows them, in their order."""
+    location = JSONBuildObject(
+        id=F("id"),
+        country=brief_object(Country, origin, language, "country__"),
+        city=F("city"),
+        start_date=F("start_date"),
+        end_date=F("end_date"),
+        start_year=F("start_year"),
+        end_year=F("end_year"),
+        notes=F("notes"),
+        citations=citations_json(Location, origin),
+    )
+    rows = Location.objects.filter(**{owner: OuterRef("pk")})
+    return json_array(rows, owner, location, Location._meta.ordering)
+
+
+def channel_list(origin: str) -> Coalesce:
+    """The channels of the outer outlet, each with its audience figures, as
+    ``ChannelSerializer`` shows them, in their order."""
+    figure = JSONBuildObject(
+        id=F("id"),
+        metric=F("metric"),
+        value=TrimScale("value"),
+        value_low=TrimScale("value_low"),
+        value_high=TrimScale("value_high"),
+        qualifier=F("qualifier"),
+        as_of=F("as_of"),
+        notes=F("notes"),
+        citations=citations_json(AudienceFigure, origin),
+    )
+    figures = AudienceFigure.objects.filter(channel=OuterRef("pk"))
+    channel = JSONBuildObject(
+        id=F("id"),
+        platform=F("platform"),
+        handle=F("handle"),
+        web_url=F("web_url"),
+        blocked_in_russia=F("blocked_in_russia"),
+        blocked_since=F("blocked_since"),
+        notes=F("notes"),
+        audience_figures=json_array(figures, "channel", figure, AudienceFigure._meta.ordering),
+        citations=citations_json(Channel, origin),
+    )
+    rows = Channel.objects.filter(media_outlet=OuterRef("pk"))
+    return json_array(rows, "media_outlet", channel, Channel._meta.ordering)
+
+
+def media_outlet_fields(origin: str, language: str) -> dict[str, Combinable]:
+    """A media outlet's fields as ``MediaOutletSerializer`` shows them, in its order (the
+    sensitive ones included: ``record_json`` leaves them out for readers who may not see
+    them)."""
+    return {
+        "id": F("id"),
+        "slug": F("slug"),
+        "url": url_of("media-outlet", "slug", origin),
+        "name": localized("name", language),
+        "name_ru": F("name_ru"),
+        "kind": F("kind"),
+        "description": localized("description", language),
+        "description_ru": F("description_ru"),
+        "country": brief_json(Country, origin, language, code=OuterRef("country_id")),
+        "city": F("city"),
+        "languages": F("languages"),
+        "active_from_year": F("active_from_year"),
+        "active_to_year": F("active_to_year"),
+        "status": F("status"),
+        "affiliated_organization": brief_json(
+            Organization, origin, language, pk=OuterRef("affiliated_organization_id")
+        ),
+        "channels": channel_list(origin),
+        "locations": location_list("media_outlet", origin, language),
+        "citations": citations_json(MediaOutlet, origin),
+        "contact_details": F("contact_details"),
+        "internal_notes": F("internal_notes"),
+        **workflow_fields(),
+    }
+
+
+def organization_fields(origin: str, language: str) -> dict[str, Combinable]:
+    """An organization's fields as ``OrganizationSerializer`` shows them, in its order (the
+    sensitive ones included, as an outlet's)."""
+    figure = JSONBuildObject(
+        id=F("id"),
+        name=F("name"),
+        role=F("role"),
+        description=F("description"),
+        citations=citations_json(NotableFigure, origin),
+    )
+    figures = NotableFigure.objects.filter(organization=OuterRef("pk"))
+    # Its public outlets, for every reader (as querysets.organizations prefetches them).
+    outlets = public(MediaOutlet.objects.filter(affiliated_organization=OuterRef("pk")))
+    outlet = brief_object(MediaOutlet, origin, language)
+    return {
+        "id": F("id"),
+        "slug": F("slug"),
+        "url": url_of("organization", "slug", origin),
+        "name": localized("name", language),
+        "name_ru": F("name_ru"),
+        "kind": F("kind"),
+        "description": localized("description", language),
+        "description_ru": F("description_ru"),
+        "country": brief_json(Country, origin, language, code=OuterRef("country_id")),
+        "city": F("city"),
+        "founded_year": F("founded_year"),
+        "dissolved_year": F("dissolved_year"),
+        "status": F("status"),
+        "website": F("website"),
+        "exile_groups": brief_list_json(
+            Organization.exile_groups.through, "organization", "exilegroup", origin, language
+        ),
+        "notable_figures": json_array(
+            figures, "organization", figure, NotableFigure._meta.ordering
+        ),
+        "locations": location_list("organization", origin, language),
+        "media_outlets": json_array(
+            outlets, "affiliated_organization", outlet, MediaOutlet._meta.ordering
+        ),
+        "citations": citations_json(Organization, origin),
+        "contact_details": F("contact_details"),
+        "internal_notes": F("internal_notes"),
+        **workflow_fields(),
+    }
+
+
 def workflow_fields() -> dict[str, Combinable]:
     """A curated record's workflow fields and timestamps, as every serializer ends."""
     return {
@@ -237,6 +393,8 @@ def workflow_fields() -> dict[str, Combinable]:
 DOCUMENTS: dict[type[Model], Callable[[str, str], dict[str, Combinable]]] = {
     Statistic: statistic_fields,
     HostPolicy: policy_fields,
+    MediaOutlet: media_outlet_fields,
+    Organization: organization_fields,
 }
 
 
@@ -244,12 +402,31 @@ def record_json(
     model: type[Model], request: Request, language: str, fields: tuple[str, ...] | None = None
 ) -> RawSQL:
     """An annotation giving each ``model`` record's JSON text, for this request's host and
-    ``language``: every field, or ``fields`` in their order (a serializer's narrower form).
-    Compiled to SQL once per host, language and fields: building and compiling the
-    expression costs more than running it."""
+    ``language``: every field the reader may see, or those of ``fields`` in their order (a
+    serializer's narrower form). Compiled to SQL once per host, language and fields: building
+    and compiling the expression costs more than running it."""
     origin = request.build_absolute_uri("/").rstrip("/")
-    sql, params = compiled_document(model, origin, language, fields)
-    return RawSQL(sql, params, output_field=TextField())
+    readable = readable_fields(model, request, fields)
+    sql, params = compiled_document(model, origin, language, readable)
+    return RawSQL(f"({sql})::text", params, output_field=TextField())
+
+
+def readable_fields(
+    model: type[Model], request: Request, fields: tuple[str, ...] | None
+) -> tuple[str, ...] | None:
+    """``fields`` (None: all) less those the reader may not see: a curated model's sensitive
+    fields, for readers who may not read its drafts (as ``CuratedRecordSerializer``
+    hides them)."""
+    hidden = getattr(model, "SENSITIVE_FIELDS", ())
+    if not hidden or reads_drafts(request, model):
+        return fields
+    return tuple(name for name in fields or document_fields(model) if name not in hidden)
+
+
+@functools.cache
+def document_fields(model: type[Model]) -> tuple[str, ...]:
+    """The names of every field of a ``model`` record's document, in their order."""
+    return tuple(DOCUMENTS[model]("", settings.LANGUAGE_CODE))
 
 
 def briefs_by_key(
@@ -280,14 +457,87 @@ def page_json(
     return [orjson.loads(documents[pk]) for pk in ids if pk in documents]
 
 
-@functools.lru_cache(maxsize=64)
+@dataclass(frozen=True)
+class ListsStatement:
+    """The first records of several lists as JSON documents, and how many records each list
+    has in all: one prepared statement (``lists_statement``)."""
+
+    names: tuple[str, ...]
+    model: type[Model]  # of the first list: the router places the statement as its reads
+    statement: PreparedStatement
+
+    def run(self, **values: Any) -> tuple[dict[str, list[Any]], dict[str, int]]:
+        """The documents and the total of each list, by name, given the value of each
+        ``Parameter``."""
+        row = self.statement.run(connections[router.db_for_read(self.model)], **values)
+        assert row is not None  # a SELECT without FROM: always one row
+        shown = {name: orjson.loads(row[2 * index]) for index, name in enumerate(self.names)}
+        totals = {name: row[2 * index + 1] for index, name in enumerate(self.names)}
+        return shown, totals
+
+
+def lists_statement(
+    lists: Mapping[str, QuerySet[Any]],
+    origin: str,
+    language: str,
+    fields: Mapping[type[Model], tuple[str, ...] | None],
+    limit: int,
+) -> ListsStatement:
+    """The statement giving the first ``limit`` records of each of ``lists`` (name -> its
+    records, in order) as JSON documents, each with the ``fields`` of its model, and how many
+    records each list has in all: one query, however many lists and records."""
+    columns: list[str] = []
+    params: list[Any] = []
+    for queryset in lists.values():
+        model: type[Model] = queryset.model
+        records = queryset.select_related(None).prefetch_related(None)
+        sql, document_params = compiled_document(model, origin, language, fields[model])
+        documents = records.annotate(document=RawSQL(sql, document_params, JSONField()))
+        for query, column in (
+            # ARRAY(subquery) keeps the rows in the order of the subquery's ORDER BY.
+            (documents.values_list("document")[:limit].query, "array_to_json(ARRAY({}))::text"),
+            (records.order_by().values("pk").query, "(SELECT COUNT(*) FROM ({}) AS counted)"),
+        ):
+            query_sql, query_params = query.sql_with_params()
+            columns.append(column.format(query_sql))
+            params.extend(query_params)
+    statement = PreparedStatement(f"SELECT {', '.join(columns)}", tuple(params))
+    return ListsStatement(tuple(lists), next(iter(lists.values())).model, statement)
+
+
+def profile_json(
+    *, country: str, as_of: date, request: Request, language: str
+) -> tuple[dict[str, list[Any]], dict[str, int]]:
+    """The lists of ``country``'s profile (``resources.profiles.profile_records``) with the
+    policies in force on ``as_of``: the first ``PROFILE_LIMIT`` records of each as JSON
+    documents with the fields this reader may see, and how many records each has in all."""
+    origin = request.build_absolute_uri("/").rstrip("/")
+    readable = tuple(readable_fields(model, request, None) for model in DOCUMENTS)
+    return profile_statement(origin, language, readable).run(country=country, as_of=as_of)
+
+
+@functools.lru_cache(maxsize=32)
+def profile_statement(
+    origin: str, language: str, readable: tuple[tuple[str, ...] | None, ...]
+) -> ListsStatement:
+    """The profile's statement, for a host, a language and the fields a reader may see
+    (those of each model of ``DOCUMENTS``, in order): compiled once, as building and
+    compiling its querysets costs more than running it."""
+    lists = profile_records(
+        country=Parameter("country", CharField()), as_of=Parameter("as_of", DateField())
+    )
+    fields = dict(zip(DOCUMENTS, readable, strict=True))
+    return lists_statement(lists, origin, language, fields, PROFILE_LIMIT)
+
+
+@functools.lru_cache(maxsize=128)
 def compiled_document(
     model: type[Model], origin: str, language: str, fields: tuple[str, ...] | None
 ) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of each ``model`` record's document (``json``) with ``fields`` (None: all)."""
     expressions = DOCUMENTS[model](origin, language)
     chosen = {name: expressions[name] for name in (fields or expressions)}
-    document = Cast(JSONBuildObject(**chosen), TextField())
-    query = model._default_manager.annotate(document=document).query
+    query = model._default_manager.annotate(document=JSONBuildObject(**chosen)).query
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.compile(query.annotations["document"])
     return sql, tuple(params)

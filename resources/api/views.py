@@ -33,7 +33,7 @@ from ..models import (
     Source,
     Statistic,
 )
-from ..profiles import country_profile
+from ..profiles import cited_sources, complete_list_urls
 from ..registry import citable_querysets
 from ..search import TYPES, search_everything, validated_query_text
 from ..summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
@@ -63,7 +63,7 @@ from .serializers import (
     StatisticSerializer,
     StatisticsSummarySerializer,
 )
-from .sql_json import briefs_by_key, page_json
+from .sql_json import briefs_by_key, page_json, profile_json
 
 MAX_SEARCH_HITS = 100
 SUMMARY_NOTE = (
@@ -150,9 +150,24 @@ class CountryViewSet(ResourceViewSet[Country]):
         `as_of`)."""
         country = self.get_object()
         as_of = date_param(request, "as_of") or timezone.localdate()
-        profile = country_profile(country=country, as_of=as_of, request=request)
+        # Each list's first records, built by PostgreSQL as their own endpoints show them,
+        # and its total: one query (CountryProfileSerializer describes the whole).
+        shown, totals = profile_json(
+            country=country.code, as_of=as_of, request=request, language=self.language
+        )
         context = self.get_serializer_context()
-        return Response(CountryProfileSerializer(profile, context=context).data)
+        return Response(
+            {
+                "country": CountrySerializer(country, context=context).data,
+                "as_of": as_of.isoformat(),
+                **shown,
+                "sources": cited_sources(shown.values()),
+                "totals": totals,
+                "complete_lists": complete_list_urls(
+                    country=country.code, as_of=as_of, request=request
+                ),
+            }
+        )
 
 
 @crud_docs(

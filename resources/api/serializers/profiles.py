@@ -1,4 +1,8 @@
-"""The country profile: one country at a glance."""
+"""The country profile: one country at a glance.
+
+The view assembles it from documents PostgreSQL builds (``resources.api.sql_json``); these
+serializers describe it, in the OpenAPI description.
+"""
 
 from rest_framework import serializers
 
