@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
-from django.utils import timezone
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
@@ -538,7 +537,13 @@ class HostPolicyFilterSet(CuratedFilterSet):
         ),
     )
     current = BooleanFilter(
-        method="filter_current", help_text="true: in effect today; false: not in effect today."
+        method="filter_current",
+        help_text=(
+            "true: in force as of the latest source, i.e. in effect on the last day its "
+            "reported_as_of may stand for (the date, or the year's last day); false: the "
+            "others, and policies whose sources are undated. Not 'today': the sources do not "
+            "say what happened since (the seed's essay dates from spring 2022)."
+        ),
     )
 
     class Meta:
@@ -574,6 +579,4 @@ class HostPolicyFilterSet(CuratedFilterSet):
     def filter_current(
         self, queryset: HostPolicyQuerySet, name: str, value: bool
     ) -> QuerySet[HostPolicy]:
-        # On the queryset itself, not through a subquery of ids: the in-force index answers it.
-        today = timezone.localdate()
-        return queryset.in_force_on(today) if value else queryset.not_in_force_on(today)
+        return queryset.in_force_as_reported() if value else queryset.not_in_force_as_reported()

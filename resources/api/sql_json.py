@@ -36,6 +36,7 @@ from django.urls import reverse
 from rest_framework.request import Request
 
 from ..models import Citation, Country, ExileGroup, HostPolicy, Statistic
+from ..reported import reported_as_of_sql
 from .routes import DETAIL_ROUTES
 
 
@@ -167,6 +168,7 @@ def statistic_fields(origin: str, language: str) -> dict[str, Combinable]:
         "is_historical": F("is_historical"),
         "notes": F("notes"),
         "citations": citations_json(Statistic, origin),
+        "reported_as_of": reported_as_of_sql(Statistic),
         **workflow_fields(),
     }
 
@@ -217,6 +219,7 @@ def policy_fields(origin: str, language: str) -> dict[str, Combinable]:
         "effective_to": F("effective_to"),
         "is_historical": F("is_historical"),
         "citations": citations_json(HostPolicy, origin),
+        "reported_as_of": reported_as_of_sql(HostPolicy),
         **workflow_fields(),
     }
 
