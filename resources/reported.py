@@ -23,6 +23,7 @@ from django.db.models import (
     DateField,
     F,
     Func,
+    IntegerField,
     Model,
     OuterRef,
     Q,
@@ -34,6 +35,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, ExtractYear, LPad
 
+from .choices import PublicationStatus
 from .models import Citation, Source
 
 
@@ -76,7 +78,11 @@ def _newest_cited_source(model: type[Model]) -> QuerySet[Citation]:
             content_type_id=content_type.pk,
             object_id=OuterRef("pk"),
         )
-        .annotate(source_year=Coalesce(ExtractYear("source__published_on"), "source__year"))
+        .annotate(
+            source_year=Coalesce(
+                ExtractYear("source__published_on"), "source__year", output_field=IntegerField()
+            )
+        )
         .order_by(
             F("source_year").desc(),
             F("source__published_on").desc(nulls_first=True),
@@ -105,3 +111,31 @@ def last_day_reported_sql(model: type[Model]) -> Subquery:
         output_field=DateField(),
     )
     return Subquery(_newest_cited_source(model).values(day=day)[:1], output_field=DateField())
+
+
+def newest_source_reported() -> str | None:
+    """The newest of the published sources (the dataset's ``reported_as_of``): nothing in
+    the dataset is known beyond it."""
+    newest = (
+        Source.objects.filter(publication_status=PublicationStatus.PUBLISHED)
+        .filter(Q(published_on__isnull=False) | Q(year__isnull=False))
+        .annotate(
+            source_year=Coalesce(ExtractYear("published_on"), "year", output_field=IntegerField())
+        )
+        .order_by(F("source_year").desc(), F("published_on").desc(nulls_first=True))
+        .first()
+    )
+    return None if newest is None else reported_as_of([newest])
+
+
+def beyond_sources_notice(asked: date, newest: str | None) -> str | None:
+    """What a reader must know when ``asked`` is later than the newest source can say
+    (``newest``, ``reported_as_of``-style); None when it is not."""
+    if newest is None:
+        return "No source in the dataset is dated: how current any of it is, is not known."
+    if asked <= last_day_reported(newest):
+        return None
+    return (
+        f"{asked.isoformat()} is later than the newest source ({newest}): the answer is as "
+        "the sources reported it then; what changed since is not known."
+    )

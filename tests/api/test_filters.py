@@ -434,6 +434,28 @@ def test_filter_policies_current_means_in_force_as_of_the_latest_source(api_clie
     ]
 
 
+def test_a_policy_question_about_a_date_says_how_old_the_sources_are(api_client, source):
+    make_policy(source, slug="ongoing", effective_from=date(2022, 3, 1))
+    make_source(slug="unpublished-newer", year=2025, publication_status="draft")
+
+    within = api_client.get(POLICIES, {"in_force_on": "2022-06-01"})
+    beyond = api_client.get(POLICIES, {"in_force_on": "2026-01-01"})
+    current = api_client.get(POLICIES, {"current": "true"})
+    plain = api_client.get(POLICIES)
+
+    # The newest published source: a draft one is not part of what the dataset says.
+    assert within["Reported-As-Of"] == beyond["Reported-As-Of"] == "2022"
+    assert "Reported-As-Of-Notice" not in within
+    assert beyond["Reported-As-Of-Notice"] == (
+        "2026-01-01 is later than the newest source (2022): the answer is as the sources "
+        "reported it then; what changed since is not known."
+    )
+    assert [p["slug"] for p in beyond.json()["results"]] == ["ongoing"]
+    assert current["Reported-As-Of"] == "2022"
+    assert "Reported-As-Of-Notice" not in current
+    assert "Reported-As-Of" not in plain
+
+
 # Media outlets ----------------------------------------------------------------------------
 
 
