@@ -307,6 +307,8 @@ CORS_EXPOSE_HEADERS = (
     "ETag",
     "Last-Modified",
     "Link",
+    "Reported-As-Of",
+    "Reported-As-Of-Notice",
     "Retry-After",
     "X-Cache",
     "X-RateLimit-Limit",

@@ -293,6 +293,19 @@ READ_HEADERS = {
         "`hit` or `miss`: whether the shared read cache answered (anonymous reads, when on)."
     ),
 }
+# Answers about a date (a view's ``dated_actions``): how old the facts behind them are.
+REPORTED_HEADERS = {
+    "Reported-As-Of": header(
+        "The newest source in the dataset (YYYY-MM-DD, or YYYY when only its year is known): "
+        "nothing here is known beyond it. Sent with answers about a date (`in_force_on`, "
+        "`current`, a profile's `as_of`).",
+        {"type": "string", "pattern": r"^\d{4}(-\d{2}-\d{2})?$"},
+    ),
+    "Reported-As-Of-Notice": header(
+        "Present when the date asked about is later than `Reported-As-Of`: the answer is as "
+        "the sources reported it then, and what changed since is not known."
+    ),
+}
 LIST_HEADERS = {
     "Link": header(
         'The next and previous pages, as `<url>; rel="next", <url>; rel="prev"` (RFC 8288).'
@@ -604,6 +617,10 @@ class AutoSchema(openapi.AutoSchema):
                     headers.update(self._headers(LIST_HEADERS))
             elif "{" in self.path:
                 headers.update(self._headers(WRITE_HEADERS))
+            if reads and getattr(self.view, "action", None) in getattr(
+                self.view, "dated_actions", ()
+            ):
+                headers.update(self._headers(REPORTED_HEADERS))
             if throttled:
                 headers.update(self._headers(RATE_LIMIT_HEADERS))
         if reads and getattr(self.view, "conditional", True):

@@ -34,6 +34,7 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 
 from ..models import Citation, Statistic
+from ..reported import reported_as_of_sql
 from .sql_json import UTCTimestamp
 
 # A cell that would start a formula (exports.FORMULA_STARTS) and is not a pure number
@@ -161,6 +162,7 @@ STATISTIC_CELLS: dict[str, Callable[[str], Expression]] = {
     "is_historical": lambda origin: Flag("is_historical"),
     "notes": lambda origin: CSVCell(F("notes")),
     "citations": lambda origin: citations_cell(Statistic),
+    "reported_as_of": lambda origin: CSVCell(Coalesce(reported_as_of_sql(Statistic), Value(""))),
     "publication_status": lambda origin: CSVCell(F("publication_status")),
     "published_at": lambda origin: Coalesce(UTCTimestamp("published_at"), Value("")),
     "retracted_at": lambda origin: Coalesce(UTCTimestamp("retracted_at"), Value("")),

@@ -61,6 +61,7 @@ from ..models import (
     Statistic,
 )
 from ..profiles import PROFILE_LIMIT, profile_records
+from ..reported import reported_as_of_sql
 from ..visibility import public, reads_drafts
 from .prepared import Parameter, PreparedStatement
 from .routes import DETAIL_ROUTES
@@ -204,6 +205,7 @@ def statistic_fields(origin: str, language: str) -> dict[str, Combinable]:
         "is_historical": F("is_historical"),
         "notes": F("notes"),
         "citations": citations_json(Statistic, origin),
+        "reported_as_of": reported_as_of_sql(Statistic),
         **workflow_fields(),
     }
 
@@ -248,6 +250,7 @@ def policy_fields(origin: str, language: str) -> dict[str, Combinable]:
         "effective_to": F("effective_to"),
         "is_historical": F("is_historical"),
         "citations": citations_json(HostPolicy, origin),
+        "reported_as_of": reported_as_of_sql(HostPolicy),
         **workflow_fields(),
     }
 
@@ -325,6 +328,7 @@ def media_outlet_fields(origin: str, language: str) -> dict[str, Combinable]:
         "channels": channel_list(origin),
         "locations": location_list("media_outlet", origin, language),
         "citations": citations_json(MediaOutlet, origin),
+        "reported_as_of": reported_as_of_sql(MediaOutlet),
         "contact_details": F("contact_details"),
         "internal_notes": F("internal_notes"),
         **workflow_fields(),
@@ -371,6 +375,7 @@ def organization_fields(origin: str, language: str) -> dict[str, Combinable]:
             outlets, "affiliated_organization", outlet, MediaOutlet._meta.ordering
         ),
         "citations": citations_json(Organization, origin),
+        "reported_as_of": reported_as_of_sql(Organization),
         "contact_details": F("contact_details"),
         "internal_notes": F("internal_notes"),
         **workflow_fields(),

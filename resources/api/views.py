@@ -1,6 +1,7 @@
 """One ViewSet per resource. Their docstrings are the public API documentation."""
 
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 from django.contrib.contenttypes.prefetch import GenericPrefetch
@@ -8,6 +9,7 @@ from django.db import connection
 from django.db.models import Count, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.db.utils import DatabaseError
+from django.http import HttpResponseBase
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -35,6 +37,7 @@ from ..models import (
 )
 from ..profiles import cited_sources, complete_list_urls
 from ..registry import citable_querysets
+from ..reported import beyond_sources_notice, newest_source_reported
 from ..search import TYPES, search_everything, validated_query_text
 from ..summaries import DEFAULT_GROUP_BY, GROUPINGS, summarize_statistics
 from ..visibility import readable_citations
@@ -343,6 +346,31 @@ class HostPolicyViewSet(CuratedViewSet[HostPolicy]):
     serializer_class = HostPolicySerializer
     filterset_class = filters.HostPolicyFilterSet
     ordering_fields = ["title", "announced_on", "effective_from", "created_at", "updated_at"]
+    # Actions that answer a question about a date (resources.api.schema documents the headers).
+    dated_actions = frozenset({"list"})
+
+    # A CSV export answers with a StreamingHttpResponse (see ResourceViewSet.list).
+    def list(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        response = super().list(request, *args, **kwargs)
+        params = request.query_params
+        if response.status_code == 200 and ("in_force_on" in params or "current" in params):
+            # Both were validated by the filterset: a malformed date is a 400 before this.
+            asked = params.get("in_force_on")
+            say_how_old(response, date.fromisoformat(asked) if asked else None)
+        return response
+
+
+def say_how_old(response: HttpResponseBase, asked: date | None) -> None:
+    """The headers of an answer about a date: the newest source's date (``Reported-As-Of``)
+    and, when ``asked`` is later than it can say, a notice that nothing since is known."""
+    newest = newest_source_reported()
+    if newest is not None:
+        response["Reported-As-Of"] = newest
+    notice = beyond_sources_notice(asked, newest) if asked else None
+    if notice:
+        response["Reported-As-Of-Notice"] = notice
 
 
 class SearchView(APIView):

@@ -3,7 +3,6 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db import models
 from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.functions import Cast
-from django.utils import timezone
 
 from ..choices import PolicyStatus, PolicyTopic, Stance
 from .base import (
@@ -61,9 +60,25 @@ class HostPolicyQuerySet(models.QuerySet):
         """Policies not in effect on ``day``: the others (a policy's period is never null)."""
         return self.alias(in_force_period=in_force_period()).exclude(in_force_period__contains=day)
 
-    def current(self):
-        """Policies in effect today."""
-        return self.in_force_on(timezone.localdate())
+    def in_force_as_reported(self):
+        """Policies in effect as of the latest source each cites (``resources.reported``): on
+        the last day its newest source may stand for. Not "today": the sources do not say
+        what happened since. A policy citing no dated source is not."""
+        return self._as_reported().filter(in_force_period__contains=F("last_day_reported"))
+
+    def not_in_force_as_reported(self):
+        """The others: not in effect as of the latest source, or with no dated source."""
+        return self._as_reported().filter(
+            Q(last_day_reported__isnull=True) | ~Q(in_force_period__contains=F("last_day_reported"))
+        )
+
+    def _as_reported(self):
+        from ..reported import last_day_reported_sql  # the module imports the models
+
+        return self.alias(
+            in_force_period=in_force_period(),
+            last_day_reported=last_day_reported_sql(HostPolicy),
+        )
 
 
 class HostPolicy(CuratedModel, CitedModel):

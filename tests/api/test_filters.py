@@ -6,7 +6,6 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from resources.models import (
     Channel,
@@ -394,26 +393,67 @@ def test_filter_policies_in_force_on_keeps_policies_in_effect_that_day(api_clien
     ]
 
 
-def test_filter_policies_current_splits_in_effect_today_from_the_rest(api_client, source):
-    today = timezone.localdate()
-    day = timedelta(days=1)
-    make_policy(source, slug="ongoing", effective_from=today - 10 * day)
-    make_policy(source, slug="ended", effective_from=today - 100 * day, effective_to=today - day)
-    make_policy(source, slug="ends-today", effective_from=today - 100 * day, effective_to=today)
-    make_policy(source, slug="future", effective_from=today + day, status="announced")
+def test_filter_policies_current_means_in_force_as_of_the_latest_source(api_client, source):
+    """``source`` is known by its year, 2022: as of its last day, 2022-12-31, whatever today
+    is. A policy citing a newer source is judged on that source's date."""
+    make_policy(source, slug="ongoing", effective_from=date(2022, 3, 1))
+    make_policy(
+        source,
+        slug="ended-mid-2022",
+        effective_from=date(2022, 3, 1),
+        effective_to=date(2022, 6, 30),
+    )
+    # Ended long before today, but after what its source can say: in force as reported.
+    make_policy(
+        source, slug="ends-2023", effective_from=date(2022, 3, 1), effective_to=date(2023, 3, 1)
+    )
+    make_policy(source, slug="starts-2023", effective_from=date(2023, 1, 1), status="announced")
     make_policy(source, slug="undated-in-force")
     make_policy(source, slug="undated-repealed", status="repealed")
+    newer = make_source(slug="newer", published_on=date(2024, 2, 1), year=2024)
+    make_policy(
+        newer,
+        slug="ended-before-its-2024-source",
+        effective_from=date(2022, 3, 1),
+        effective_to=date(2023, 3, 1),
+    )
+    undated = make_source(slug="undated", year=None)
+    make_policy(undated, slug="source-undated", effective_from=date(2022, 3, 1))
 
     assert keys(api_client, POLICIES, {"current": "true"}) == [
         "ongoing",
-        "ends-today",
+        "ends-2023",
         "undated-in-force",
     ]
     assert keys(api_client, POLICIES, {"current": "false"}) == [
-        "ended",
-        "future",
+        "ended-mid-2022",
+        "starts-2023",
         "undated-repealed",
+        "ended-before-its-2024-source",
+        "source-undated",
     ]
+
+
+def test_a_policy_question_about_a_date_says_how_old_the_sources_are(api_client, source):
+    make_policy(source, slug="ongoing", effective_from=date(2022, 3, 1))
+    make_source(slug="unpublished-newer", year=2025, publication_status="draft")
+
+    within = api_client.get(POLICIES, {"in_force_on": "2022-06-01"})
+    beyond = api_client.get(POLICIES, {"in_force_on": "2026-01-01"})
+    current = api_client.get(POLICIES, {"current": "true"})
+    plain = api_client.get(POLICIES)
+
+    # The newest published source: a draft one is not part of what the dataset says.
+    assert within["Reported-As-Of"] == beyond["Reported-As-Of"] == "2022"
+    assert "Reported-As-Of-Notice" not in within
+    assert beyond["Reported-As-Of-Notice"] == (
+        "2026-01-01 is later than the newest source (2022): the answer is as the sources "
+        "reported it then; what changed since is not known."
+    )
+    assert [p["slug"] for p in beyond.json()["results"]] == ["ongoing"]
+    assert current["Reported-As-Of"] == "2022"
+    assert "Reported-As-Of-Notice" not in current
+    assert "Reported-As-Of" not in plain
 
 
 # Media outlets ----------------------------------------------------------------------------

@@ -48,6 +48,22 @@ def test_question_how_many_arrived_in_georgia_in_the_first_weeks_per_source(api_
     assert [(c["source"]["slug"], c["locator"]) for c in figure["citations"]] == [(ESSAY, "para 1")]
 
 
+def test_question_which_organizations_are_based_in_vilnius(api_client, seeded):
+    response = api_client.get(
+        reverse("organization-list"), {"city": "vilnius", "fields": "slug,name,locations"}
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert "alexei-navalny-organization" in [row["slug"] for row in response.json()["results"]]
+
+
+def test_question_about_the_latest_source_says_how_old_it_is(api_client, seeded):
+    response = api_client.get(reverse("policy-list"), {"current": "true"})
+
+    assert response["Reported-As-Of"] == "2022"
+    assert {policy["reported_as_of"] for policy in response.json()["results"]} == {"2022"}
+
+
 def test_question_which_outlets_are_based_in_riga_and_on_which_platforms(api_client, source):
     riga = make_media_outlet(source, slug="riga-outlet", name="Riga outlet", city="Riga")
     riga.country_id = "LV"

@@ -39,7 +39,7 @@ def test_get_from_other_origin_allows_any_origin_without_credentials(api_client,
     assert response.json()["count"] == 1
     assert response["Access-Control-Allow-Origin"] == "*"
     assert response["Access-Control-Expose-Headers"] == (
-        "ETag, Last-Modified, Link, Retry-After, X-Cache, "
+        "ETag, Last-Modified, Link, Reported-As-Of, Reported-As-Of-Notice, Retry-After, X-Cache, "
         "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
     )
     assert "Access-Control-Allow-Credentials" not in response

@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.validators import UniqueValidator
 
 from ...models import Citation, Country, ExileGroup, Location, Source
 from ...models.base import WORKFLOW_FIELDS, CuratedModel
+from ...reported import reported_as_of
 from ...visibility import reads_drafts, visible
 from ..errors import as_field_errors
 from ..routes import detail_url
@@ -425,10 +427,35 @@ def refuse_duplicates(items: list[T], key: Callable[[T], Hashable], what: str) -
     return items
 
 
+@extend_schema_field(
+    {
+        "type": ["string", "null"],
+        "pattern": r"^\d{4}(-\d{2}-\d{2})?$",
+        "examples": ["2022", "2022-05-03"],
+    }
+)
+class ReportedAsOfField(serializers.Field[Any, Any, Any, Any]):
+    """When the record's sources last reported it (``resources.reported``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, record: Any) -> str | None:
+        return reported_as_of(citation.source for citation in record.citations.all())
+
+
 class CitedSerializer(ValidatedModelSerializer):
     """A record that must cite at least one source."""
 
     citations = citations_field()
+    # Listed in a curated record's fields: nested records show their citations only.
+    reported_as_of = ReportedAsOfField(
+        help_text=(
+            "How old the facts are: the newest publication date of the sources this record "
+            "cites (YYYY-MM-DD), or its year (YYYY) when only the year is known; null when "
+            "no source is dated. Every fact is as of then, not of today."
+        )
+    )
 
     def validate_citations(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return refuse_duplicates(

@@ -21,6 +21,7 @@ class ExileGroupSerializer(CuratedRecordSerializer, CitedSerializer):
             "description",
             "description_ru",
             "citations",
+            "reported_as_of",
             *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]

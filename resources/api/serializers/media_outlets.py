@@ -91,6 +91,7 @@ class MediaOutletSerializer(CuratedRecordSerializer, CitedSerializer):
             "channels",
             "locations",
             "citations",
+            "reported_as_of",
             "contact_details",
             "internal_notes",
             *WORKFLOW_FIELDS,

@@ -65,6 +65,7 @@ class OrganizationSerializer(CuratedRecordSerializer, CitedSerializer):
             "locations",
             "media_outlets",
             "citations",
+            "reported_as_of",
             "contact_details",
             "internal_notes",
             *WORKFLOW_FIELDS,

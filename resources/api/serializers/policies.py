@@ -50,6 +50,7 @@ class HostPolicySerializer(CuratedRecordSerializer, CitedSerializer):
             "effective_to",
             "is_historical",
             "citations",
+            "reported_as_of",
             *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]

@@ -60,6 +60,7 @@ class StatisticSerializer(CuratedRecordSerializer, CitedSerializer):
             "is_historical",
             "notes",
             "citations",
+            "reported_as_of",
             *WORKFLOW_FIELDS,
             *TIMESTAMPS,
         ]
