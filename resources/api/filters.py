@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
-from django.utils import timezone
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
@@ -82,7 +81,13 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
                         ]
                     }
                 )
-        return super().get_ordering(request, queryset, view)
+        ordering = super().get_ordering(request, queryset, view)
+        if params and ordering and not {"pk", "id", "-pk", "-id"} & set(ordering):
+            # Records equal on the fields asked for in a stable order (by id): without it,
+            # PostgreSQL may order ties differently from one query plan to the next, and a
+            # record could show on two pages, or on none.
+            ordering = [*ordering, "pk"]
+        return ordering
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         [parameter] = super().get_schema_operation_parameters(view)
@@ -538,7 +543,13 @@ class HostPolicyFilterSet(CuratedFilterSet):
         ),
     )
     current = BooleanFilter(
-        method="filter_current", help_text="true: in effect today; false: not in effect today."
+        method="filter_current",
+        help_text=(
+            "true: in force as of the latest source, i.e. in effect on the last day its "
+            "reported_as_of may stand for (the date, or the year's last day); false: the "
+            "others, and policies whose sources are undated. Not 'today': the sources do not "
+            "say what happened since (the seed's essay dates from spring 2022)."
+        ),
     )
 
     class Meta:
@@ -574,6 +585,4 @@ class HostPolicyFilterSet(CuratedFilterSet):
     def filter_current(
         self, queryset: HostPolicyQuerySet, name: str, value: bool
     ) -> QuerySet[HostPolicy]:
-        # On the queryset itself, not through a subquery of ids: the in-force index answers it.
-        today = timezone.localdate()
-        return queryset.in_force_on(today) if value else queryset.not_in_force_on(today)
+        return queryset.in_force_as_reported() if value else queryset.not_in_force_as_reported()

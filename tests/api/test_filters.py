@@ -5,6 +5,8 @@ from datetime import UTC, date, datetime, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from resources.models import (
@@ -945,6 +947,26 @@ def test_list_statistics_ordered_by_two_fields_breaks_ties_by_second(api_client,
 def test_list_ordered_by_unknown_field_is_400_naming_ordering(api_client, db, url, ordering):
     messages = assert_bad_request(api_client, url, {"ordering": ordering}, "ordering")
     assert ordering.split(",")[-1].lstrip("-") in messages[0]
+
+
+@pytest.mark.parametrize("ordering", ["value", "-value", "period_start,-value"])
+def test_records_equal_on_the_ordering_come_in_a_stable_order_by_id(api_client, source, ordering):
+    """Ties are ordered by id: PostgreSQL may order them differently from one plan to the
+    next (the statistics CSV's two paths did), and pages could overlap."""
+    ids = [make_statistic(source, value=500).pk for _ in range(3)]
+
+    with CaptureQueriesContext(connection) as queries:
+        listed = keys(api_client, STATISTICS, {"ordering": ordering}, key="id")
+
+    assert listed == ids
+    # The page's query: ordered by the fields asked for, then by id (selected first: "1").
+    [page_ordering] = [
+        query["sql"].split("ORDER BY")[-1]
+        for query in queries.captured_queries
+        if query["sql"].startswith('SELECT "resources_statistic"."id" AS "pk"')
+        and query["sql"].endswith("LIMIT 50")
+    ]
+    assert page_ordering.rstrip().endswith(", 1 ASC LIMIT 50"), page_ordering
 
 
 # Invalid values --------------------------------------------------------------------------
