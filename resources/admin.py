@@ -1,22 +1,25 @@
 """The data editors' workbench: every model, searchable, filterable, with citations inline.
 
-Curated records move through the editorial workflow with list actions (submit, return,
-publish, retract with a reason); every save, workflow step, revert and deletion is kept in the
-record's history, which the "History" page shows with old and new values and a revert button.
-Hard deletion is for superusers only.
+Curated records move through the editorial workflow with buttons on their own page and with
+list actions (submit, return, publish, retract with a reason); every save, workflow step,
+revert and deletion is kept in the record's history, which the "History" page shows with old
+and new values and a revert button. Hard deletion is for superusers only.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models, transaction
 from django.db.models import Count
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -45,6 +48,14 @@ from .registry import owning_record
 TIMESTAMPS = ("created_at", "updated_at")
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
 URL_FORM_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+# The workflow's buttons on a record's page, by transition (resources.editorial.workflow).
+TRANSITION_BUTTONS = {
+    "submit": "Submit for review",
+    "return": "Return to draft",
+    "publish": "Publish",
+    "retract": "Retract…",
+}
 
 
 class CitationInline(GenericTabularInline):
@@ -99,6 +110,9 @@ class AuditedAdmin(admin.ModelAdmin):
     """Admin of a record whose changes are kept (``resources.editorial.history``): its "History"
     page lists them, with a revert button on each earlier version, and a save that the workflow
     refuses is undone whole, with a message."""
+
+    class Media:
+        css = {"all": ["resources/admin.css"]}
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -163,12 +177,103 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 class CuratedAdmin(AuditedAdmin):
-    """Admin of a curated record: its editorial status read-only (the list's actions move it),
-    editing as ``resources.editorial.workflow`` allows, and hard deletion for superusers only."""
+    """Admin of a curated record: its editorial status read-only (the workflow's buttons on its
+    page and the list's actions move it), editing as ``resources.editorial.workflow`` allows,
+    and hard deletion for superusers only."""
 
     actions = ["submit", "return_to_draft", "publish", "retract"]
     formfield_overrides = URL_FORM_FIELDS
     list_per_page = 50
+    change_form_template = "admin/resources/curated_change_form.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        move = path(
+            "<path:object_id>/workflow/<str:transition_name>/",
+            self.admin_site.admin_view(self.transition_view),
+            name=f"{opts.app_label}_{opts.model_name}_transition",
+        )
+        return [move, *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context.update(self.workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def workflow_context(self, request, record):
+        """What the record's page shows of the workflow: the buttons of the transitions the
+        user's role and the record's status allow, and who last submitted it, when."""
+        submission = (
+            Change.objects.filter(
+                content_type=ContentType.objects.get_for_model(record),
+                object_id=record.pk,
+                action=ChangeAction.SUBMITTED,
+            )
+            .order_by("-id")
+            .first()
+        )
+        opts = self.model._meta
+        return {
+            "submission": submission,
+            "workflow_buttons": [
+                (transition, TRANSITION_BUTTONS[transition.name])
+                for transition in workflow.offered_transitions(record, request.user)
+            ],
+            "transition_url": f"admin:{opts.app_label}_{opts.model_name}_transition",
+        }
+
+    def transition_view(self, request, object_id, transition_name):
+        """A workflow button's POST: the transition through the editorial service (its refusal
+        as an error message), then back to the record's page. A retraction asks for its reason
+        first, as the list action does."""
+        if transition_name not in workflow.TRANSITIONS:
+            raise Http404("No such workflow step.")
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.model._meta.verbose_name} with this id.")
+        if not self.has_view_or_change_permission(request, obj):
+            raise DjangoPermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        opts = self.model._meta
+        record_page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        transition = workflow.TRANSITIONS[transition_name]
+        reason = ""
+        if transition_name == "retract":
+            try:  # no reason asked of someone who may not retract this record anyway
+                workflow.check_transition(obj, transition_name, user=request.user)
+            except EditorialError as exc:
+                self.message_user(request, f"Not {transition.past}: {explain(exc)}", messages.ERROR)
+                return redirect(record_page)
+            form = RetractionForm(request.POST if "reason" in request.POST else None)
+            if not (form.is_bound and form.is_valid()):
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": "Retract",
+                    "opts": opts,
+                    "records": [obj],
+                    "record_page": record_page,
+                    "form": form,
+                }
+                return TemplateResponse(request, "admin/resources/retract.html", context)
+            reason = form.cleaned_data["reason"]
+        with transaction.atomic():
+            record = self.model.objects.select_for_update().get(pk=obj.pk)
+            try:
+                services.transition(
+                    record=record,
+                    name=transition_name,
+                    user=request.user,
+                    channel=ChangeChannel.ADMIN,
+                    reason=reason,
+                )
+            except EditorialError as exc:
+                self.message_user(request, f"Not {transition.past}: {explain(exc)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{capfirst(opts.verbose_name)} {transition.past}.", messages.SUCCESS
+                )
+        return redirect(record_page)
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *WORKFLOW_FIELDS)
