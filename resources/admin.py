@@ -13,7 +13,7 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models, transaction
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -23,6 +23,7 @@ from django.utils.text import capfirst
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from . import admin_display
 from .choices import ChangeAction, ChangeChannel
 from .editorial import services, workflow
 from .editorial.errors import EditorialError
@@ -48,6 +49,10 @@ from .registry import owning_record
 TIMESTAMPS = ("created_at", "updated_at")
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
 URL_FORM_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+# At 1,400 px the navigation sidebar left the lists some 700 px, and their columns wrapped
+# line after line; the breadcrumbs and the index lead everywhere it did.
+admin.site.enable_nav_sidebar = False
 
 # The workflow's buttons on a record's page, by transition (resources.editorial.workflow).
 TRANSITION_BUTTONS = {
@@ -498,24 +503,21 @@ class CitationAdmin(NestedRecordAdmin):
 
 @admin.register(Statistic)
 class StatisticAdmin(CitedAdmin):
-    list_display = (
-        "slug",
+    list_display = ("slug", "metric", "route", "exile_group", "figure", "period", "sources")
+    list_filter = (
         "metric",
-        "origin",
-        "destination",
-        "exile_group",
+        "measure",
         "qualifier",
-        "value",
-        "period_start",
-        "period_end",
         "is_historical",
+        "exile_group",
+        ("destination", admin.RelatedOnlyFieldListFilter),
     )
-    list_filter = ("metric", "measure", "qualifier", "is_historical", "exile_group", "destination")
     search_fields = ("slug", "notes", "destination__name", "citations__claim")
     list_select_related = ("origin", "destination", "exile_group")
     autocomplete_fields = ("origin", "destination", "exile_group")
     date_hierarchy = "period_start"
-    ordering = ("-period_end", "-period_start")
+    # The model's own order, as the API lists them: latest first, undated ones last (a plain
+    # "-period_end" put them first).
     fieldsets = (
         (None, {"fields": ("slug", "origin", "destination", "exile_group")}),
         (
@@ -526,6 +528,28 @@ class StatisticAdmin(CitedAdmin):
         ("Period", {"fields": ("period_start", "period_end", "is_historical")}),
         (None, {"fields": ("notes", *TIMESTAMPS)}),
     )
+
+    def get_queryset(self, request):
+        # The sources column: the page's citations and their sources in two queries.
+        citations = Citation.objects.select_related("source").order_by("id")
+        return super().get_queryset(request).prefetch_related(Prefetch("citations", citations))
+
+    @admin.display(description="from → to", ordering="destination__name")
+    def route(self, statistic):
+        destination = statistic.destination.name if statistic.destination else "abroad"
+        return f"{statistic.origin_id} → {destination}"
+
+    @admin.display(description="figure", ordering="value")
+    def figure(self, statistic):
+        return admin_display.figure(statistic)
+
+    @admin.display(description="period", ordering="period_start")
+    def period(self, statistic):
+        return admin_display.period(statistic.period_start, statistic.period_end)
+
+    @admin.display(description="sources")
+    def sources(self, statistic):
+        return admin_display.cited_sources(statistic)
 
 
 class LocationInline(admin.TabularInline):
@@ -546,8 +570,8 @@ class ChannelInline(admin.TabularInline):
 
 @admin.register(MediaOutlet)
 class MediaOutletAdmin(CitedAdmin):
-    list_display = ("name", "kind", "country", "city", "status", "active_from_year")
-    list_filter = ("kind", "status", "country")
+    list_display = ("name", "kind", "country", "city", "status", "active")
+    list_filter = ("kind", "status", ("country", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "slug", "description", "city")
     list_select_related = ("country",)
     autocomplete_fields = ("country", "affiliated_organization")
@@ -575,6 +599,10 @@ class MediaOutletAdmin(CitedAdmin):
     inlines = [ChannelInline, LocationInline, CitationInline]
     ordering = ("name",)
 
+    @admin.display(description="active", ordering="active_from_year")
+    def active(self, outlet):
+        return admin_display.years(outlet.active_from_year, outlet.active_to_year)
+
 
 class AudienceFigureInline(admin.TabularInline):
     model = AudienceFigure
@@ -598,12 +626,16 @@ class ChannelAdmin(NestedRecordAdmin):
 
 @admin.register(AudienceFigure)
 class AudienceFigureAdmin(NestedRecordAdmin):
-    list_display = ("channel", "metric", "qualifier", "value", "as_of")
+    list_display = ("channel", "metric", "figure", "as_of")
     list_filter = ("metric", "qualifier")
     search_fields = ("channel__media_outlet__name", "notes")
     list_select_related = ("channel__media_outlet",)
     autocomplete_fields = ("channel",)
     ordering = ("channel", "metric")
+
+    @admin.display(description="figure", ordering="value")
+    def figure(self, audience_figure):
+        return admin_display.figure(audience_figure)
 
 
 class NotableFigureInline(admin.TabularInline):
@@ -615,8 +647,8 @@ class NotableFigureInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(CitedAdmin):
-    list_display = ("name", "kind", "country", "city", "status", "founded_year", "dissolved_year")
-    list_filter = ("kind", "status", "country", "exile_groups")
+    list_display = ("name", "kind", "country", "city", "status", "years")
+    list_filter = ("kind", "status", ("country", admin.RelatedOnlyFieldListFilter), "exile_groups")
     search_fields = ("name", "slug", "description", "city", "notable_figures__name")
     list_select_related = ("country",)
     autocomplete_fields = ("country", "exile_groups")
@@ -644,6 +676,10 @@ class OrganizationAdmin(CitedAdmin):
     inlines = [NotableFigureInline, LocationInline, CitationInline]
     ordering = ("name",)
 
+    @admin.display(description="founded, dissolved", ordering="founded_year")
+    def years(self, organization):
+        return admin_display.years(organization.founded_year, organization.dissolved_year)
+
 
 @admin.register(NotableFigure)
 class NotableFigureAdmin(NestedRecordAdmin):
@@ -658,7 +694,7 @@ class NotableFigureAdmin(NestedRecordAdmin):
 @admin.register(Location)
 class LocationAdmin(NestedRecordAdmin):
     list_display = ("__str__", "country", "city", "start_year", "end_year", "start_date")
-    list_filter = ("country",)
+    list_filter = (("country", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("city", "media_outlet__name", "organization__name", "notes")
     list_select_related = ("country", "media_outlet", "organization")
     autocomplete_fields = ("country", "media_outlet", "organization")
@@ -667,24 +703,24 @@ class LocationAdmin(NestedRecordAdmin):
 
 @admin.register(HostPolicy)
 class HostPolicyAdmin(CitedAdmin):
-    list_display = (
-        "title",
-        "country",
+    list_display = ("title", "country", "topic", "stance", "status", "announced_on", "in_force")
+    list_filter = (
         "topic",
         "stance",
         "status",
-        "announced_on",
-        "effective_from",
-        "effective_to",
         "is_historical",
+        ("country", admin.RelatedOnlyFieldListFilter),
     )
-    list_filter = ("topic", "stance", "status", "is_historical", "country")
     search_fields = ("title", "summary", "conditions", "country__name", "slug")
     list_select_related = ("country",)
     autocomplete_fields = ("country", "exile_groups", "nationalities")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "announced_on"
     ordering = ("country__name", "title")
+
+    @admin.display(description="in force", ordering="effective_from")
+    def in_force(self, policy):
+        return admin_display.period(policy.effective_from, policy.effective_to)
 
 
 @admin.register(Change)

@@ -1,0 +1,121 @@
+"""How the admin shows values to people: figures as the API gives them (no trailing zeros) with
+thousands separators and their hedge, periods and year spans in one column, the sources a record
+cites.
+
+Everything here returns text or HTML that escapes what the records hold (``format_html``): the
+records' text is data, never markup.
+"""
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from .choices import Qualifier, Unit
+from .models import Source
+
+NOT_STATED = "not stated"
+# Between the ends of a range or a period (ruff would take the character itself for a hyphen).
+DASH = "\N{EN DASH}"
+# What follows a figure of a unit other than people ("at least 12%").
+UNIT_SUFFIXES = {Unit.PERCENT: "%", Unit.PEOPLE_PER_DAY: " a day"}
+# A cited source's title in a list column: long ones cut, whole in the tooltip.
+SOURCE_TITLE_CHARS = 40
+
+
+def number(value: Decimal | int | None) -> str:
+    """``value`` as the API writes it (``FigureField``: 1000000, 12.5), with thousands
+    separators: "1,000,000", "12.5"."""
+    if value is None:
+        return ""
+    value = Decimal(value)
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,f}"
+
+
+def figure_parts(quantity: Any) -> tuple[str, str]:
+    """A reported quantity's hedge ("" for an exact figure) and its numbers: value, range and
+    unit, the range's ends joined by an en dash: ("at least", "1,000,000"), ("",
+    "100,000-150,000"), ("about", "6,000 a day")."""
+    suffix = UNIT_SUFFIXES.get(getattr(quantity, "unit", None), "")
+    value, low, high = quantity.value, quantity.value_low, quantity.value_high
+    if low is not None and high is not None:
+        span = f"{number(low)}{DASH}{number(high)}{suffix}"
+        numbers = span if value in (low, high) else f"{number(value)}{suffix} ({span})"
+    elif low is not None:
+        numbers = f"{number(value)}{suffix} (from {number(low)})"
+    elif high is not None:
+        numbers = f"{number(value)}{suffix} (up to {number(high)})"
+    else:
+        numbers = f"{number(value)}{suffix}"
+    if not quantity.qualifier or quantity.qualifier == Qualifier.EXACT:
+        return "", numbers
+    return Qualifier(quantity.qualifier).label, numbers
+
+
+def figure_text(quantity: Any) -> str:
+    """A reported quantity as a reader says it: "at least 1,000,000", "about 6,000 a day"."""
+    return " ".join(part for part in figure_parts(quantity) if part)
+
+
+def figure(quantity: Any) -> SafeString:
+    """``figure_text`` for a list's column: the numbers stay on one line when a narrow column
+    wraps the hedge."""
+    hedge, numbers = figure_parts(quantity)
+    if not hedge:
+        return format_html('<span class="nowrap">{}</span>', numbers)
+    return format_html('{} <span class="nowrap">{}</span>', hedge, numbers)
+
+
+def period(start: date | None, end: date | None) -> SafeString:
+    """A period as one phrase: "2022-02-24 - 2022-03-10" (an en dash between spaces),
+    "from 2022-02-24", "until ...", "not stated". A narrow column breaks it after the dash,
+    never inside a date."""
+    if start and end and start != end:
+        return format_html(
+            '<span class="nowrap">{} {}</span> <span class="nowrap">{}</span>',
+            start.isoformat(),
+            DASH,
+            end.isoformat(),
+        )
+    if start and end:
+        return format_html('<span class="nowrap">{}</span>', start.isoformat())
+    if start:
+        return format_html('from <span class="nowrap">{}</span>', start.isoformat())
+    if end:
+        return format_html('until <span class="nowrap">{}</span>', end.isoformat())
+    return format_html("{}", NOT_STATED)
+
+
+def years(start: int | None, end: int | None) -> str:
+    """A span of years as one phrase: "1951-1995" (an en dash), "since 2019", "until 1995",
+    "not stated"."""
+    if start and end:
+        return str(start) if start == end else f"{start}{DASH}{end}"
+    if start:
+        return f"since {start}"
+    if end:
+        return f"until {end}"
+    return NOT_STATED
+
+
+def cited_sources(record: Any) -> SafeString:
+    """The sources ``record`` cites, one a line, each with its locators: "Essay on the 2022
+    Russian exodus, para 1". Reads ``record.citations.all()``: prefetch them with their sources."""
+    locators: dict[Source, list[str]] = {}
+    for citation in record.citations.all():
+        locators.setdefault(citation.source, []).append(citation.locator)
+    if not locators:
+        return format_html("{}", "—")
+    return format_html_join(
+        mark_safe("<br>"),
+        '<span title="{}">{}</span>, {}',
+        (
+            (source.title, Truncator(source.title).chars(SOURCE_TITLE_CHARS), ", ".join(places))
+            for source, places in locators.items()
+        ),
+    )
