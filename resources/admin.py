@@ -145,9 +145,14 @@ class AuditedAdmin(admin.ModelAdmin):
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise DjangoPermissionDenied
         record = self.history_record(obj)
-        changes = Change.objects.filter(
-            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-        ).order_by("-id")
+        changes = list(
+            Change.objects.filter(
+                content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+            ).order_by("-id")
+        )
+        titles = admin_display.source_titles(changes)
+        for change in changes:
+            change.rows = admin_display.history_rows(change, titles)
         can_revert = record is obj and self.has_change_permission(request, obj)
         opts = self.model._meta
         context = {

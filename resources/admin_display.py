@@ -1,11 +1,12 @@
 """How the admin shows values to people: figures as the API gives them (no trailing zeros) with
 thousands separators and their hedge, periods and year spans in one column, the sources a record
-cites.
+cites, and the values of the change history (citations by source title, not as Python lists).
 
 Everything here returns text or HTML that escapes what the records hold (``format_html``): the
 records' text is data, never markup.
 """
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from .choices import Qualifier, Unit
-from .models import Source
+from .models import Change, Source
 
 NOT_STATED = "not stated"
 # Between the ends of a range or a period (ruff would take the character itself for a hyphen).
@@ -119,3 +120,89 @@ def cited_sources(record: Any) -> SafeString:
             for source, places in locators.items()
         ),
     )
+
+
+# The change history ----------------------------------------------------------------------
+
+
+def source_keys(value: Any, field: str | None = None) -> set[str]:
+    """The slugs of the sources cited anywhere in a history value (a snapshot's field, nested
+    lists of channels with their citations, ...)."""
+    keys: set[str] = set()
+    if field == "citations" and isinstance(value, list):
+        keys |= {c["source"] for c in value if isinstance(c, Mapping) and "source" in c}
+    if isinstance(value, Mapping):
+        for name, item in value.items():
+            keys |= source_keys(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            keys |= source_keys(item)
+    return keys
+
+
+def source_titles(changes: Iterable[Change]) -> dict[str, str]:
+    """Slug -> title of every source the changes' values cite: one query for a whole page."""
+    keys: set[str] = set()
+    for change in changes:
+        for field, values in change.changes.items():
+            keys |= source_keys(values.get("old"), field) | source_keys(values.get("new"), field)
+    return dict(Source.objects.filter(slug__in=keys).values_list("slug", "title"))
+
+
+def history_value(value: Any, titles: Mapping[str, str], field: str | None = None) -> SafeString:
+    """One value of a change (old or new) as HTML: a scalar in ``<code>`` (null for none), a list
+    of citations as "source title, locator: claim" items, other lists and records as lists."""
+    if field == "citations" and isinstance(value, list):
+        if not value:
+            return format_html("<em>{}</em>", "no citation")
+        return format_html(
+            '<ul class="history-citations">{}</ul>',
+            format_html_join(
+                "",
+                '<li><cite title="{}">{}</cite>, {}: “{}”</li>',
+                (
+                    (
+                        c.get("source"),
+                        titles.get(c.get("source"), c.get("source")),
+                        c.get("locator"),
+                        c.get("claim"),
+                    )
+                    for c in value
+                ),
+            ),
+        )
+    if isinstance(value, list):
+        if not value:
+            return format_html("<em>{}</em>", "none")
+        return format_html(
+            '<ol class="history-list">{}</ol>',
+            format_html_join("", "<li>{}</li>", ((history_value(v, titles),) for v in value)),
+        )
+    if isinstance(value, Mapping):
+        # Within a nested record, what is empty is left out: the change is in what is there.
+        filled = [(k, v) for k, v in value.items() if v not in (None, "", [], {})]
+        return format_html(
+            '<ul class="history-record">{}</ul>',
+            format_html_join(
+                "",
+                "<li><strong>{}</strong>: {}</li>",
+                ((k, history_value(v, titles, k)) for k, v in filled),
+            ),
+        )
+    if value == "":
+        return format_html("<em>{}</em>", "empty")
+    return format_html("<code>{}</code>", "null" if value is None else value)
+
+
+def history_rows(
+    change: Change, titles: Mapping[str, str]
+) -> list[tuple[str, SafeString, SafeString]]:
+    """(field, old, new) of each field ``change`` touched, as HTML (``history_value``)."""
+    return [
+        (
+            field,
+            history_value(values.get("old"), titles, field),
+            history_value(values.get("new"), titles, field),
+        )
+        for field, values in change.changes.items()
+    ]

@@ -11,15 +11,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import strip_tags
 
+from resources.editorial import history
 from resources.models import (
+    Change,
+    Citation,
     Country,
+    ExileGroup,
     HostPolicy,
     MediaOutlet,
     Organization,
     Statistic,
 )
-from tests.admin.test_admin import admin_url
+from tests.admin.test_admin import CITATION_PREFIX, admin_url
+from tests.admin.test_admin_history import add_statistic, edit_statistic
 from tests.factories import (
+    make_exile_group,
     make_media_outlet,
     make_organization,
     make_policy,
@@ -223,3 +229,69 @@ def test_audience_figures_list_shows_figures_with_separators(admin_client, sourc
     response = admin_client.get(reverse("admin:resources_audiencefigure_changelist"))
 
     assert column(response, "figure") == ["1,000,000"]
+
+
+# The history page ---------------------------------------------------------------------------
+
+
+def test_history_page_shows_citations_by_source_title_locator_and_claim(admin_client, source):
+    statistic = add_statistic(admin_client, source)
+    edit_statistic(
+        admin_client,
+        statistic,
+        **{f"{CITATION_PREFIX}-0-locator": "para 4", f"{CITATION_PREFIX}-0-claim": "Revised."},
+    )
+
+    response = admin_client.get(admin_url(Statistic, "history", statistic.pk))
+
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert (
+        '<div class="history-field"><strong>citations</strong>: <ul class="history-citations">'
+        '<li><cite title="essay">Essay on the 2022 Russian exodus</cite>, para 3: '
+        "“Georgia took in 25,000 people in two weeks.”</li></ul> → "
+        '<ul class="history-citations"><li><cite title="essay">Essay on the 2022 Russian '
+        "exodus</cite>, para 4: “Revised.”</li></ul></div>"
+    ) in html
+    assert "[{" not in html
+    assert "'claim'" not in html
+    # Scalars as before.
+    assert "<strong>value</strong>: <code>null</code> → <code>25000</code>" in html
+
+
+def test_history_page_shows_citations_nested_in_an_outlets_channels(admin_client, source):
+    outlet = make_media_outlet(source, slug="tv-rain")
+    history.record_change(outlet, action="created", channel="command")
+
+    response = admin_client.get(admin_url(MediaOutlet, "history", outlet.pk))
+
+    html = response.content.decode()
+    assert '<strong>channels</strong>: <code>null</code> → <ol class="history-list">' in html
+    assert (
+        '<li><strong>citations</strong>: <ul class="history-citations"><li><cite title="essay">'
+        "Essay on the 2022 Russian exodus</cite>, para 1: “A claim in our own words.”</li></ul>"
+    ) in html
+    assert "[{" not in html
+
+
+def test_history_page_escapes_html_in_a_claim(admin_client, source):
+    group = make_exile_group(source, slug="it-specialists")
+    Citation.objects.filter(exilegroup=group).update(claim="<script>alert(1)</script>")
+    history.record_change(group, action="updated", channel="command")
+
+    response = admin_client.get(admin_url(ExileGroup, "history", group.pk))
+
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "“&lt;script&gt;alert(1)&lt;/script&gt;”" in html
+
+
+def test_history_page_of_a_citation_of_a_deleted_source_shows_its_key(admin_client, source):
+    group = make_exile_group(source, slug="it-specialists")
+    change = history.record_change(group, action="created", channel="command")
+    change.changes["citations"]["new"][0]["source"] = "gone-source"
+    Change.objects.filter(pk=change.pk).update(changes=change.changes)
+
+    response = admin_client.get(admin_url(ExileGroup, "history", group.pk))
+
+    assert '<cite title="gone-source">gone-source</cite>, para 1' in response.content.decode()
