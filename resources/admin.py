@@ -3,7 +3,8 @@
 Curated records move through the editorial workflow with buttons on their own page and with
 list actions (submit, return, publish, retract with a reason); every save, workflow step,
 revert and deletion is kept in the record's history, which the "History" page shows with old
-and new values and a revert button. Hard deletion is for superusers only.
+and new values and a revert button. Hard deletion is for superusers only. "View on site" opens
+a record in the API; the site's own "View site" link, the API's documentation.
 """
 
 from django import forms
@@ -17,7 +18,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from rest_framework_api_key.admin import APIKeyModelAdmin
@@ -50,6 +51,11 @@ TIMESTAMPS = ("created_at", "updated_at")
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
 URL_FORM_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
+admin.site.site_header = "Exile Resources — editors' admin"
+admin.site.site_title = "Exile Resources admin"
+admin.site.index_title = "Records, sources and their review"
+# "View site": the API has no home page of its own; its documentation is where to look.
+admin.site.site_url = reverse_lazy("swagger-ui")
 # At 1,400 px the navigation sidebar left the lists some 700 px, and their columns wrapped
 # line after line; the breadcrumbs and the index lead everywhere it did.
 admin.site.enable_nav_sidebar = False
@@ -61,6 +67,16 @@ TRANSITION_BUTTONS = {
     "publish": "Publish",
     "retract": "Retract…",
 }
+
+
+def api_url(obj):
+    """The API's URL of ``obj`` (or of the record it is shown within): its "View on site"."""
+    # Imported here: the registry, which the API's routes read, cannot be imported before
+    # resources.visibility (registry -> querysets -> visibility -> registry), which the
+    # editorial services import below this module's imports.
+    from .api.routes import detail_url
+
+    return detail_url(obj, None)
 
 
 class CitationInline(GenericTabularInline):
@@ -118,6 +134,9 @@ class AuditedAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["resources/admin.css"]}
+
+    def view_on_site(self, obj):
+        return api_url(obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -464,6 +483,9 @@ class CountryAdmin(ReadOnlyAdmin):
     search_fields = ("code", "alpha3", "name")
     ordering = ("name",)
 
+    def view_on_site(self, obj):
+        return api_url(obj)
+
 
 @admin.register(ExileGroup)
 class ExileGroupAdmin(CitedAdmin):
@@ -504,6 +526,9 @@ class CitationAdmin(NestedRecordAdmin):
 
     def history_record(self, obj):
         return owning_record(obj.record)
+
+    def view_on_site(self, obj):
+        return api_url(obj.record) if obj.record is not None else None
 
 
 @admin.register(Statistic)

@@ -9,11 +9,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils.html import strip_tags
+from django.utils.html import escape, strip_tags
 
 from resources.editorial import history
 from resources.models import (
     Change,
+    Channel,
     Citation,
     Country,
     ExileGroup,
@@ -32,6 +33,8 @@ from tests.factories import (
     make_source,
     make_statistic,
 )
+
+SITE_HEADER = "Exile Resources — editors' admin"
 
 
 def column(response, name):
@@ -295,3 +298,71 @@ def test_history_page_of_a_citation_of_a_deleted_source_shows_its_key(admin_clie
     response = admin_client.get(admin_url(ExileGroup, "history", group.pk))
 
     assert '<cite title="gone-source">gone-source</cite>, para 1' in response.content.decode()
+
+
+# View on site, and the site's names ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        (Statistic, lambda r: reverse("statistic-detail", kwargs={"pk": r[Statistic].pk})),
+        (ExileGroup, lambda r: reverse("exile-group-detail", kwargs={"slug": "it-specialists"})),
+        (MediaOutlet, lambda r: reverse("media-outlet-detail", kwargs={"slug": "tv-rain"})),
+        (Channel, lambda r: reverse("media-outlet-detail", kwargs={"slug": "tv-rain"})),
+        (Citation, lambda r: reverse("exile-group-detail", kwargs={"slug": "it-specialists"})),
+        (Country, lambda r: reverse("country-detail", kwargs={"code": "GE"})),
+    ],
+    ids=lambda value: getattr(value, "__name__", ""),
+)
+def test_view_on_site_of_a_record_is_its_api_url(admin_client, source, model, expected):
+    group = make_exile_group(source, slug="it-specialists")
+    outlet = make_media_outlet(source, slug="tv-rain")
+    records = {
+        Statistic: make_statistic(source, publication_status="draft"),
+        ExileGroup: group,
+        MediaOutlet: outlet,
+        Channel: outlet.channels.get(),
+        Citation: group.citations.get(),
+        Country: Country.objects.get(code="GE"),
+    }
+    url = expected(records)
+
+    response = admin_client.get(admin_url(model, "change", records[model].pk))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["absolute_url"] == url
+    assert f'<a href="{url}" class="viewsitelink">' in response.content.decode()
+    # The link leads to the record, a draft included for the editor's session.
+    assert admin_client.get(url).status_code == HTTPStatus.OK
+
+
+def test_view_on_site_of_a_draft_statistic_serves_it_to_the_editor_only(
+    admin_client, client, source
+):
+    statistic = make_statistic(source, slug="georgia-arrivals", publication_status="draft")
+    url = admin_client.get(admin_url(Statistic, "change", statistic.pk)).context["absolute_url"]
+
+    assert admin_client.get(url).json()["slug"] == "georgia-arrivals"
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_admin_index_names_the_site_and_links_view_site_to_the_api_docs(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert f'<div id="site-name"><a href="/admin/">{escape(SITE_HEADER)}</a></div>' in html
+    assert "<title>Records, sources and their review | Exile Resources admin</title>" in html
+    assert "<h1>Records, sources and their review</h1>" in html
+    assert f'<a href="{reverse("swagger-ui")}">View site</a>' in html
+    assert "Django administration" not in html
+    assert "Django site admin" not in html
+
+
+def test_login_page_names_the_site(client, db):
+    response = client.get(reverse("admin:login"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert escape(SITE_HEADER) in response.content.decode()
+    assert "Django administration" not in response.content.decode()
