@@ -138,6 +138,11 @@ class AuditedAdmin(admin.ModelAdmin):
     def view_on_site(self, obj):
         return api_url(obj)
 
+    def record_label(self, obj):
+        """How the record's pages name ``obj`` (their titles and breadcrumbs): str(obj), unless
+        the model's admin says better."""
+        return str(obj)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             # Django runs the form's save in a transaction: the exception rolls it all back.
@@ -176,10 +181,11 @@ class AuditedAdmin(admin.ModelAdmin):
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
-            "title": f"History: {obj}",
+            "title": f"History: {self.record_label(obj)}",
             "subtitle": None,
             "opts": opts,
             "object": obj,
+            "record_label": self.record_label(obj),
             "record": record,
             "changes": changes,
             "can_revert": can_revert,
@@ -227,6 +233,7 @@ class CuratedAdmin(AuditedAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
             context.update(self.workflow_context(request, obj))
+            context["subtitle"] = context["record_label"] = self.record_label(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def workflow_context(self, request, record):
@@ -282,6 +289,7 @@ class CuratedAdmin(AuditedAdmin):
                     "opts": opts,
                     "records": [obj],
                     "record_page": record_page,
+                    "record_label": self.record_label(obj),
                     "form": form,
                 }
                 return TemplateResponse(request, "admin/resources/retract.html", context)
@@ -563,6 +571,13 @@ class StatisticAdmin(CitedAdmin):
         # The sources column: the page's citations and their sources in two queries.
         citations = Citation.objects.select_related("source").order_by("id")
         return super().get_queryset(request).prefetch_related(Prefetch("citations", citations))
+
+    def record_label(self, obj):
+        # Not str(obj): the API shows that (a source's cited_by), with the value as stored.
+        return (
+            f"{obj.get_metric_display()} {obj.origin_id}→{obj.destination_id or 'abroad'}: "
+            f"{admin_display.figure_text(obj)}"
+        )
 
     @admin.display(description="from → to", ordering="destination__name")
     def route(self, statistic):

@@ -366,3 +366,36 @@ def test_login_page_names_the_site(client, db):
     assert response.status_code == HTTPStatus.OK
     assert escape(SITE_HEADER) in response.content.decode()
     assert "Django administration" not in response.content.decode()
+
+
+# A statistic's own pages name it with its figure written out ---------------------------------
+
+
+def test_change_page_of_a_statistic_names_it_with_its_figure_written_out(admin_client, source):
+    statistic = make_statistic(source, value=1000000, qualifier="at_least")
+
+    response = admin_client.get(admin_url(Statistic, "change", statistic.pk))
+
+    assert response.context["subtitle"] == "arrivals RU→GE: at least 1,000,000"
+    html = response.content.decode()
+    assert "<h2>arrivals RU→GE: at least 1,000,000</h2>" in html
+    assert "&rsaquo; arrivals RU→GE: at least 1,000,000\n</div>" in html
+    assert "1000000.00" not in strip_tags(html)
+
+
+def test_history_page_of_a_statistic_names_it_with_its_figure_written_out(admin_client, source):
+    statistic = make_statistic(source, value=25000)
+
+    response = admin_client.get(admin_url(Statistic, "history", statistic.pk))
+
+    assert response.context["title"] == "History: arrivals RU→GE: 25,000"
+    assert "25000.00" not in strip_tags(response.content.decode())
+
+
+def test_retract_page_of_a_statistic_names_it_with_its_figure_written_out(admin_client, source):
+    statistic = make_statistic(source, value=25000)
+
+    response = admin_client.post(admin_url(Statistic, "transition", statistic.pk, "retract"))
+
+    assert "<li>arrivals RU→GE: 25,000 (published)</li>" in response.content.decode()
+    assert "25000.00" not in strip_tags(response.content.decode())
