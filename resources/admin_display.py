@@ -48,9 +48,12 @@ def figure_parts(quantity: Any) -> tuple[str, str]:
         span = f"{number(low)}{DASH}{number(high)}{suffix}"
         numbers = span if value in (low, high) else f"{number(value)}{suffix} ({span})"
     elif low is not None:
-        numbers = f"{number(value)}{suffix} (from {number(low)})"
+        # "millions": value 1,000,000 from 1,000,000 up, the upper end open.
+        more = "or more" if value == low else f"(from {number(low)})"
+        numbers = f"{number(value)}{suffix} {more}"
     elif high is not None:
-        numbers = f"{number(value)}{suffix} (up to {number(high)})"
+        less = "or less" if value == high else f"(up to {number(high)})"
+        numbers = f"{number(value)}{suffix} {less}"
     else:
         numbers = f"{number(value)}{suffix}"
     if not quantity.qualifier or quantity.qualifier == Qualifier.EXACT:
@@ -64,12 +67,15 @@ def figure_text(quantity: Any) -> str:
 
 
 def figure(quantity: Any) -> SafeString:
-    """``figure_text`` for a list's column: the numbers stay on one line when a narrow column
-    wraps the hedge."""
+    """``figure_text`` for a list's column: a narrow column wraps it between words, never
+    inside a number or a range ("100,000-999,999"), nor inside the parenthesis after it."""
     hedge, numbers = figure_parts(quantity)
-    if not hedge:
-        return format_html('<span class="nowrap">{}</span>', numbers)
-    return format_html('{} <span class="nowrap">{}</span>', hedge, numbers)
+    value, _, rest = numbers.partition(" ")
+    return format_html(
+        "{}{}",
+        f"{hedge} " if hedge else "",
+        format_html_join(" ", '<span class="nowrap">{}</span>', ((p,) for p in (value, rest) if p)),
+    )
 
 
 def period(start: date | None, end: date | None) -> SafeString:
@@ -105,18 +111,23 @@ def years(start: int | None, end: int | None) -> str:
 
 
 def cited_sources(record: Any) -> SafeString:
-    """The sources ``record`` cites, one a line, each with its locators: "Essay on the 2022
-    Russian exodus, para 1". Reads ``record.citations.all()``: prefetch them with their sources."""
-    locators: dict[Source, list[str]] = {}
+    """The sources ``record`` cites, one a line, each with its locators (never broken across
+    lines): "Essay on the 2022 Russian exodus, para 1". Reads ``record.citations.all()``:
+    prefetch them with their sources."""
+    locators: dict[Source, dict[str, None]] = {}  # each source's locators, once each, in order
     for citation in record.citations.all():
-        locators.setdefault(citation.source, []).append(citation.locator)
+        locators.setdefault(citation.source, {})[citation.locator] = None
     if not locators:
         return format_html("{}", "—")
     return format_html_join(
         mark_safe("<br>"),
         '<span title="{}">{}</span>, {}',
         (
-            (source.title, Truncator(source.title).chars(SOURCE_TITLE_CHARS), ", ".join(places))
+            (
+                source.title,
+                Truncator(source.title).chars(SOURCE_TITLE_CHARS),
+                format_html_join(", ", '<span class="nowrap">{}</span>', ((p,) for p in places)),
+            )
             for source, places in locators.items()
         ),
     )

@@ -51,6 +51,11 @@ def test_number_drops_trailing_zeros_and_separates_thousands(value, expected):
             "order of magnitude 100,000\u2013999,999",
         ),
         ({"value": 5000, "value_low": 3000}, "5,000 (from 3,000)"),
+        (
+            {"value": 1000000, "value_low": 1000000, "qualifier": "order_of_magnitude"},
+            "order of magnitude 1,000,000 or more",
+        ),
+        ({"value": 1000, "value_high": 1000}, "1,000 or less"),
         ({"value": 5000, "value_high": 8000, "qualifier": "about"}, "about 5,000 (up to 8,000)"),
         ({"value": Decimal("15.00"), "unit": "percent", "qualifier": "at_least"}, "at least 15%"),
         ({"value": 6000, "unit": "people_per_day", "qualifier": "about"}, "about 6,000 a day"),
@@ -66,6 +71,14 @@ def test_figure_keeps_the_numbers_on_one_line_and_escapes_nothing_it_should_not(
     statistic = Statistic(value=1000000, qualifier="at_least", unit="people")
 
     assert admin_display.figure(statistic) == 'at least <span class="nowrap">1,000,000</span>'
+
+
+def test_figure_wraps_between_the_value_and_its_range_never_inside_them():
+    statistic = Statistic(value=120000, value_low=100000, value_high=150000, unit="people")
+
+    assert admin_display.figure(statistic) == (
+        '<span class="nowrap">120,000</span> <span class="nowrap">(100,000\u2013150,000)</span>'
+    )
 
 
 def test_figure_of_an_audience_figure_has_no_unit():

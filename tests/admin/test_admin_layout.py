@@ -82,6 +82,7 @@ def three_statistics(source):
         source, slug="georgia-arrivals", destination=Country.objects.get(code="GE")
     )
     twice.citations.create(source=report, locator="p. 12", claim="Georgia counted 25,000.")
+    twice.citations.create(source=source, locator="para 1", claim="Most stayed in Tbilisi.")
     return hedged, ranged, twice
 
 
@@ -144,14 +145,15 @@ def test_statistics_list_shows_each_cited_source_briefly_with_its_locators(
     sources = dict(zip(column(response, "slug"), cells(response, "sources"), strict=True))
     assert sources["emigration-first-year"] == (
         '<span title="Essay on the 2022 Russian exodus">Essay on the 2022 Russian exodus</span>'
-        ", para 1"
+        ', <span class="nowrap">para 1</span>'
     )
-    # A long title is cut, whole in the tooltip; each source on a line of its own.
+    # A long title is cut, whole in the tooltip; each source on a line of its own, each
+    # locator once.
     assert sources["georgia-arrivals"] == (
         '<span title="Essay on the 2022 Russian exodus">Essay on the 2022 Russian exodus</span>'
-        ", para 1<br>"
+        ', <span class="nowrap">para 1</span><br>'
         '<span title="UNHCR Global Trends: Forced Displacement in 2023">'
-        "UNHCR Global Trends: Forced Displacemen…</span>, p. 12"
+        'UNHCR Global Trends: Forced Displacemen…</span>, <span class="nowrap">p. 12</span>'
     )
 
 
