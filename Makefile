@@ -26,6 +26,8 @@ help:
 	@echo "make run    set up everything (venv, PostgreSQL, migrations, seed data) and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up the same and run the test suite, on every core"
 	@echo "make test-servers  the tests that start servers of their own (gunicorn, schemathesis)"
+	@echo "make browser-test  an editor's day in the admin, in headless Chromium (Selenium)"
+	@echo "make screenshots  the same, saving the main admin pages into docs/screenshots/"
 	@echo "make lint   ruff lint and format check, then mypy (registry, editorial, visibility, querysets, api)"
 	@echo "make replica-test  reads on a streaming replica, writes on the primary (own clusters)"
 	@echo "make faults  kill PostgreSQL under load: only 2xx or 503 problems, recovery, no lost write"
@@ -60,17 +62,28 @@ run: seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The suite on every core (pytest-xdist, a test database per worker), without the tests that
-# start servers of their own: `make test-servers` runs those, one at a time, as CI's next step.
-# PYTEST_WORKERS=0 runs it in one process.
+# start servers of their own (`make test-servers`) or a browser (`make browser-test`): CI runs
+# those as steps of their own. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= auto
 test: venv db
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not server"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not server and not browser"
 
 # gunicorn and schemathesis against their own databases (tests/api/test_fuzz.py,
 # tests/exile_api/test_read_cache.py's across-processes test): a minute, mostly the fuzzer.
 .PHONY: test-servers
 test-servers: venv db
 	$(BIN)/python -m pytest -m server
+
+# An editor's day in the admin (tests/admin/test_browser.py): Selenium drives Debian's chromium
+# and chromium-driver (apt-get install chromium chromium-driver), headless at 1400x900, against
+# a live server on the test database; half a minute. Skipped without them, except when CI=true:
+# then it fails. `make screenshots` keeps its screenshots of the main pages in docs/screenshots/.
+.PHONY: browser-test screenshots
+browser-test: venv db
+	$(BIN)/python -m pytest -n 0 -m browser
+
+screenshots: venv db
+	BROWSER_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -n 0 -m browser
 
 # A throw-away primary and streaming standby of its own (scripts/replica_test.sh); the local
 # cluster and DATABASE_URL are not used.

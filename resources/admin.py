@@ -1,25 +1,30 @@
 """The data editors' workbench: every model, searchable, filterable, with citations inline.
 
-Curated records move through the editorial workflow with list actions (submit, return,
-publish, retract with a reason); every save, workflow step, revert and deletion is kept in the
-record's history, which the "History" page shows with old and new values and a revert button.
-Hard deletion is for superusers only.
+Curated records move through the editorial workflow with buttons on their own page and with
+list actions (submit, return, publish, retract with a reason); every save, workflow step,
+revert and deletion is kept in the record's history, which the "History" page shows with old
+and new values and a revert button. Hard deletion is for superusers only. "View on site" opens
+a record in the API; the site's own "View site" link, the API's documentation.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models, transaction
-from django.db.models import Count
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path, reverse, reverse_lazy
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from . import admin_display
 from .admin_import import RecordImportMixin
 from .choices import ChangeAction, ChangeChannel
 from .editorial import services, workflow
@@ -46,6 +51,33 @@ from .registry import owning_record
 TIMESTAMPS = ("created_at", "updated_at")
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
 URL_FORM_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+admin.site.site_header = "Exile Resources — editors' admin"
+admin.site.site_title = "Exile Resources admin"
+admin.site.index_title = "Records, sources and their review"
+# "View site": the API has no home page of its own; its documentation is where to look.
+admin.site.site_url = reverse_lazy("swagger-ui")
+# At 1,400 px the navigation sidebar left the lists some 700 px, and their columns wrapped
+# line after line; the breadcrumbs and the index lead everywhere it did.
+admin.site.enable_nav_sidebar = False
+
+# The workflow's buttons on a record's page, by transition (resources.editorial.workflow).
+TRANSITION_BUTTONS = {
+    "submit": "Submit for review",
+    "return": "Return to draft",
+    "publish": "Publish",
+    "retract": "Retract…",
+}
+
+
+def api_url(obj):
+    """The API's URL of ``obj`` (or of the record it is shown within): its "View on site"."""
+    # Imported here: the registry, which the API's routes read, cannot be imported before
+    # resources.visibility (registry -> querysets -> visibility -> registry), which the
+    # editorial services import below this module's imports.
+    from .api.routes import detail_url
+
+    return detail_url(obj, None)
 
 
 class CitationInline(GenericTabularInline):
@@ -101,6 +133,17 @@ class AuditedAdmin(admin.ModelAdmin):
     page lists them, with a revert button on each earlier version, and a save that the workflow
     refuses is undone whole, with a message."""
 
+    class Media:
+        css = {"all": ["resources/admin.css"]}
+
+    def view_on_site(self, obj):
+        return api_url(obj)
+
+    def record_label(self, obj):
+        """How the record's pages name ``obj`` (their titles and breadcrumbs): str(obj), unless
+        the model's admin says better."""
+        return str(obj)
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             # Django runs the form's save in a transaction: the exception rolls it all back.
@@ -127,17 +170,23 @@ class AuditedAdmin(admin.ModelAdmin):
         if obj is None or not self.has_view_or_change_permission(request, obj):
             raise DjangoPermissionDenied
         record = self.history_record(obj)
-        changes = Change.objects.filter(
-            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
-        ).order_by("-id")
+        changes = list(
+            Change.objects.filter(
+                content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+            ).order_by("-id")
+        )
+        titles = admin_display.source_titles(changes)
+        for change in changes:
+            change.rows = admin_display.history_rows(change, titles)
         can_revert = record is obj and self.has_change_permission(request, obj)
         opts = self.model._meta
         context = {
             **self.admin_site.each_context(request),
-            "title": f"History: {obj}",
+            "title": f"History: {self.record_label(obj)}",
             "subtitle": None,
             "opts": opts,
             "object": obj,
+            "record_label": self.record_label(obj),
             "record": record,
             "changes": changes,
             "can_revert": can_revert,
@@ -164,12 +213,105 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 class CuratedAdmin(AuditedAdmin):
-    """Admin of a curated record: its editorial status read-only (the list's actions move it),
-    editing as ``resources.editorial.workflow`` allows, and hard deletion for superusers only."""
+    """Admin of a curated record: its editorial status read-only (the workflow's buttons on its
+    page and the list's actions move it), editing as ``resources.editorial.workflow`` allows,
+    and hard deletion for superusers only."""
 
     actions = ["submit", "return_to_draft", "publish", "retract"]
     formfield_overrides = URL_FORM_FIELDS
     list_per_page = 50
+    change_form_template = "admin/resources/curated_change_form.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        move = path(
+            "<path:object_id>/workflow/<str:transition_name>/",
+            self.admin_site.admin_view(self.transition_view),
+            name=f"{opts.app_label}_{opts.model_name}_transition",
+        )
+        return [move, *super().get_urls()]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if change and obj is not None:
+            context.update(self.workflow_context(request, obj))
+            context["subtitle"] = context["record_label"] = self.record_label(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def workflow_context(self, request, record):
+        """What the record's page shows of the workflow: the buttons of the transitions the
+        user's role and the record's status allow, and who last submitted it, when."""
+        submission = (
+            Change.objects.filter(
+                content_type=ContentType.objects.get_for_model(record),
+                object_id=record.pk,
+                action=ChangeAction.SUBMITTED,
+            )
+            .order_by("-id")
+            .first()
+        )
+        opts = self.model._meta
+        return {
+            "submission": submission,
+            "workflow_buttons": [
+                (transition, TRANSITION_BUTTONS[transition.name])
+                for transition in workflow.offered_transitions(record, request.user)
+            ],
+            "transition_url": f"admin:{opts.app_label}_{opts.model_name}_transition",
+        }
+
+    def transition_view(self, request, object_id, transition_name):
+        """A workflow button's POST: the transition through the editorial service (its refusal
+        as an error message), then back to the record's page. A retraction asks for its reason
+        first, as the list action does."""
+        if transition_name not in workflow.TRANSITIONS:
+            raise Http404("No such workflow step.")
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.model._meta.verbose_name} with this id.")
+        if not self.has_view_or_change_permission(request, obj):
+            raise DjangoPermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        opts = self.model._meta
+        record_page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        transition = workflow.TRANSITIONS[transition_name]
+        reason = ""
+        if transition_name == "retract":
+            try:  # no reason asked of someone who may not retract this record anyway
+                workflow.check_transition(obj, transition_name, user=request.user)
+            except EditorialError as exc:
+                self.message_user(request, f"Not {transition.past}: {explain(exc)}", messages.ERROR)
+                return redirect(record_page)
+            form = RetractionForm(request.POST if "reason" in request.POST else None)
+            if not (form.is_bound and form.is_valid()):
+                context = {
+                    **self.admin_site.each_context(request),
+                    "title": "Retract",
+                    "opts": opts,
+                    "records": [obj],
+                    "record_page": record_page,
+                    "record_label": self.record_label(obj),
+                    "form": form,
+                }
+                return TemplateResponse(request, "admin/resources/retract.html", context)
+            reason = form.cleaned_data["reason"]
+        with transaction.atomic():
+            record = self.model.objects.select_for_update().get(pk=obj.pk)
+            try:
+                services.transition(
+                    record=record,
+                    name=transition_name,
+                    user=request.user,
+                    channel=ChangeChannel.ADMIN,
+                    reason=reason,
+                )
+            except EditorialError as exc:
+                self.message_user(request, f"Not {transition.past}: {explain(exc)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{capfirst(opts.verbose_name)} {transition.past}.", messages.SUCCESS
+                )
+        return redirect(record_page)
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *WORKFLOW_FIELDS)
@@ -350,6 +492,9 @@ class CountryAdmin(ReadOnlyAdmin):
     search_fields = ("code", "alpha3", "name")
     ordering = ("name",)
 
+    def view_on_site(self, obj):
+        return api_url(obj)
+
 
 @admin.register(ExileGroup)
 class ExileGroupAdmin(CitedAdmin):
@@ -391,27 +536,27 @@ class CitationAdmin(NestedRecordAdmin):
     def history_record(self, obj):
         return owning_record(obj.record)
 
+    def view_on_site(self, obj):
+        return api_url(obj.record) if obj.record is not None else None
+
 
 @admin.register(Statistic)
 class StatisticAdmin(RecordImportMixin, CitedAdmin):
-    list_display = (
-        "slug",
+    list_display = ("slug", "metric", "route", "exile_group", "figure", "period", "sources")
+    list_filter = (
         "metric",
-        "origin",
-        "destination",
-        "exile_group",
+        "measure",
         "qualifier",
-        "value",
-        "period_start",
-        "period_end",
         "is_historical",
+        "exile_group",
+        ("destination", admin.RelatedOnlyFieldListFilter),
     )
-    list_filter = ("metric", "measure", "qualifier", "is_historical", "exile_group", "destination")
     search_fields = ("slug", "notes", "destination__name", "citations__claim")
     list_select_related = ("origin", "destination", "exile_group")
     autocomplete_fields = ("origin", "destination", "exile_group")
     date_hierarchy = "period_start"
-    ordering = ("-period_end", "-period_start")
+    # The model's own order, as the API lists them: latest first, undated ones last (a plain
+    # "-period_end" put them first).
     fieldsets = (
         (None, {"fields": ("slug", "origin", "destination", "exile_group")}),
         (
@@ -422,6 +567,35 @@ class StatisticAdmin(RecordImportMixin, CitedAdmin):
         ("Period", {"fields": ("period_start", "period_end", "is_historical")}),
         (None, {"fields": ("notes", *TIMESTAMPS)}),
     )
+
+    def get_queryset(self, request):
+        # The sources column: the page's citations and their sources in two queries.
+        citations = Citation.objects.select_related("source").order_by("id")
+        return super().get_queryset(request).prefetch_related(Prefetch("citations", citations))
+
+    def record_label(self, obj):
+        # Not str(obj): the API shows that (a source's cited_by), with the value as stored.
+        return (
+            f"{obj.get_metric_display()} {obj.origin_id}→{obj.destination_id or 'abroad'}: "
+            f"{admin_display.figure_text(obj)}"
+        )
+
+    @admin.display(description="from → to", ordering="destination__name")
+    def route(self, statistic):
+        destination = statistic.destination.name if statistic.destination else "abroad"
+        return f"{statistic.origin_id} → {destination}"
+
+    @admin.display(description="figure", ordering="value")
+    def figure(self, statistic):
+        return admin_display.figure(statistic)
+
+    @admin.display(description="period", ordering="period_start")
+    def period(self, statistic):
+        return admin_display.period(statistic.period_start, statistic.period_end)
+
+    @admin.display(description="sources")
+    def sources(self, statistic):
+        return admin_display.cited_sources(statistic)
 
 
 class LocationInline(admin.TabularInline):
@@ -442,8 +616,8 @@ class ChannelInline(admin.TabularInline):
 
 @admin.register(MediaOutlet)
 class MediaOutletAdmin(RecordImportMixin, CitedAdmin):
-    list_display = ("name", "kind", "country", "city", "status", "active_from_year")
-    list_filter = ("kind", "status", "country")
+    list_display = ("name", "kind", "country", "city", "status", "active")
+    list_filter = ("kind", "status", ("country", admin.RelatedOnlyFieldListFilter))
     search_fields = ("name", "slug", "description", "city")
     list_select_related = ("country",)
     autocomplete_fields = ("country", "affiliated_organization")
@@ -471,6 +645,10 @@ class MediaOutletAdmin(RecordImportMixin, CitedAdmin):
     inlines = [ChannelInline, LocationInline, CitationInline]
     ordering = ("name",)
 
+    @admin.display(description="active", ordering="active_from_year")
+    def active(self, outlet):
+        return admin_display.years(outlet.active_from_year, outlet.active_to_year)
+
 
 class AudienceFigureInline(admin.TabularInline):
     model = AudienceFigure
@@ -494,12 +672,16 @@ class ChannelAdmin(NestedRecordAdmin):
 
 @admin.register(AudienceFigure)
 class AudienceFigureAdmin(NestedRecordAdmin):
-    list_display = ("channel", "metric", "qualifier", "value", "as_of")
+    list_display = ("channel", "metric", "figure", "as_of")
     list_filter = ("metric", "qualifier")
     search_fields = ("channel__media_outlet__name", "notes")
     list_select_related = ("channel__media_outlet",)
     autocomplete_fields = ("channel",)
     ordering = ("channel", "metric")
+
+    @admin.display(description="figure", ordering="value")
+    def figure(self, audience_figure):
+        return admin_display.figure(audience_figure)
 
 
 class NotableFigureInline(admin.TabularInline):
@@ -511,8 +693,8 @@ class NotableFigureInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(RecordImportMixin, CitedAdmin):
-    list_display = ("name", "kind", "country", "city", "status", "founded_year", "dissolved_year")
-    list_filter = ("kind", "status", "country", "exile_groups")
+    list_display = ("name", "kind", "country", "city", "status", "years")
+    list_filter = ("kind", "status", ("country", admin.RelatedOnlyFieldListFilter), "exile_groups")
     search_fields = ("name", "slug", "description", "city", "notable_figures__name")
     list_select_related = ("country",)
     autocomplete_fields = ("country", "exile_groups")
@@ -540,6 +722,10 @@ class OrganizationAdmin(RecordImportMixin, CitedAdmin):
     inlines = [NotableFigureInline, LocationInline, CitationInline]
     ordering = ("name",)
 
+    @admin.display(description="founded, dissolved", ordering="founded_year")
+    def years(self, organization):
+        return admin_display.years(organization.founded_year, organization.dissolved_year)
+
 
 @admin.register(NotableFigure)
 class NotableFigureAdmin(NestedRecordAdmin):
@@ -554,7 +740,7 @@ class NotableFigureAdmin(NestedRecordAdmin):
 @admin.register(Location)
 class LocationAdmin(NestedRecordAdmin):
     list_display = ("__str__", "country", "city", "start_year", "end_year", "start_date")
-    list_filter = ("country",)
+    list_filter = (("country", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("city", "media_outlet__name", "organization__name", "notes")
     list_select_related = ("country", "media_outlet", "organization")
     autocomplete_fields = ("country", "media_outlet", "organization")
@@ -563,24 +749,24 @@ class LocationAdmin(NestedRecordAdmin):
 
 @admin.register(HostPolicy)
 class HostPolicyAdmin(RecordImportMixin, CitedAdmin):
-    list_display = (
-        "title",
-        "country",
+    list_display = ("title", "country", "topic", "stance", "status", "announced_on", "in_force")
+    list_filter = (
         "topic",
         "stance",
         "status",
-        "announced_on",
-        "effective_from",
-        "effective_to",
         "is_historical",
+        ("country", admin.RelatedOnlyFieldListFilter),
     )
-    list_filter = ("topic", "stance", "status", "is_historical", "country")
     search_fields = ("title", "summary", "conditions", "country__name", "slug")
     list_select_related = ("country",)
     autocomplete_fields = ("country", "exile_groups", "nationalities")
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "announced_on"
     ordering = ("country__name", "title")
+
+    @admin.display(description="in force", ordering="effective_from")
+    def in_force(self, policy):
+        return admin_display.period(policy.effective_from, policy.effective_to)
 
 
 @admin.register(Change)

@@ -22,7 +22,7 @@ from ..choices import PublicationStatus as Status
 from ..models import Change, Source
 from ..models.base import PUBLIC_STATUSES, CuratedModel
 from ..visibility import RequestUser, permission
-from .errors import NotAllowed, Refused, WrongStatus
+from .errors import EditorialError, NotAllowed, Refused, WrongStatus
 from .snapshots import cited_source_keys, snapshot
 
 
@@ -88,11 +88,10 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def apply_transition(
-    record: CuratedModel, name: str, *, user: RequestUser, reason: str = ""
-) -> Transition:
-    """Move ``record`` along transition ``name``; saves it. Raises NotAllowed, WrongStatus or
-    Refused."""
+def check_transition(record: CuratedModel, name: str, *, user: RequestUser) -> Transition:
+    """Whether ``user``'s role and ``record``'s status allow transition ``name``: raises
+    NotAllowed or WrongStatus, else returns it. What only the move itself checks (a retraction's
+    reason, four eyes, unpublished references) may still refuse it."""
     transition = TRANSITIONS[name]
     if not user.has_perm(permission(type(record), transition.right)):
         raise NotAllowed(f"You may not {name} {type(record)._meta.verbose_name_plural}.")
@@ -102,6 +101,27 @@ def apply_transition(
             f"Only {allowed} can be {transition.past}; this one is "
             f"{Status(record.publication_status).label}."
         )
+    return transition
+
+
+def offered_transitions(record: CuratedModel, user: RequestUser) -> list[Transition]:
+    """The transitions ``check_transition`` allows ``user`` on ``record``, in workflow order:
+    what a record's page offers them."""
+    offered = []
+    for name in TRANSITIONS:
+        try:
+            offered.append(check_transition(record, name, user=user))
+        except EditorialError:
+            continue
+    return offered
+
+
+def apply_transition(
+    record: CuratedModel, name: str, *, user: RequestUser, reason: str = ""
+) -> Transition:
+    """Move ``record`` along transition ``name``; saves it. Raises NotAllowed, WrongStatus or
+    Refused."""
+    transition = check_transition(record, name, user=user)
     reason = (reason or "").strip()
     if name == "retract" and not reason:
         raise Refused({"reason": [ErrorDetail("Say why the record is retracted.", "invalid")]})
