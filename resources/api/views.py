@@ -122,6 +122,8 @@ class CountryViewSet(ResourceViewSet[Country]):
     lookup_value_regex = "[A-Za-z]{2}"
     ordering_fields = ["code", "name", "region"]
     costly_actions = frozenset({"profile"})
+    # Actions that answer a question about a date (resources.api.schema documents the headers).
+    dated_actions = frozenset({"profile"})
 
     def get_object(self) -> Country:
         self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
@@ -134,7 +136,11 @@ class CountryViewSet(ResourceViewSet[Country]):
             OpenApiParameter(
                 "as_of",
                 OpenApiTypes.DATE,
-                description="Give the policies in force on this date (default: today).",
+                description=(
+                    "Give the policies in force on this date (default: today). A date later "
+                    "than the newest source is answered as the sources reported it, with "
+                    "`Reported-As-Of-Notice` saying so."
+                ),
             ),
             LANGUAGE_PARAMETER,
         ],
@@ -159,7 +165,7 @@ class CountryViewSet(ResourceViewSet[Country]):
             country=country.code, as_of=as_of, request=request, language=self.language
         )
         context = self.get_serializer_context()
-        return Response(
+        response = Response(
             {
                 "country": CountrySerializer(country, context=context).data,
                 "as_of": as_of.isoformat(),
@@ -171,6 +177,8 @@ class CountryViewSet(ResourceViewSet[Country]):
                 ),
             }
         )
+        say_how_old(response, as_of)
+        return response
 
 
 @crud_docs(

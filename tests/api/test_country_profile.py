@@ -216,6 +216,19 @@ def test_profile_on_as_of_returns_the_country_and_as_of(api_client, georgia):
     }
 
 
+def test_a_profile_as_of_a_date_beyond_the_sources_says_so(api_client, georgia):
+    """The fixtures' sources are of 2022: 2023-06-01, and today, are later than they say."""
+    within = api_client.get(profile_url("GE"), {"as_of": "2022-06-01"})
+    beyond = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()})
+    today = api_client.get(profile_url("GE"))
+
+    assert within["Reported-As-Of"] == beyond["Reported-As-Of"] == today["Reported-As-Of"]
+    assert within["Reported-As-Of"] == "2022"
+    assert "Reported-As-Of-Notice" not in within
+    assert beyond["Reported-As-Of-Notice"].startswith("2023-06-01 is later than the newest")
+    assert "is later than the newest source (2022)" in today["Reported-As-Of-Notice"]
+
+
 def test_profile_on_as_of_lists_exactly_the_policies_in_force(api_client, georgia):
     body = api_client.get(profile_url("GE"), {"as_of": AS_OF.isoformat()}).json()
 
