@@ -53,11 +53,11 @@ def reported_as_of(sources: Iterable[Source]) -> str | None:
 
 def last_day_reported(value: str | None) -> date | None:
     """The last day ``reported_as_of`` may stand for: the date, or its year's last day."""
-    if value is None:
-        return None
-    if len(value) == 4:
-        return date(int(value), 12, 31)
-    return date.fromisoformat(value)
+    return None if value is None else _last_day(value)
+
+
+def _last_day(value: str) -> date:
+    return date(int(value), 12, 31) if len(value) == 4 else date.fromisoformat(value)
 
 
 def _newest_first(source: Source) -> tuple[int, bool, date | None]:
@@ -133,7 +133,7 @@ def beyond_sources_notice(asked: date, newest: str | None) -> str | None:
     (``newest``, ``reported_as_of``-style); None when it is not."""
     if newest is None:
         return "No source in the dataset is dated: how current any of it is, is not known."
-    if asked <= last_day_reported(newest):
+    if asked <= _last_day(newest):
         return None
     return (
         f"{asked.isoformat()} is later than the newest source ({newest}): the answer is as "
