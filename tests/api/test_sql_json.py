@@ -571,7 +571,7 @@ def test_profile_sources_are_those_its_records_cite(api_client, db):
 
 
 @pytest.mark.parametrize("records", [1, 2 * PROFILE_LIMIT + 1])
-def test_profile_is_two_queries_whatever_the_number_of_records(
+def test_profile_is_three_queries_whatever_the_number_of_records(
     api_client, source, django_assert_num_queries, records
 ):
     for number in range(records):
@@ -581,8 +581,9 @@ def test_profile_is_two_queries_whatever_the_number_of_records(
         make_statistic(source, slug=f"s{number}")
     # Compiled once per process (the first request may also read content types).
     api_client.get("/api/v1/countries/GE/profile/")
-    # The country, then every list and its total in one statement.
-    with django_assert_num_queries(2):
+    # The country, then every list and its total in one statement, then the newest source
+    # (the Reported-As-Of header).
+    with django_assert_num_queries(3):
         body = api_client.get("/api/v1/countries/GE/profile/").json()
     assert body["totals"]["media_outlets"] == records
     assert len(body["media_outlets"]) == min(records, PROFILE_LIMIT)
