@@ -30,6 +30,7 @@ from ..models.base import CuratedModel
 from ..visibility import RequestUser, permission
 from . import services
 from .errors import NotAllowed, Refused, WrongStatus
+from .snapshots import SNAPSHOT_WORKFLOW_FIELDS, snapshot
 
 # "Only a correction in review can be published": each status as a correction in it is called.
 ONE_REVISION_IN: dict[str, str] = {
@@ -156,6 +157,11 @@ def publish(
         revision.reviewed_by, revision.reviewed_at = account(user), timezone.now()
         revision.save()
     return record
+
+
+def write_shape(record: CuratedModel) -> dict[str, Any]:
+    """``record`` as a correction of it starts: the body a PUT to it takes, as it stands."""
+    return {k: v for k, v in snapshot(record).items() if k not in SNAPSHOT_WORKFLOW_FIELDS}
 
 
 def validate(record: CuratedModel, data: Any, context: Mapping[str, Any] | None) -> Any:
