@@ -131,8 +131,17 @@ class RetractionForm(forms.Form):
     )
 
 
+class PrettyJSONField(forms.JSONField):
+    """JSON shown indented, a field a line, to be read and edited by a person."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
+
+
 class CorrectionForm(forms.Form):
-    data = forms.JSONField(
+    data = PrettyJSONField(
         label="Corrected record",
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "class": "vLargeTextField"}),
         help_text="The record in the API's write shape (the body of a PUT to it): change what "
@@ -391,7 +400,7 @@ class CuratedAdmin(AuditedAdmin):
         record_page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
         form = CorrectionForm(
             request.POST if request.method == "POST" else None,
-            initial={"data": json.dumps(revisions.write_shape(obj), indent=2, ensure_ascii=False)},
+            initial={"data": revisions.write_shape(obj)},
         )
         if form.is_bound and form.is_valid():
             try:
