@@ -5,6 +5,8 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -245,3 +247,26 @@ def test_corrections_of_an_organization_by_slug(editor_client, reviewer_client, 
 
     organization.refresh_from_db()
     assert organization.name == "New name"
+
+
+def test_corrections_list_costs_the_same_for_a_page_of_1_and_of_100(
+    editor_client, statistic, django_assert_max_num_queries
+):
+    for value in (26000, 27000, 28000):
+        editor_client.post(
+            corrections_url(statistic),
+            {"data": put_body(statistic, value=value), "reason": REASON},
+            format="json",
+        )
+
+    costs = []
+    for limit in (1, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(corrections_url(statistic), {"limit": limit})
+        assert response.status_code == HTTPStatus.OK
+        assert len(response.json()["results"]) == min(limit, 3)
+        costs.append(len(queries))
+
+    assert costs[0] == costs[1]
+    with django_assert_max_num_queries(costs[1]):
+        editor_client.get(corrections_url(statistic), {"limit": 100})
