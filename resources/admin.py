@@ -7,6 +7,8 @@ and new values and a revert button. Hard deletion is for superusers only. "View 
 a record in the API; the site's own "View site" link, the API's documentation.
 """
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -26,9 +28,10 @@ from rest_framework_api_key.models import APIKey
 
 from . import admin_display
 from .admin_import import RecordImportMixin
-from .choices import ChangeAction, ChangeChannel
-from .editorial import services, workflow
-from .editorial.errors import EditorialError
+from .choices import ChangeAction, ChangeChannel, RevisionStatus
+from .choices import PublicationStatus as Status
+from .editorial import revisions, services, workflow
+from .editorial.errors import EditorialError, Refused
 from .models import (
     ApiKey,
     AudienceFigure,
@@ -42,13 +45,17 @@ from .models import (
     MediaOutlet,
     NotableFigure,
     Organization,
+    Revision,
     Source,
     Statistic,
 )
 from .models.base import WORKFLOW_FIELDS
 from .registry import owning_record
+from .visibility import permission
 
 TIMESTAMPS = ("created_at", "updated_at")
+# The records a correction may be proposed for: every curated model (CuratedAdmin's pages).
+CORRECTED_MODELS = (ExileGroup, HostPolicy, MediaOutlet, Organization, Source, Statistic)
 # Addresses typed without a scheme are taken as https:// (Django 6's default, chosen now).
 URL_FORM_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -122,6 +129,61 @@ class RetractionForm(forms.Form):
         max_length=2000,
         help_text="Shown publicly with each retracted record.",
     )
+
+
+class PrettyJSONField(forms.JSONField):
+    """JSON shown indented, a field a line, to be read and edited by a person."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False, cls=self.encoder)
+
+
+class CorrectionForm(forms.Form):
+    data = PrettyJSONField(
+        label="Corrected record",
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "class": "vLargeTextField"}),
+        help_text="The record in the API's write shape (the body of a PUT to it): change what "
+        "is wrong, leave the rest.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="What the correction fixes; kept in the record's history.",
+    )
+
+    def clean_data(self):
+        data = self.cleaned_data["data"]
+        if not isinstance(data, dict):
+            raise forms.ValidationError("The record is a JSON object: {...}.")
+        return data
+
+
+def form_errors(detail, path=""):
+    """A refusal's {field: [message, ...]} (nested, as a serializer's) as lines per form field:
+    the record's own fields' errors go to ``data``, each with its path (``value: ...``)."""
+    lines = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if not path and key in ("data", "reason"):
+                nested = form_errors(value, "")
+                lines.setdefault(key, []).extend(
+                    line for field_lines in nested.values() for line in field_lines
+                )
+            else:
+                for field, more in form_errors(value, f"{path}{key}.").items():
+                    lines.setdefault(field, []).extend(more)
+        return lines
+    if isinstance(detail, list) and all(not isinstance(item, (dict, list)) for item in detail):
+        where = path.removesuffix(".")
+        return {"": [f"{where}: {message}" if where else str(message) for message in detail]}
+    if isinstance(detail, list):
+        for index, item in enumerate(detail):
+            for field, more in form_errors(item, f"{path}{index}.").items():
+                lines.setdefault(field, []).extend(more)
+        return lines
+    return {"": [f"{path.removesuffix('.')}: {detail}" if path else str(detail)]}
 
 
 class SaveRefused(Exception):
@@ -229,11 +291,23 @@ class CuratedAdmin(AuditedAdmin):
             self.admin_site.admin_view(self.transition_view),
             name=f"{opts.app_label}_{opts.model_name}_transition",
         )
-        return [move, *super().get_urls()]
+        correct = path(
+            "<path:object_id>/correction/",
+            self.admin_site.admin_view(self.correction_view),
+            name=f"{opts.app_label}_{opts.model_name}_correction",
+        )
+        return [move, correct, *super().get_urls()]
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if change and obj is not None:
             context.update(self.workflow_context(request, obj))
+            if obj.publication_status == Status.PUBLISHED and request.user.has_perm(
+                permission(self.model, "change")
+            ):
+                opts = self.model._meta
+                context["correction_url"] = reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_correction", args=[obj.pk]
+                )
             context["subtitle"] = context["record_label"] = self.record_label(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -312,6 +386,57 @@ class CuratedAdmin(AuditedAdmin):
                     request, f"{capfirst(opts.verbose_name)} {transition.past}.", messages.SUCCESS
                 )
         return redirect(record_page)
+
+    def correction_view(self, request, object_id):
+        """Propose a correction of a published record (``editorial.revisions.propose``): its
+        write shape as JSON to edit, and a reason; the serializer's errors shown on the form.
+        The record itself stays as published until a reviewer publishes the correction."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.model._meta.verbose_name} with this id.")
+        if not self.has_view_permission(request, obj):
+            raise DjangoPermissionDenied
+        opts = self.model._meta
+        record_page = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        form = CorrectionForm(
+            request.POST if request.method == "POST" else None,
+            initial={"data": revisions.write_shape(obj)},
+        )
+        if form.is_bound and form.is_valid():
+            try:
+                revision = revisions.propose(
+                    record=obj,
+                    data=form.cleaned_data["data"],
+                    reason=form.cleaned_data["reason"],
+                    user=request.user,
+                    channel=ChangeChannel.ADMIN,
+                    context={"request": request},
+                )
+            except Refused as exc:
+                for field, lines in form_errors(exc.detail).items():
+                    for line in lines:
+                        form.add_error(field if field in form.fields else None, line)
+            except EditorialError as exc:
+                self.message_user(request, f"Not proposed: {explain(exc)}", messages.ERROR)
+                return redirect(record_page)
+            else:
+                self.message_user(
+                    request,
+                    f"Correction #{revision.pk} proposed: submit it for review when it is ready.",
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:resources_revision_change", args=[revision.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Propose a correction",
+            "subtitle": None,
+            "opts": opts,
+            "original": obj,
+            "record_page": record_page,
+            "record_label": self.record_label(obj),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/resources/propose_correction.html", context)
 
     def get_readonly_fields(self, request, obj=None):
         return (*super().get_readonly_fields(request, obj), *WORKFLOW_FIELDS)
@@ -767,6 +892,108 @@ class HostPolicyAdmin(RecordImportMixin, CitedAdmin):
     @admin.display(description="in force", ordering="effective_from")
     def in_force(self, policy):
         return admin_display.period(policy.effective_from, policy.effective_to)
+
+
+@admin.register(Revision)
+class RevisionAdmin(ReadOnlyAdmin):
+    """Corrections of published records (proposed from a record's page), with the buttons
+    that move them on: submit, publish (a second reviewer), withdraw. Read-only otherwise:
+    what a correction proposes is fixed once proposed; a new one replaces it."""
+
+    list_display = ("id", "record_link", "status", "reason", "proposed_by", "proposed_at")
+    list_filter = ("status", "content_type")
+    search_fields = ("reason",)
+    list_select_related = ("content_type", "proposed_by")
+    ordering = ("-id",)
+    fields = (
+        "record_link",
+        "status",
+        "reason",
+        "proposed_by",
+        "proposed_at",
+        "submitted_by",
+        "submitted_at",
+        "reviewed_by",
+        "reviewed_at",
+        "base_updated_at",
+    )
+    readonly_fields = fields
+    change_form_template = "admin/resources/revision_change_form.html"
+    # Each button: the service it calls, its label, and the past tense for messages.
+    STEPS = {
+        "submit": (revisions.submit, "Submit for review", "submitted"),
+        "publish": (revisions.publish, "Publish the correction", "published"),
+        "withdraw": (revisions.withdraw, "Withdraw", "withdrawn"),
+    }
+    OFFERED = {
+        RevisionStatus.DRAFT: ("submit", "withdraw"),
+        RevisionStatus.IN_REVIEW: ("publish", "withdraw"),
+    }
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever sees a record's drafts sees its corrections: no permissions of their own.
+        if obj is not None:
+            model = obj.content_type.model_class()
+            return model is not None and request.user.has_perm(permission(model, "view"))
+        return any(request.user.has_perm(permission(model, "view")) for model in CORRECTED_MODELS)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def get_urls(self):
+        step = path(
+            "<path:object_id>/step/<str:step>/",
+            self.admin_site.admin_view(self.step_view),
+            name="resources_revision_step",
+        )
+        return [step, *super().get_urls()]
+
+    @admin.display(description="record")
+    def record_link(self, revision):
+        record = revision.record
+        if record is None:
+            return f"{revision.content_type.model} {revision.object_id} (gone)"
+        opts = record._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[record.pk])
+        return format_html('<a href="{}">{}: {}</a>', url, opts.verbose_name, record)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            record = obj.record
+            current = revisions.write_shape(record) if record is not None else {}
+            context.update(
+                current_json=json.dumps(current, indent=2, ensure_ascii=False),
+                proposed_json=json.dumps(obj.data, indent=2, ensure_ascii=False),
+                changed_fields=sorted(
+                    name
+                    for name in set(current) | set(obj.data)
+                    if current.get(name) != obj.data.get(name)
+                ),
+                step_buttons=[
+                    (name, self.STEPS[name][1]) for name in self.OFFERED.get(obj.status, ())
+                ],
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def step_view(self, request, object_id, step):
+        """A button's POST: the step through its service, a refusal as an error message."""
+        if step not in self.STEPS:
+            raise Http404("No such step.")
+        revision = self.get_object(request, unquote(object_id))
+        if revision is None:
+            raise Http404("No such correction.")
+        if not self.has_view_permission(request, revision):
+            raise DjangoPermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        service, _label, past = self.STEPS[step]
+        try:
+            service(revision=revision, user=request.user, channel=ChangeChannel.ADMIN)
+        except EditorialError as exc:
+            self.message_user(request, f"Not {past}: {explain(exc)}", messages.ERROR)
+        else:
+            self.message_user(request, f"Correction #{revision.pk} {past}.", messages.SUCCESS)
+        return redirect(reverse("admin:resources_revision_change", args=[revision.pk]))
 
 
 @admin.register(Change)

@@ -190,6 +190,20 @@ class ChangeAction(models.TextChoices):
     RETRACTED = "retracted", "retracted"
     REVERTED = "reverted", "reverted to an earlier version"
     DELETED = "deleted", "deleted"
+    # A correction of a published record (models.Revision) on its way: the record itself is
+    # untouched until the correction is published, which is recorded as an update.
+    CORRECTION_PROPOSED = "correction_proposed", "correction proposed"
+    CORRECTION_SUBMITTED = "correction_submitted", "correction submitted for review"
+    CORRECTION_WITHDRAWN = "correction_withdrawn", "correction withdrawn"
+
+
+class RevisionStatus(models.TextChoices):
+    """Where a proposed correction of a published record is in its review."""
+
+    DRAFT = "draft", "draft"
+    IN_REVIEW = "in_review", "in review"
+    PUBLISHED = "published", "published"
+    WITHDRAWN = "withdrawn", "withdrawn"
 
 
 class ChangeChannel(models.TextChoices):

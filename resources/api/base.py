@@ -29,27 +29,29 @@ from typing import Any, ClassVar, TypeVar, cast
 
 import orjson
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import translation
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ErrorDetail, NotAuthenticated, NotFound, ValidationError
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
 
 from ..choices import ChangeAction, ChangeChannel
-from ..editorial import services
+from ..editorial import revisions, services
 from ..editorial.errors import EditorialError
 from ..editorial.workflow import check_editable
+from ..models import Revision
 from ..models.base import CuratedModel, TimestampedModel
-from ..visibility import visible
+from ..visibility import reads_drafts, visible
 from .changes import change_data, record_history
 from .conditional import (
     RECORD_ACTIONS,
@@ -65,7 +67,14 @@ from .filters import StrictFilterSet
 from .pagination import LimitOffsetPagination, large_page
 from .params import flag_param, language_param, names_param, refuse_unknown
 from .schema import PAGE_PARAMETERS
-from .serializers import ChangeHistorySerializer, ChangeSerializer, ReasonSerializer
+from .serializers import (
+    ChangeHistorySerializer,
+    ChangeSerializer,
+    CorrectionSerializer,
+    ReasonSerializer,
+    RevisionPageSerializer,
+    RevisionSerializer,
+)
 from .sql_csv import CELLS, csv_line
 from .sql_json import DOCUMENTS, page_json, record_json
 
@@ -73,6 +82,15 @@ from .sql_json import DOCUMENTS, page_json, record_json
 LIST_PARAMETERS = frozenset({"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"})
 # Reads whose representation brief, fields and omit narrow.
 NARROWED_ACTIONS = frozenset({"list", "retrieve"})
+
+# The path parameter of one correction of a record (its actions' routes).
+REVISION_ID = OpenApiParameter(
+    "revision_id",
+    {"type": "integer", "minimum": 1},
+    OpenApiParameter.PATH,
+    description="The correction's number (its id).",
+)
+CORRECTION_ROUTE = r"corrections/(?P<revision_id>[0-9]+)"
 
 # The model of a viewset's records (``ResourceViewSet[Country]``; DRF's generic views take a
 # type argument at run time and ignore it).
@@ -425,3 +443,106 @@ class CuratedViewSet(
                 many=True,
             ).data
         )
+
+    # Corrections of a published record, through review (resources.editorial.revisions) ----
+
+    @extend_schema(parameters=PAGE_PARAMETERS, responses=RevisionPageSerializer)
+    @action(detail=True, methods=["get"])
+    def corrections(self, request: Request, **kwargs: Any) -> Response:
+        """The corrections proposed for the record, oldest first, with where each is in its
+        review. The public sees the record as published until a correction is published."""
+        refuse_unknown(request, {"limit", "offset", "lang", "format"})
+        record = self.get_object()
+        proposed = self.record_revisions(record)
+        # Never None (the API's paginator always has a limit).
+        page = self.pages.paginate_queryset(proposed, request, self) or []
+        return self.get_paginated_response(RevisionSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Propose a correction of a published record",
+        request=CorrectionSerializer,
+        responses={
+            201: OpenApiResponse(
+                RevisionSerializer, description="Proposed: the correction, as a draft."
+            )
+        },
+    )
+    @corrections.mapping.post
+    def propose_correction(self, request: Request, **kwargs: Any) -> Response:
+        """Propose a correction of a published record (editors): the record as it should be,
+        whole, in the body a PUT to it takes, and what it fixes. Validated now (errors under
+        `data.<field>`), written only when a reviewer publishes it; the public sees the
+        record unchanged until then."""
+        record = self.get_object()
+        body = CorrectionSerializer(data=self.request_object())
+        body.is_valid(raise_exception=True)
+        revision = revisions.propose(
+            record=record,
+            data=body.validated_data["data"],
+            reason=body.validated_data["reason"],
+            user=request.user,
+            channel=ChangeChannel.API,
+            context=self.get_serializer_context(),
+        )
+        return Response(RevisionSerializer(revision).data, status=201)
+
+    @extend_schema(request=None, responses=RevisionSerializer, parameters=[REVISION_ID])
+    @action(detail=True, methods=["post"], url_path=f"{CORRECTION_ROUTE}/submit")
+    def submit_correction(self, request: Request, **kwargs: Any) -> Response:
+        """Submit a draft correction for review (editors). Answers with the correction."""
+        revision = revisions.submit(
+            revision=self.current_revision(), user=request.user, channel=ChangeChannel.API
+        )
+        return Response(RevisionSerializer(revision).data)
+
+    @extend_schema(request=None, responses=RevisionSerializer, parameters=[REVISION_ID])
+    @action(detail=True, methods=["post"], url_path=f"{CORRECTION_ROUTE}/withdraw")
+    def withdraw_correction(self, request: Request, **kwargs: Any) -> Response:
+        """Withdraw a correction not yet published (editors): it stays listed, withdrawn."""
+        revision = revisions.withdraw(
+            revision=self.current_revision(), user=request.user, channel=ChangeChannel.API
+        )
+        return Response(RevisionSerializer(revision).data)
+
+    @extend_schema(request=None, responses=RevisionSerializer, parameters=[REVISION_ID])
+    @action(detail=True, methods=["post"], url_path=f"{CORRECTION_ROUTE}/publish")
+    def publish_correction(self, request: Request, **kwargs: Any) -> Response:
+        """Publish a correction in review over the record (reviewers; not who proposed or
+        submitted it): the record is replaced by it, as by a PUT, and its history credits
+        you. Refused (409) if the record changed after the correction was proposed: withdraw
+        it and propose it again. Answers with the correction."""
+        revision = self.current_revision()
+        revisions.publish(
+            revision=revision,
+            user=request.user,
+            channel=ChangeChannel.API,
+            context=self.get_serializer_context(),
+        )
+        return Response(RevisionSerializer(revision).data)
+
+    def record_revisions(self, record: C) -> QuerySet[Revision]:
+        """The record's corrections, for readers of its drafts only: 401 to anonymous
+        clients, 404 to others (as a draft is)."""
+        if not reads_drafts(self.request, type(record)):
+            if not self.request.user.is_authenticated:
+                raise NotAuthenticated("Corrections are shown to editors only: log in.")
+            raise NotFound("No corrections you may see.")
+        return Revision.objects.filter(
+            content_type=ContentType.objects.get_for_model(record), object_id=record.pk
+        ).select_related("proposed_by", "submitted_by", "reviewed_by")
+
+    def current_revision(self) -> Revision:
+        """The correction the URL names, of the record it names (locked with it)."""
+        record = self.get_object()
+        revision = self.record_revisions(record).filter(pk=self.kwargs["revision_id"]).first()
+        if revision is None:
+            raise NotFound(f"No correction #{self.kwargs['revision_id']} of this record.")
+        return revision
+
+    def request_object(self) -> dict[str, Any]:
+        data = self.request.data
+        if not isinstance(data, dict):  # JSON null, a list, a string: not the object asked for
+            raise ValidationError(
+                {"non_field_errors": [ErrorDetail("Send a JSON object.", "invalid")]}
+            )
+        return data

@@ -180,6 +180,8 @@ def crud_docs(
     }
 
     def decorate(viewset: ViewSetT) -> ViewSetT:
+        # For the operations extend_schema_view cannot reach (AutoSchema.documented_lookup).
+        viewset.documented_lookup = lookup
         if not read_only:
             writes: dict[str, Any] = {"examples": list(examples)} if examples else {}
             docs.update(
@@ -206,6 +208,18 @@ def crud_docs(
                     **detail,
                 ),
                 history=extend_schema(summary=f"The change history of {a_singular}", **detail),
+                corrections=extend_schema(
+                    summary=f"The corrections proposed for {a_singular}", **detail
+                ),
+                submit_correction=extend_schema(
+                    summary=f"Submit a correction of {a_singular} for review", **detail
+                ),
+                withdraw_correction=extend_schema(
+                    summary=f"Withdraw a correction of {a_singular}", **detail
+                ),
+                publish_correction=extend_schema(
+                    summary=f"Publish a correction of {a_singular} over it", **detail
+                ),
             )
         return extend_schema_view(**docs)(viewset)
 
@@ -250,6 +264,12 @@ READ_DRAFTS_NOTE = (
     "an editor's session), drafts and sensitive fields the key's owner may see are included."
 )
 PUBLIC_NOTE = "\n\nPublic: no credentials needed."
+# Reads of what only editors see (a record's proposed corrections): no public access.
+EDITORS_ONLY_READS = frozenset({"corrections"})
+EDITORS_ONLY_NOTE = (
+    "\n\nEditors and reviewers only: an API key with the `read-drafts` scope, or an editor's "
+    "session (401 without credentials, 404 to others)."
+)
 COSTLY_NOTE = (
     "\n\nA costly read: counted against the lower rate limit of costly reads as well as the "
     "general one, and only one or two of a client's costly reads run at once (429 beyond)."
@@ -409,7 +429,9 @@ class AutoSchema(openapi.AutoSchema):
         if operation is None:
             return None
         reads = self.method in ("GET", "HEAD")
-        if reads:
+        if reads and getattr(self.view, "action", None) in EDITORS_ONLY_READS:
+            operation["description"] = (operation.get("description") or "") + EDITORS_ONLY_NOTE
+        elif reads:
             # Anyone may read: no security requirement, so generated clients need no key.
             operation["security"] = []
             note = READ_DRAFTS_NOTE if self._reads_curated_records() else PUBLIC_NOTE
@@ -468,13 +490,26 @@ class AutoSchema(openapi.AutoSchema):
             )
         return ""
 
+    def get_override_parameters(self) -> list[Any]:
+        """A second method of an action's route (``corrections.mapping.post``) is beyond
+        extend_schema_view's reach: it gets the lookup documented by ``crud_docs`` here."""
+        parameters = list(super().get_override_parameters())
+        lookup = getattr(self.view, "documented_lookup", None)
+        named = {p.name for p in parameters if isinstance(p, OpenApiParameter)}
+        if lookup is not None and f"{{{lookup.name}}}" in self.path and lookup.name not in named:
+            parameters.insert(0, lookup)
+        return parameters
+
     def get_operation_id(self) -> str:
         action = getattr(self.view, "action", None)
         if action in ("list", "retrieve", "create", "update", "partial_update", "destroy"):
             return super().get_operation_id()
         name = "_".join(token.replace("-", "_") for token in self._tokenize_path())
-        # Lists that are not a viewset's own list: a record's history, the changes feed.
-        if name.endswith(("_history", "changes")):
+        if name.endswith("_corrections") and self.method == "POST":
+            return f"{name}_create"  # a correction proposed; GET lists them
+        # Lists that are not a viewset's own list: a record's history and corrections, the
+        # changes feed.
+        if name.endswith(("_history", "changes", "_corrections")):
             return f"{name}_list"
         return name
 

@@ -43,6 +43,15 @@ logger = logging.getLogger(__name__)
 # Any constant: the key of the advisory lock that numbers changes in commit order.
 FEED_LOCK = 0x45584C45  # "EXLE"
 OUTSIDE_REASON = "Changed in the database, outside the app."
+# Steps of a correction's review (models.Revision): kept in the record's history for its
+# editors, never shown to the public, which sees the correction once it is published.
+REVIEW_ONLY_ACTIONS = frozenset(
+    {
+        ChangeAction.CORRECTION_PROPOSED,
+        ChangeAction.CORRECTION_SUBMITTED,
+        ChangeAction.CORRECTION_WITHDRAWN,
+    }
+)
 
 
 def record_change(
@@ -72,7 +81,9 @@ def record_change(
             .values_list("snapshot", flat=True)
             .first()
         )
-        if record.is_public or (previous or {}).get("publication_status") in PUBLIC_STATUSES:
+        was_public = (previous or {}).get("publication_status") in PUBLIC_STATUSES
+        # A correction's review leaves the record untouched, and the cache with it.
+        if action not in REVIEW_ONLY_ACTIONS and (record.is_public or was_public):
             # Whatever changed (even only updated_at, which every representation shows), no
             # anonymous read may come from the read cache as it was. Drafts, which the public
             # never sees, leave it alone: its version would tell when editors are at work.
@@ -104,7 +115,10 @@ def record_change(
 def has_public_content(
     model: type[CuratedModel], action: ChangeAction, changes: Mapping[str, Any]
 ) -> bool:
-    """Whether a change shows the public anything: not an edit of sensitive fields alone."""
+    """Whether a change shows the public anything: not an edit of sensitive fields alone,
+    nor a step of a correction's review."""
+    if action in REVIEW_ONLY_ACTIONS:
+        return False
     if action not in (ChangeAction.UPDATED, ChangeAction.REVERTED):
         return True
     return not set(changes) <= set(model.SENSITIVE_FIELDS)

@@ -9,6 +9,7 @@ from .locations import Location
 from .media import AudienceFigure, Channel, MediaOutlet
 from .organizations import NotableFigure, Organization
 from .policies import HostPolicy
+from .revisions import Revision
 from .statistic_groups import StatisticGroup
 from .statistics import Statistic
 
@@ -27,6 +28,7 @@ __all__ = [
     "Organization",
     "PendingChange",
     "PublicVersion",
+    "Revision",
     "Source",
     "Statistic",
     "StatisticGroup",

@@ -19,7 +19,7 @@ class Change(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.PositiveBigIntegerField(help_text="Id of the changed record.")
     record_key = models.CharField(max_length=120, help_text="Slug of the record at the time.")
-    action = models.CharField(max_length=16, choices=ChangeAction.choices)
+    action = models.CharField(max_length=24, choices=ChangeAction.choices)
     channel = models.CharField(
         max_length=16, choices=ChangeChannel.choices, help_text="Through what it was made."
     )

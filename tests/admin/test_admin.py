@@ -29,6 +29,7 @@ from resources.models import (
     Organization,
     PendingChange,
     PublicVersion,
+    Revision,
     Source,
     Statistic,
     StatisticGroup,
@@ -97,8 +98,17 @@ def records(source):
     change = history.record_change(
         group, action="created", channel="command", reason="Loaded by the fixture."
     )
+    revision = Revision.objects.create(
+        content_type=ContentType.objects.get_for_model(policy),
+        object_id=policy.pk,
+        data={},
+        reason="A typo in the policy's summary.",
+        proposed_by=owner,
+        base_updated_at=policy.updated_at,
+    )
     return {
         Change: (change, "Loaded by the fixture"),
+        Revision: (revision, "typo in the policy"),
         ApiKey: (api_key, "newsroom-app"),
         Country: (Country.objects.get(code="GE"), "Georgia"),
         ExileGroup: (group, "it-specialists"),
@@ -191,7 +201,8 @@ def test_view_add_page_as_superuser_renders_except_read_only_country_and_history
 ):
     response = admin_client.get(admin_url(model, "add"))
 
-    expected = HTTPStatus.FORBIDDEN if model in (Country, Change) else HTTPStatus.OK
+    read_only = (Country, Change, Revision)  # a correction is proposed from its record's page
+    expected = HTTPStatus.FORBIDDEN if model in read_only else HTTPStatus.OK
     assert response.status_code == expected
 
 

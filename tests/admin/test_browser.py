@@ -225,3 +225,28 @@ def test_editor_adds_and_submits_reviewer_publishes_anonymous_api_serves(
         body = json.load(response)
     assert (body["slug"], body["value"], body["publication_status"]) == (SLUG, 25000, "published")
     assert [c["claim"] for c in body["citations"]] == [CLAIM]
+
+    # A correction: the editor proposes one from the published statistic's page (read-only to
+    # them) and submits it; the reviewer publishes it; the anonymous API serves the new value.
+    admin.log_out()
+    admin.log_in("editor")
+    admin.open(f"/admin/resources/statistic/{statistic.pk}/change/")
+    admin.find("#propose-correction-link").click()
+    data = admin.find("#id_data")
+    corrected = json.loads(data.get_attribute("value")) | {"value": 26000}
+    data.clear()
+    data.send_keys(json.dumps(corrected))
+    admin.type("id_reason", "The source says 26,000.")
+    admin.press("#propose-correction", "proposed")
+    assert admin.find("#correction h2").text.endswith(": draft")
+    with urllib.request.urlopen(url, timeout=WAIT_SECONDS) as response:
+        assert json.load(response)["value"] == 25000
+    admin.press("#correction-submit", "submitted")
+    revision_page = browser.current_url
+    admin.log_out()
+
+    admin.log_in("reviewer")
+    admin.driver.get(revision_page)
+    admin.press("#correction-publish", "published")
+    with urllib.request.urlopen(url, timeout=WAIT_SECONDS) as response:
+        assert json.load(response)["value"] == 26000

@@ -171,7 +171,7 @@ def test_every_operation_documents_its_errors_as_problems(openapi):
 
 def test_public_reads_need_no_credentials_and_writes_do(openapi):
     for path, method, operation in operations(openapi):
-        if method == "GET":
+        if method == "GET" and not path.endswith("/corrections/"):  # editors' reads
             assert operation["security"] == [], f"{method} {path}"
         else:
             assert operation["security"] == [{"apiKeyAuth": []}, {"cookieAuth": []}], path

@@ -28,6 +28,11 @@ from .organizations import NotableFigureSerializer, OrganizationSerializer
 from .policies import HostPolicySerializer
 from .problems import ProblemErrorSerializer, ProblemSerializer
 from .profiles import CountryProfileSerializer
+from .revisions import (
+    CorrectionSerializer,
+    RevisionPageSerializer,
+    RevisionSerializer,
+)
 from .search import SearchHitSerializer, SearchResultsSerializer
 from .sources import SourceDetailSerializer, SourceSerializer
 from .statistics import (
@@ -45,6 +50,7 @@ __all__ = [
     "ChangesPageSerializer",
     "ChannelSerializer",
     "CitationSerializer",
+    "CorrectionSerializer",
     "CountryProfileSerializer",
     "CountrySerializer",
     "ExileGroupSerializer",
@@ -60,6 +66,8 @@ __all__ = [
     "ReasonSerializer",
     "RecordSerializer",
     "RetractionSerializer",
+    "RevisionPageSerializer",
+    "RevisionSerializer",
     "SearchHitSerializer",
     "SearchResultsSerializer",
     "SourceDetailSerializer",
