@@ -31,7 +31,7 @@ import orjson
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -47,7 +47,7 @@ from ..editorial import services
 from ..editorial.errors import EditorialError
 from ..editorial.workflow import check_editable
 from ..models.base import CuratedModel, TimestampedModel
-from ..visibility import visible
+from ..visibility import reads_drafts, visible
 from .changes import change_data, record_history
 from .conditional import (
     RECORD_ACTIONS,
@@ -65,7 +65,7 @@ from .params import flag_param, language_param, names_param, refuse_unknown
 from .schema import PAGE_PARAMETERS
 from .serializers import ChangeHistorySerializer, ChangeSerializer, ReasonSerializer
 from .sql_csv import CELLS, csv_line
-from .sql_json import DOCUMENTS, page_json, record_json
+from .sql_json import DOCUMENTS, page_json, record_document, record_json
 
 # Query parameters every list takes besides its filters.
 LIST_PARAMETERS = frozenset({"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"})
@@ -193,11 +193,39 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
         return queryset if self.detail else super().filter_queryset(queryset)
 
     def get_object(self) -> M:
-        record = super().get_object()
+        record = self.document_record() if self.reads_document() else super().get_object()
         self.current_record = record
         if self.writes_record():
             check_if_match(self.request, timestamped(record))
         return record
+
+    def reads_document(self) -> bool:
+        """Whether the detail is read with its JSON by primary key in one prepared statement
+        (``sql_json.record_document``) rather than through the queryset: a JSON read of a
+        model PostgreSQL builds, looked up by a plain number (anything else, the queryset
+        answers: a 404 for a key that is no number, as DRF's lookup does)."""
+        key = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        return (
+            self.action == "retrieve"
+            and self.lookup_field == "pk"
+            and key.isascii()
+            and key.isdigit()
+            and len(key) <= 18
+            and self.builds_json_in_database()
+        )
+
+    def document_record(self) -> M:
+        """The record ``reads_document`` reads, with its JSON text as ``document``; the
+        records this client may read only, as ``get_queryset`` narrows them."""
+        model = self.queryset.model
+        public_only = issubclass(model, CuratedModel) and not reads_drafts(self.request, model)
+        pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        record = record_document(model, pk, self.request, self.language, public_only=public_only)
+        if record is None:
+            # Django's get_object_or_404, which DRF's get_object calls, says the same.
+            raise Http404(f"No {model._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, record)
+        return cast(M, record)
 
     # 3. Representations ------------------------------------------------------------------
 

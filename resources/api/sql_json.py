@@ -13,12 +13,12 @@ API), the view uses the serializer.
 import functools
 from collections.abc import Callable, Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     Aggregate,
     F,
@@ -26,6 +26,7 @@ from django.db.models import (
     JSONField,
     Model,
     OuterRef,
+    QuerySet,
     Subquery,
     TextField,
     Value,
@@ -35,7 +36,10 @@ from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 from rest_framework.request import Request
 
+from exile_api import prepared
+
 from ..models import Citation, Country, ExileGroup, HostPolicy, Statistic
+from ..visibility import public
 from .routes import DETAIL_ROUTES
 
 
@@ -280,3 +284,46 @@ def compiled_document(
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.compile(query.annotations["document"])
     return sql, tuple(params)
+
+
+# A primary key no record has: it stands for the one asked for while a statement is built.
+ANY_PK = 2**63 - 1
+
+
+@functools.lru_cache(maxsize=64)
+def detail_statement(
+    model: type[Model], origin: str, language: str, public_only: bool
+) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of one ``model`` record's primary key, ``updated_at`` and JSON (``record_json``)
+    by primary key, the published and retracted records only if ``public_only``: the query a
+    detail's queryset would run, built once per host, language and visibility. Its parameters
+    but the last, which is the primary key asked for."""
+    queryset = model._default_manager.order_by()
+    if public_only:
+        queryset = public(cast("QuerySet[Any]", queryset))  # public_only: a curated model
+    sql, params = compiled_document(model, origin, language, None)
+    document = RawSQL(sql, params, output_field=TextField())
+    rows = queryset.filter(pk=ANY_PK).annotate(document=document)
+    sql, params = rows.values_list("pk", "updated_at", "document").query.sql_with_params()
+    assert params[-1] == ANY_PK, "the primary key is not the statement's last parameter"
+    return sql, tuple(params[:-1])
+
+
+def record_document(
+    model: type[Model], pk: int, request: Request, language: str, *, public_only: bool
+) -> Any:
+    """The ``model`` record ``pk`` with its version (``updated_at``) and its JSON text as
+    ``document``, or None if there is none (or none public, with ``public_only``): one prepared
+    statement (``exile_api.prepared``), no queryset built."""
+    origin = request.build_absolute_uri("/").rstrip("/")
+    sql, params = detail_statement(model, origin, language, public_only)
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, connection, sql, (*params, pk))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record = model.from_db(alias, [model._meta.pk.attname, "updated_at"], row[:2])
+    record.document = row[2]  # type: ignore[attr-defined]  # as get_queryset's annotation
+    return record
