@@ -233,8 +233,8 @@ class OutsideChangesMiddleware:
     an outside change made stale), and of the others (``depends_on_recorded_changes``) writes
     (their own change follows the outside ones), the admin, a record's history and the changes
     feed. One cheap query tells whether any wait: for a read the cache may answer, the cache's
-    own lookup (``read_cache.lookup``: one query with the database cache), which it passes on
-    to the read cache. A read of the tables with the read cache off, or by a client the cache
+    own lookup (``read_cache.lookup``: one query with the database cache, made already if the
+    read cache's front looked), which it passes on to the read cache. A read of the tables with the read cache off, or by a client the cache
     never serves, sees the outside change in the rows it reads and asks nothing: the cold
     path's one query fewer.
     """
@@ -250,7 +250,7 @@ class OutsideChangesMiddleware:
         key = read_cache.request_key(request)
         if key is not None:
             # The read cache's lookup tells whether changes wait, in the same query.
-            found = request.read_cache_lookup = read_cache.lookup(key)
+            found = request.read_cache_lookup = read_cache.request_lookup(request, key)
             if recording and found.waiting:
                 history.record_outside_changes()
                 request.read_cache_lookup = found._replace(version=read_cache.current_version())
