@@ -234,9 +234,9 @@ class OutsideChangesMiddleware:
     (their own change follows the outside ones), the admin, a record's history and the changes
     feed. One cheap query tells whether any wait: for a read the cache may answer, the cache's
     own lookup (``read_cache.lookup``: one query with the database cache, made already if the
-    read cache's front looked), which it passes on to the read cache. A read of the tables with the read cache off, or by a client the cache
-    never serves, sees the outside change in the rows it reads and asks nothing: the cold
-    path's one query fewer.
+    read cache's front looked), which it passes on to the read cache. A read of the tables
+    with the read cache off, or by a client the cache never serves, sees the outside change in
+    the rows it reads and asks nothing: the cold path's one query fewer.
     """
 
     PATHS = ("/api/", "/admin/")
