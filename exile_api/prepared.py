@@ -44,10 +44,16 @@ PARAMETER_TYPES: tuple[tuple[type, str], ...] = (
 
 
 @functools.lru_cache(maxsize=256)
-def statement_name(sql: str, types: str) -> str:
-    """The name of ``sql`` with parameters of ``types``, the same in every session."""
+def statement(sql: str, signature: tuple[type, ...]) -> tuple[str, str, str]:
+    """The name, the PREPARE and the EXECUTE (Django's placeholders) of ``sql`` with
+    parameters of Python types ``signature``: the name is the same in every session."""
+    types = ", ".join(parameter_type(python_type) for python_type in signature)
     digest = hashlib.blake2b(f"{sql}\n{types}".encode(), digest_size=8).hexdigest()
-    return f"exile_{digest}"
+    name = f"exile_{digest}"
+    if not signature:
+        return name, f"PREPARE {name} AS {numbered(sql)}", f"EXECUTE {name}"
+    arguments = ", ".join(["%s"] * len(signature))
+    return name, f"PREPARE {name} ({types}) AS {numbered(sql)}", f"EXECUTE {name}({arguments})"
 
 
 def numbered(sql: str) -> str:
@@ -65,34 +71,29 @@ def numbered(sql: str) -> str:
     return PLACEHOLDER.sub(replace, sql)
 
 
-def parameter_type(value: Any) -> str:
+def parameter_type(python_type: type) -> str:
     """The PostgreSQL type of a parameter, for PREPARE: it cannot always infer one (what
     type is ``COALESCE($1, '')``?), so each is declared, as psycopg2 would send its value."""
-    for python_type, sql_type in PARAMETER_TYPES:
-        if isinstance(value, python_type):
+    for python, sql_type in PARAMETER_TYPES:
+        if issubclass(python_type, python):
             return sql_type
-    raise TypeError(f"No prepared statement parameter of type {type(value).__name__}.")
+    raise TypeError(f"No prepared statement parameter of type {python_type.__name__}.")
 
 
 def execute(cursor: Any, connection: Any, sql: str, params: Sequence[Any]) -> None:
     """Run ``sql`` (Django's placeholders) with ``params`` on ``cursor``, a cursor of
     ``connection`` (a Django connection), as a prepared statement of its session."""
-    types = ", ".join(parameter_type(value) for value in params)
-    name = statement_name(sql, types)
+    name, prepare, run = statement(sql, tuple(map(type, params)))
     prepared = connection.__dict__.setdefault(PREPARED, set())
     if name not in prepared:
         # A round trip of its own, once per session: if the statement that follows fails
         # (a cancelled statement), what this one prepared stays known. On the driver's
         # cursor, under Django's error mapping: the session's set-up, once, is not counted
         # among the queries of the request that happens to run it first.
-        declared = f"({types}) " if params else ""
         with connection.wrap_database_errors:
-            getattr(cursor, "cursor", cursor).execute(
-                f"PREPARE {name} {declared}AS {numbered(sql)}"
-            )
+            getattr(cursor, "cursor", cursor).execute(prepare)
         prepared.add(name)
-    arguments = ", ".join(["%s"] * len(params))
-    cursor.execute(f"EXECUTE {name}({arguments})" if params else f"EXECUTE {name}", params)
+    cursor.execute(run, params)
 
 
 def forget_prepared(sender: Any, connection: Any, **kwargs: Any) -> None:
