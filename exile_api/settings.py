@@ -169,6 +169,10 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+# Django's backend, with a health check that asks the socket before it asks the server
+# (exile_api/postgresql/base.py): no round trip per request on a live connection.
+POSTGRESQL_ENGINE = "exile_api.postgresql"
+DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
 # A database that does not answer (a host gone, a network dropping packets) must become a
 # 503 within seconds, not a worker killed by gunicorn's 30-second timeout: libpq gives up
 # connecting after DATABASE_CONNECT_TIMEOUT seconds, and TCP keepalives find a dead peer in
@@ -203,6 +207,7 @@ for number, url in enumerate(DATABASE_REPLICA_URLS, start=1):
     )
     if not replica["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL replicas.")
+    replica["ENGINE"] = POSTGRESQL_ENGINE
     with_connection_options(replica)
     # Tests never create a replica database: the alias reads the test database of default.
     replica["TEST"] = {"MIRROR": "default"}
