@@ -92,7 +92,7 @@ MIDDLEWARE = [
     # the 304s (which keep only the caching headers).
     "exile_api.middleware.RateLimitHeadersMiddleware",
     # Outside the Cache-Control middleware: the ETag and 304 see its no-store, and keep its headers.
-    "django.middleware.http.ConditionalGetMiddleware",
+    "exile_api.middleware.ConditionalGetOnlyIfAskedMiddleware",
     # Inside ConditionalGetMiddleware, so that a hit still answers If-None-Match with a 304;
     # outside everything that makes a response, so that a hit carries all their headers.
     # Before the read cache: a change made outside the app is recorded (and its version
@@ -112,9 +112,9 @@ MIDDLEWARE = [
     # After AuthenticationMiddleware (a session's user is no anonymous client); inside the read
     # cache, so that a hit costs no SET.
     "exile_api.statement_timeout.StatementTimeoutMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "exile_api.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "exile_api.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
