@@ -320,7 +320,7 @@ def record_document(
     alias = router.db_for_read(model)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        prepared.execute(cursor, connection, sql, (*params, pk))
+        prepared.execute(cursor, connection, sql, (*params, pk), constants=len(params))
         row = cursor.fetchone()
     if row is None:
         return None
