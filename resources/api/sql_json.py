@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable, RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.http import HttpRequest
 from django.urls import reverse
 from rest_framework.request import Request
 
@@ -310,12 +311,19 @@ def detail_statement(
 
 
 def record_document(
-    model: type[Model], pk: int, request: Request, language: str, *, public_only: bool
+    model: type[Model],
+    pk: int,
+    request: HttpRequest | Request,
+    language: str,
+    *,
+    public_only: bool,
+    origin: str | None = None,
 ) -> Any:
     """The ``model`` record ``pk`` with its version (``updated_at``) and its JSON text as
     ``document``, or None if there is none (or none public, with ``public_only``): one prepared
-    statement (``exile_api.prepared``), no queryset built."""
-    origin = request.build_absolute_uri("/").rstrip("/")
+    statement (``exile_api.prepared``), no queryset built. ``origin``: the request's
+    scheme://host, if known already."""
+    origin = origin or request.build_absolute_uri("/").rstrip("/")
     sql, params = detail_statement(model, origin, language, public_only)
     alias = router.db_for_read(model)
     connection = connections[alias]
