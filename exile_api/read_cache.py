@@ -24,7 +24,7 @@ replayed with the headers it had (ETag, Last-Modified, Cache-Control, Vary, Cont
 Content-Security-Policy...); the middleware outside it (ConditionalGetMiddleware: 304 for
 If-None-Match; CORS; security headers) runs on a hit as on a miss. ``X-Cache: hit`` or ``miss``
 says which it was. Under gunicorn, a plain GET (no Origin, no conditional header) is answered
-before any of that, by the front (``ReadCacheHandler``, below), from the same entry: the
+before any of that, by the front (``front``, below), from the same entry: the
 answer as the whole request handling sent it.
 
 A hit never reaches the view, so DRF's rate limits do not count it: like a CDN in front of the
@@ -44,7 +44,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
+from django.core.handlers.wsgi import WSGIRequest, get_script_name
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpResponse
 from django.urls import reverse, set_script_prefix
@@ -255,11 +255,11 @@ def front_form(entry):
 # A hit costs one query, and yet, answered by the middleware, it also paid for the request
 # handling around that query: the request object, Django's signals (and the database health
 # check the first query of a request makes), the middleware outside the read cache. The front
-# answers it before any of that (``ReadCacheHandler``, the WSGI application of
-# exile_api/wsgi.py), from a second form of the entry: the headers of the whole answer as the
-# request handling sent them, after the middleware outside the read cache had added theirs
-# (security headers, CORS's Vary, a list's ETag), so that nothing of theirs is redone or
-# imitated.
+# answers it before any of that (``front``, which exile_api.handler.Handler, the WSGI
+# application, asks first), from a second form of the entry: the headers of the whole
+# answer as the request handling sent them, after the middleware outside the read cache had
+# added theirs (security headers, CORS's Vary, a list's ETag), so that nothing of theirs is
+# redone or imitated.
 #
 # That form is the same for every plain request with the entry's key: a GET with none of
 # the headers the middleware outside the read cache answer differently for (Origin, for
@@ -361,35 +361,39 @@ def store_front_form(visit, response):
         and response.content == content
     )
     if answered:
-        sent = [
-            (name, "hit" if name == "X-Cache" else value)
-            for name, value in response.items()
-            if not name.lower().startswith(UNCOUNTED)
-        ]
-        store(visit.key, (version, headers, content, sent))
+        store(visit.key, (version, headers, content, sent_form(response.items())))
     elif not visit.replayed:
         store(visit.key, (version, headers, content, None))
 
 
-class ReadCacheHandler(WSGIHandler):
-    """Django's WSGI handler with the read cache's front before it (see above)."""
+def sent_form(headers):
+    """The front form of an answer's headers: as sent, but counted by no rate limit, and a
+    hit."""
+    return [
+        (name, "hit" if name == "X-Cache" else value)
+        for name, value in headers
+        if not name.lower().startswith(UNCOUNTED)
+    ]
 
-    def __call__(self, environ, start_response):
-        try:
-            answer = front(environ)
-        except Exception:
-            # Whatever went wrong, the request handling answers the request (and its errors).
-            logger.exception("Read cache front failed; the request goes through.")
-            answer = None
-        if answer is None:
-            return super().__call__(environ, start_response)
-        headers, content = answer
-        start_response("200 OK", headers)
-        return [content]
 
-    def get_response(self, request):
-        response = super().get_response(request)
-        visit = request.META.get(FRONT_VISIT)
-        if visit is not None and visit.entry is not None:
-            store_front_form(visit, response)
-        return response
+def may_store(visit):
+    """Whether an answer to the request of ``visit`` (the front's, or None) may be stored
+    under its key: the front looked it up, with the cache available and the version known,
+    and no change made outside the app waits to be recorded (OutsideChangesMiddleware)."""
+    if visit is None:
+        return False
+    found = visit.lookup
+    waits = found.waiting and settings.HISTORY_RECORDS_OUTSIDE_CHANGES
+    return found.available and found.version is not None and not waits
+
+
+def store_answer(visit, headers, content, sent):
+    """Store an answer given without the request handling (the express lane) as the read
+    cache stores the request handling's: the headers it stores (``headers``), the content,
+    and the front form of the headers sent (``sent``)."""
+    store(visit.key, (visit.lookup.version, headers, content, sent_form(sent)))
+
+
+def script_prefix(environ):
+    """The request's script prefix, as Django's handler sets it (reverse() reads it)."""
+    return get_script_name(environ)

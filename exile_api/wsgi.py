@@ -1,7 +1,8 @@
 """WSGI entry point, as gunicorn serves it: ``gunicorn exile_api.wsgi``.
 
-Django's handler, with the read cache's front before it (``exile_api.read_cache``): a cached
-anonymous read is answered before the rest of the request handling.
+Django's handler, with the read cache's front and the express lane before it
+(``exile_api.handler``): the plainest anonymous reads are answered before the rest of the
+request handling.
 """
 
 import os
@@ -11,6 +12,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exile_api.settings")
 django.setup(set_prefix=False)  # as get_wsgi_application does; the handler sets the prefix
 
-from exile_api.read_cache import ReadCacheHandler  # noqa: E402 (needs the apps loaded)
+from exile_api.handler import Handler  # noqa: E402 (needs the apps loaded)
 
-application = ReadCacheHandler()
+application = Handler()

@@ -67,6 +67,9 @@ from .serializers import ChangeHistorySerializer, ChangeSerializer, ReasonSerial
 from .sql_csv import CELLS, csv_line
 from .sql_json import DOCUMENTS, page_json, record_document, record_json
 
+# In a request's environ: the throttles' verdict, when the express lane counted the request
+# before handing it to the request handling (``express.ThrottleVerdict``).
+THROTTLE_VERDICT = "exile_api.express.throttle_verdict"
 # Query parameters every list takes besides its filters.
 LIST_PARAMETERS = frozenset({"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"})
 # Reads whose representation brief, fields and omit narrow.
@@ -124,6 +127,28 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
             if response.status_code >= 400:
                 transaction.set_rollback(True)
             return response
+
+    def check_throttles(self, request: Request) -> None:
+        """DRF's check, whose throttles count the request, unless the express lane
+        (``express``) counted it already and handed its verdict on."""
+        verdict = request._request.META.get(THROTTLE_VERDICT)
+        waits = self.throttle_waits(request) if verdict is None else verdict.waits
+        if verdict is not None and verdict.standing is not None:
+            # As the throttles left it when they counted (exile_api.middleware reads it).
+            request._request.rate_limit = verdict.standing  # type: ignore[attr-defined]
+        if waits:
+            # As DRF: a throttle may have no wait to tell (config or rate changes).
+            durations = [duration for duration in waits if duration is not None]
+            # None: no wait to tell (DRF's Throttled takes it; its stubs say a float).
+            self.throttled(request, cast(float, max(durations, default=None)))
+
+    def throttle_waits(self, request: Request) -> builtins.list[float | None]:
+        """Ask every throttle (each counts the request): the waits of those that refuse it."""
+        return [
+            throttle.wait()
+            for throttle in self.get_throttles()
+            if not throttle.allow_request(request, self)
+        ]
 
     def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
