@@ -22,14 +22,14 @@ from exile_api import prepared
 class DatabaseCache(DjangoDatabaseCache):
     """Django's database cache, plus ``get_with_state``."""
 
-    def get_with_state(self, key, cursor=None):
+    def get_with_state(self, key, cursor=None, connection=None):
         """``(version, waiting, value)``: the public version, whether changes made outside
         the app wait to be recorded, and the entry under ``key`` (None when missing or
-        expired), in one prepared statement on the primary (``cursor``: one of the primary's,
-        else a new one). None when the cache table is elsewhere."""
+        expired), in one prepared statement on the primary (``cursor``: one of the primary's
+        ``connection``, else a new one). None when the cache table is elsewhere."""
         if router.db_for_read(self.cache_model_class) != DEFAULT_DB_ALIAS:
             return None
-        connection = connections[DEFAULT_DB_ALIAS]
+        connection = connection or connections[DEFAULT_DB_ALIAS]
         table = connection.ops.quote_name(self._table)
         # The moment as text: binding a datetime costs the driver more than the statement's
         # execution; PostgreSQL reads the ISO form back to the same instant.

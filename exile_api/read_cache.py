@@ -105,12 +105,12 @@ class Lookup(NamedTuple):
     available: bool  # False: the cache is down (Redis stopped), entry is None
 
 
-def lookup(key, cursor=None):
+def lookup(key, cursor=None, connection=None):
     """The entry under ``key`` and the data's state: one query with the database cache
     (``exile_api.cache``), the state's query and a cache read otherwise (``cursor``: one of
-    the primary's, else a new one)."""
+    the primary's ``connection``, else a new one)."""
     with_state = getattr(cache, "get_with_state", None)
-    found = with_state(key, cursor=cursor) if with_state is not None else None
+    found = with_state(key, cursor, connection) if with_state is not None else None
     if found is not None:
         return Lookup(*found, available=True)
     version, waiting = current_state(cursor)
@@ -344,7 +344,7 @@ def front_lookup(key):
         return None
     try:
         with connection.wrap_database_errors, connection.connection.cursor() as cursor:
-            return lookup(key, cursor)
+            return lookup(key, cursor, connection)
     except DatabaseError:
         return None
 
