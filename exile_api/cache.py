@@ -10,6 +10,7 @@ stores them.
 """
 
 import base64
+import functools
 import pickle
 
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
@@ -17,6 +18,16 @@ from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.utils.timezone import now
 
 from exile_api import prepared
+
+
+@functools.cache
+def state_and_entry_sql(table):
+    """The statement of ``get_with_state`` for the cache table ``table`` (quoted)."""
+    return (
+        "SELECT (SELECT value FROM resources_publicversion),"
+        " EXISTS (SELECT 1 FROM resources_pendingchange),"
+        f" (SELECT value FROM {table} WHERE cache_key = %s AND expires >= %s::timestamptz)"
+    )
 
 
 class DatabaseCache(DjangoDatabaseCache):
@@ -30,15 +41,10 @@ class DatabaseCache(DjangoDatabaseCache):
         if router.db_for_read(self.cache_model_class) != DEFAULT_DB_ALIAS:
             return None
         connection = connection or connections[DEFAULT_DB_ALIAS]
-        table = connection.ops.quote_name(self._table)
         # The moment as text: binding a datetime costs the driver more than the statement's
         # execution; PostgreSQL reads the ISO form back to the same instant.
-        sql = (
-            "SELECT (SELECT value FROM resources_publicversion),"
-            " EXISTS (SELECT 1 FROM resources_pendingchange),"
-            f" (SELECT value FROM {table} WHERE cache_key = %s AND expires >= %s::timestamptz)"
-        )
         params = [self.make_and_validate_key(key), now().isoformat()]
+        sql = state_and_entry_sql(connection.ops.quote_name(self._table))
         if cursor is None:
             with connection.cursor() as cursor:
                 prepared.execute(cursor, connection, sql, params)

@@ -315,7 +315,9 @@ def front(environ):
         or any(name in environ for name in FRONT_SKIPS)
     ):
         return None
-    set_script_prefix(get_script_name(environ))  # as the handler does (reverse() reads it)
+    if not never_cached_paths.cache_info().currsize:
+        # The one reverse() of the front, memoized: with the prefix as the handler sets it.
+        set_script_prefix(get_script_name(environ))
     key = entry_key(WSGIRequest(environ))
     if key is None:
         return None
