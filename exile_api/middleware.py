@@ -5,10 +5,18 @@ after its own writes."""
 import hashlib
 import logging
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.core.cache import cache
 from django.core.exceptions import MiddlewareNotUsed
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.core.signals import setting_changed
+from django.middleware.http import ConditionalGetMiddleware
+from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
+from django.utils.functional import SimpleLazyObject, empty
 
 from exile_api import read_cache
 from exile_api.db_routers import pinned_to_primary
@@ -233,10 +241,10 @@ class OutsideChangesMiddleware:
     an outside change made stale), and of the others (``depends_on_recorded_changes``) writes
     (their own change follows the outside ones), the admin, a record's history and the changes
     feed. One cheap query tells whether any wait: for a read the cache may answer, the cache's
-    own lookup (``read_cache.lookup``: one query with the database cache), which it passes on
-    to the read cache. A read of the tables with the read cache off, or by a client the cache
-    never serves, sees the outside change in the rows it reads and asks nothing: the cold
-    path's one query fewer.
+    own lookup (``read_cache.lookup``: one query with the database cache, made already if the
+    read cache's front looked), which it passes on to the read cache. A read of the tables
+    with the read cache off, or by a client the cache never serves, sees the outside change in
+    the rows it reads and asks nothing: the cold path's one query fewer.
     """
 
     PATHS = ("/api/", "/admin/")
@@ -250,7 +258,7 @@ class OutsideChangesMiddleware:
         key = read_cache.request_key(request)
         if key is not None:
             # The read cache's lookup tells whether changes wait, in the same query.
-            found = request.read_cache_lookup = read_cache.lookup(key)
+            found = request.read_cache_lookup = read_cache.request_lookup(request, key)
             if recording and found.waiting:
                 history.record_outside_changes()
                 request.read_cache_lookup = found._replace(version=read_cache.current_version())
@@ -269,3 +277,101 @@ class OutsideChangesMiddleware:
         if request.method not in self.SAFE_METHODS or path.startswith("/admin/"):
             return True
         return path.rstrip("/").endswith(("/history", "/changes"))
+
+
+# Django's and django-csp's middleware, minus work a response does not need ---------------
+#
+# Each answers exactly as the original does (tests/exile_api/test_lean_middleware.py compares
+# them): what they skip is work whose result is known, for every request or for this one.
+
+
+class ConditionalGetOnlyIfAskedMiddleware(ConditionalGetMiddleware):
+    """Django's ConditionalGetMiddleware, which parses the response's Last-Modified and the
+    request's four conditional headers on every GET: a request that sent none of them gets
+    its response as it was (with the ETag Django adds), without that parsing."""
+
+    CONDITIONS = (
+        "HTTP_IF_MATCH",
+        "HTTP_IF_NONE_MATCH",
+        "HTTP_IF_MODIFIED_SINCE",
+        "HTTP_IF_UNMODIFIED_SINCE",
+    )
+
+    def process_response(self, request, response):
+        meta = request.META
+        if request.method != "GET" or any(meta.get(name) for name in self.CONDITIONS):
+            return super().process_response(request, response)
+        # What get_conditional_response answers when no condition was sent: the response.
+        if self.needs_etag(response) and not response.has_header("ETag"):
+            set_response_etag(response)
+        return response
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's MessageMiddleware, whose message storage (a cookie's and a session's, with a
+    signer) is made when something first uses it rather than for every request: the API
+    never does. A storage nothing used has nothing to store, so its update is skipped."""
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            return response
+        return super().process_response(request, response)
+
+
+# build_policy's answers without a view's own policy or a nonce: (report_only) -> header.
+_default_policies = {}
+
+
+def _forget_policies(*, setting, **kwargs):
+    if setting in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"):
+        _default_policies.clear()
+
+
+setting_changed.connect(_forget_policies, dispatch_uid="exile_api.middleware.forget_policies")
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, which builds the policy from the settings for every
+    response: built once, for the responses that carry the settings' policy as it is (no
+    view's own, through django-csp's decorators, and no nonce). The others, django-csp
+    builds as before."""
+
+    OWN_POLICY = (
+        "_csp_config",
+        "_csp_update",
+        "_csp_replace",
+        "_csp_config_ro",
+        "_csp_update_ro",
+        "_csp_replace_ro",
+    )
+
+    def process_response(self, request, response):
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(getattr(response, name, None) is not None for name in self.OWN_POLICY)
+            or (response.status_code in (500, 404) and settings.DEBUG)
+        ):
+            return super().process_response(request, response)
+        # The rest is django-csp's process_response, with the policies built once.
+        for header, report_only, setting in (
+            (HEADER, False, "CONTENT_SECURITY_POLICY"),
+            (HEADER_REPORT_ONLY, True, "CONTENT_SECURITY_POLICY_REPORT_ONLY"),
+        ):
+            policy = _default_policies.get(report_only)
+            if policy is None:
+                policy = _default_policies[report_only] = build_policy(report_only=report_only)
+            exempt = "_csp_exempt_ro" if report_only else "_csp_exempt"
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES")
+            if (
+                policy
+                and header not in response
+                and getattr(response, exempt, False) is False
+                and not request.path_info.startswith(tuple(prefixes or ()))
+            ):
+                response[header] = policy
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response

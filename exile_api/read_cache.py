@@ -23,7 +23,9 @@ varying only on what the key holds, at most READ_CACHE_MAX_BYTES. A stored respo
 replayed with the headers it had (ETag, Last-Modified, Cache-Control, Vary, Content-Language,
 Content-Security-Policy...); the middleware outside it (ConditionalGetMiddleware: 304 for
 If-None-Match; CORS; security headers) runs on a hit as on a miss. ``X-Cache: hit`` or ``miss``
-says which it was.
+says which it was. Under gunicorn, a plain GET (no Origin, no conditional header) is answered
+before any of that, by the front (``front``, below), from the same entry: the
+answer as the whole request handling sent it.
 
 A hit never reaches the view, so DRF's rate limits do not count it: like a CDN in front of the
 app, a hit costs one cache read, and only misses are throttled. With read replicas, a miss may
@@ -42,9 +44,10 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.core.handlers.wsgi import WSGIRequest, get_script_name
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpResponse
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 from django.utils.cache import cc_delim_re
 
@@ -68,15 +71,18 @@ def current_version():
     return current_state()[0]
 
 
-def current_state():
+def current_state(cursor=None):
     """The version, and whether changes made outside the app wait to be recorded
-    (``resources.editorial.history.record_outside_changes``): one query for both."""
-    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT value FROM resources_publicversion),"
-            " EXISTS (SELECT 1 FROM resources_pendingchange)"
-        )
-        return cursor.fetchone()
+    (``resources.editorial.history.record_outside_changes``): one query for both
+    (``cursor``: one of the primary's, else a new one)."""
+    if cursor is None:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            return current_state(cursor)
+    cursor.execute(
+        "SELECT (SELECT value FROM resources_publicversion),"
+        " EXISTS (SELECT 1 FROM resources_pendingchange)"
+    )
+    return cursor.fetchone()
 
 
 def new_version():
@@ -99,19 +105,28 @@ class Lookup(NamedTuple):
     available: bool  # False: the cache is down (Redis stopped), entry is None
 
 
-def lookup(key):
+def lookup(key, cursor=None, connection=None):
     """The entry under ``key`` and the data's state: one query with the database cache
-    (``exile_api.cache``), the state's query and a cache read otherwise."""
+    (``exile_api.cache``), the state's query and a cache read otherwise (``cursor``: one of
+    the primary's ``connection``, else a new one)."""
     with_state = getattr(cache, "get_with_state", None)
-    found = with_state(key) if with_state is not None else None
+    found = with_state(key, cursor, connection) if with_state is not None else None
     if found is not None:
         return Lookup(*found, available=True)
-    version, waiting = current_state()
+    version, waiting = current_state(cursor)
     try:
         return Lookup(version, waiting, cache.get(key), available=True)
     except Exception:  # the cache is down (Redis stopped): answer from the database
         logger.warning("Read cache unavailable; answering without it.", exc_info=True)
         return Lookup(version, waiting, None, available=False)
+
+
+def request_lookup(request, key):
+    """``lookup(key)`` for ``request``: the one the front made (``front``) if it made it."""
+    visit = request.META.get(FRONT_VISIT)
+    if visit is not None and visit.key == key:
+        return visit.lookup
+    return lookup(key)
 
 
 NOT_LOOKED_UP = object()
@@ -143,15 +158,18 @@ class ReadCacheMiddleware:
         if not found.available:
             return self.get_response(request)
         version, entry = found.version, found.entry
+        visit = request.META.get(FRONT_VISIT)
         if version is not None and entry is not None and entry[0] == version:
+            if visit is not None and front_form(entry) is None:
+                visit.entry, visit.replayed = entry[:3], True  # the front adds its form
             return replay(entry)
         response = self.get_response(request)
         if version is not None and request.method == "GET" and storable(response, version):
             entry = (version, list(response.items()), response.content)
-            try:
-                cache.set(key, entry, settings.READ_CACHE_SECONDS)
-            except Exception:
-                logger.warning("Read cache unavailable; response not stored.", exc_info=True)
+            if visit is not None:
+                visit.entry = entry  # the front stores it, with the form it may answer from
+            else:
+                store(key, (*entry, None))
         response["X-Cache"] = "miss"
         return response
 
@@ -162,7 +180,9 @@ def entry_key(request):
         request.method not in ("GET", "HEAD")
         or not request.path_info.startswith("/api/")
         or request.path_info in never_cached_paths()
-        or "Authorization" in request.headers
+        # The headers as the WSGI environ names them: request.headers would build a mapping
+        # of every header, per request, to read three.
+        or "HTTP_AUTHORIZATION" in request.META
         or settings.SESSION_COOKIE_NAME in request.COOKIES
         # RequestLimitsMiddleware, inside, refuses oversized bodies: let it see any body.
         or request.META.get("CONTENT_LENGTH", "") not in ("", "0")
@@ -177,8 +197,8 @@ def entry_key(request):
         host,
         request.path,
         request.META.get("QUERY_STRING", ""),
-        request.headers.get("Accept", ""),
-        request.headers.get("Accept-Language", ""),
+        request.META.get("HTTP_ACCEPT", ""),
+        request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
         request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
         timezone.localdate().isoformat(),
     ]
@@ -210,8 +230,172 @@ def replica_may_lag(version):
     return time.time_ns() - changed_at < settings.REPLICA_PIN_SECONDS * 1_000_000_000
 
 
+def store(key, entry):
+    try:
+        cache.set(key, entry, settings.READ_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Read cache unavailable; response not stored.", exc_info=True)
+
+
 def replay(entry):
-    _version, headers, content = entry
+    _version, headers, content = entry[:3]
     response = HttpResponse(content, headers=headers)
     response["X-Cache"] = "hit"
     return response
+
+
+def front_form(entry):
+    """The headers the front answers an entry with (None: it may not), from an entry of
+    (version, headers, content[, front headers])."""
+    return entry[3] if len(entry) > 3 else None
+
+
+# The front ------------------------------------------------------------------------------
+#
+# A hit costs one query, and yet, answered by the middleware, it also paid for the request
+# handling around that query: the request object, Django's signals (and the database health
+# check the first query of a request makes), the middleware outside the read cache. The front
+# answers it before any of that (``front``, which exile_api.handler.Handler, the WSGI
+# application, asks first), from a second form of the entry: the headers of the whole
+# answer as the request handling sent them, after the middleware outside the read cache had
+# added theirs (security headers, CORS's Vary, a list's ETag), so that nothing of theirs is
+# redone or imitated.
+#
+# That form is the same for every plain request with the entry's key: a GET with none of
+# the headers the middleware outside the read cache answer differently for (Origin, for
+# CORS; If-None-Match, If-Modified-Since, If-Match, If-Unmodified-Since, for the 304s and
+# 412s), every other input of theirs being in the key (scheme, host, path). Other requests,
+# HEAD among them, go through the whole handling, where the middleware answers them from the
+# same entry. The front form drops the X-RateLimit-* headers (a hit is not counted, and
+# carries none) and says ``X-Cache: hit``. A middleware added outside the read cache must
+# keep to that: answer a plain GET according to the key alone, or be added to FRONT_SKIPS.
+#
+# The front's lookup is the middleware's (``lookup``: one query), made on the thread's open
+# connection to the primary; when it has none, or the query fails, the request simply goes
+# through the whole handling, whose own connection handling reconnects. Whatever it found,
+# the front hands on in the environ (``FrontVisit``), so that a miss costs no second lookup,
+# and a miss's response is stored by the front, once, with both forms. An entry stored
+# without a front form (by the middleware alone: under an ASGI server, or by the test client)
+# gets one the first time a plain GET is answered from it.
+
+# The front's visit, in the environ of a request it did not answer.
+FRONT_VISIT = "exile_api.read_cache.front_visit"
+# Request headers that make an answer differ from an entry's front form.
+FRONT_SKIPS = (
+    "HTTP_ORIGIN",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
+# Headers the front form leaves out: a hit is not counted, and carries no client's standing.
+UNCOUNTED = "x-ratelimit-"
+
+
+class FrontVisit:
+    """What the front learnt of a request it did not answer: its key and lookup, and, once
+    the request handling has been through, the entry to store (``entry``: version, headers,
+    content) with the front form of its answer; ``replayed``: the entry was a hit, stored
+    already (without a front form)."""
+
+    __slots__ = ("entry", "key", "lookup", "replayed")
+
+    def __init__(self, key, found):
+        self.key, self.lookup, self.entry, self.replayed = key, found, None, False
+
+
+def front(environ):
+    """The front form (headers) and content of the answer to a plain anonymous GET whose
+    entry holds one; else None, with a ``FrontVisit`` in ``environ`` if the read cache may
+    answer or store the request."""
+    if (
+        not settings.READ_CACHE_SECONDS
+        or environ.get("REQUEST_METHOD") != "GET"
+        or not environ.get("PATH_INFO", "").startswith("/api/")
+        or any(name in environ for name in FRONT_SKIPS)
+    ):
+        return None
+    if not never_cached_paths.cache_info().currsize:
+        # The one reverse() of the front, memoized: with the prefix as the handler sets it.
+        set_script_prefix(get_script_name(environ))
+    key = entry_key(WSGIRequest(environ))
+    if key is None:
+        return None
+    found = front_lookup(key)
+    if found is None:
+        return None
+    entry, version = found.entry, found.version
+    # Changes made outside the app wait: OutsideChangesMiddleware records them first.
+    waits = found.waiting and settings.HISTORY_RECORDS_OUTSIDE_CHANGES
+    if not waits and version is not None and entry is not None and entry[0] == version:
+        headers = front_form(entry)
+        if headers is not None:
+            return headers, entry[2]
+    environ[FRONT_VISIT] = FrontVisit(key, found)
+    return None
+
+
+def front_lookup(key):
+    """``lookup(key)`` on the thread's open connection to the primary; None without one or
+    when the query fails (the request handling then reconnects: its health check)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    # What every request starts with (close_old_connections): no connection past its age,
+    # none left by an error it may not have survived.
+    connection.close_if_unusable_or_obsolete()
+    if connection.connection is None or connection.in_atomic_block:
+        return None
+    try:
+        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+            return lookup(key, cursor, connection)
+    except DatabaseError:
+        return None
+
+
+def store_front_form(visit, response):
+    """Store the entry the request handling left in ``visit`` with the front form of
+    ``response``, its answer as sent, if that is the entry's content answered as a hit."""
+    version, headers, content = visit.entry
+    answered = (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and response.get("X-Cache") in ("hit", "miss")
+        and response.content == content
+    )
+    if answered:
+        store(visit.key, (version, headers, content, sent_form(response.items())))
+    elif not visit.replayed:
+        store(visit.key, (version, headers, content, None))
+
+
+def sent_form(headers):
+    """The front form of an answer's headers: as sent, but counted by no rate limit, and a
+    hit."""
+    return [
+        (name, "hit" if name == "X-Cache" else value)
+        for name, value in headers
+        if not name.lower().startswith(UNCOUNTED)
+    ]
+
+
+def may_store(visit):
+    """Whether an answer to the request of ``visit`` (the front's, or None) may be stored
+    under its key: the front looked it up, with the cache available and the version known,
+    and no change made outside the app waits to be recorded (OutsideChangesMiddleware)."""
+    if visit is None:
+        return False
+    found = visit.lookup
+    waits = found.waiting and settings.HISTORY_RECORDS_OUTSIDE_CHANGES
+    return found.available and found.version is not None and not waits
+
+
+def store_answer(visit, headers, content, sent):
+    """Store an answer given without the request handling (the express lane) as the read
+    cache stores the request handling's: the headers it stores (``headers``), the content,
+    and the front form of the headers sent (``sent``)."""
+    store(visit.key, (visit.lookup.version, headers, content, sent_form(sent)))
+
+
+def script_prefix(environ):
+    """The request's script prefix, as Django's handler sets it (reverse() reads it)."""
+    return get_script_name(environ)

@@ -94,7 +94,7 @@ MIDDLEWARE = [
     # the 304s (which keep only the caching headers).
     "exile_api.middleware.RateLimitHeadersMiddleware",
     # Outside the Cache-Control middleware: the ETag and 304 see its no-store, and keep its headers.
-    "django.middleware.http.ConditionalGetMiddleware",
+    "exile_api.middleware.ConditionalGetOnlyIfAskedMiddleware",
     # Inside ConditionalGetMiddleware, so that a hit still answers If-None-Match with a 304;
     # outside everything that makes a response, so that a hit carries all their headers.
     # Before the read cache: a change made outside the app is recorded (and its version
@@ -114,9 +114,9 @@ MIDDLEWARE = [
     # After AuthenticationMiddleware (a session's user is no anonymous client); inside the read
     # cache, so that a hit costs no SET.
     "exile_api.statement_timeout.StatementTimeoutMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "exile_api.middleware.LazyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "exile_api.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -171,6 +171,10 @@ DATABASES = {
 }
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+# Django's backend, with a health check that asks the socket before it asks the server
+# (exile_api/postgresql/base.py): no round trip per request on a live connection.
+POSTGRESQL_ENGINE = "exile_api.postgresql"
+DATABASES["default"]["ENGINE"] = POSTGRESQL_ENGINE
 # A database that does not answer (a host gone, a network dropping packets) must become a
 # 503 within seconds, not a worker killed by gunicorn's 30-second timeout: libpq gives up
 # connecting after DATABASE_CONNECT_TIMEOUT seconds, and TCP keepalives find a dead peer in
@@ -205,6 +209,7 @@ for number, url in enumerate(DATABASE_REPLICA_URLS, start=1):
     )
     if not replica["ENGINE"].endswith("postgresql"):
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL replicas.")
+    replica["ENGINE"] = POSTGRESQL_ENGINE
     with_connection_options(replica)
     # Tests never create a replica database: the alias reads the test database of default.
     replica["TEST"] = {"MIRROR": "default"}

@@ -17,6 +17,7 @@ undoing at the end. The SET runs at the start of the request, in autocommit mode
 rollback can undo it behind our back (ATOMIC_REQUESTS stays off).
 """
 
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.conf import settings
@@ -69,6 +70,19 @@ def on_connect(sender, connection, **kwargs):
 connection_created.connect(on_connect, dispatch_uid="exile_api.statement_timeout.on_connect")
 
 
+@contextmanager
+def statements_under(timeout):
+    """Run the statements of the block under ``timeout`` (ms; None: the server's own), on
+    every connection open now or opened in the block."""
+    token = request_timeout.set(timeout)
+    try:
+        for connection in connections.all(initialized_only=True):
+            tell(connection, timeout)
+        yield
+    finally:
+        request_timeout.reset(token)
+
+
 class StatementTimeoutMiddleware:
     """Run each request's statements under its statement timeout (see the module)."""
 
@@ -77,13 +91,8 @@ class StatementTimeoutMiddleware:
 
     def __call__(self, request):
         timeout = timeout_for(request)
-        token = request_timeout.set(timeout)
-        try:
-            for connection in connections.all(initialized_only=True):
-                tell(connection, timeout)
+        with statements_under(timeout):
             response = self.get_response(request)
-        finally:
-            request_timeout.reset(token)
         if timeout is not None and response.streaming:
             response.streaming_content = stream_with(
                 response.streaming_content, request_timeout, timeout

@@ -33,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractYear, LPad
+from django.db.models.functions import Cast, Coalesce, ExtractYear
 
 from .choices import PublicationStatus
 from .models import Citation, Source
@@ -95,7 +95,13 @@ def reported_as_of_sql(model: type[Model]) -> Subquery:
     text = Case(
         When(
             source__published_on__isnull=True,
-            then=LPad(Cast("source__year", TextField()), 4, Value("0")),
+            # The width and fill written into the SQL, not passed as parameters: a prepared
+            # statement would declare the width bigint, which lpad does not take.
+            then=Func(
+                Cast("source__year", TextField()),
+                template="lpad(%(expressions)s, 4, '0')",
+                output_field=TextField(),
+            ),
         ),
         default=Func(F("source__published_on"), Value("YYYY-MM-DD"), function="to_char"),
         output_field=TextField(),

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils import translation
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -76,8 +76,11 @@ from .serializers import (
     RevisionSerializer,
 )
 from .sql_csv import CELLS, csv_line
-from .sql_json import DOCUMENTS, page_json, record_json
+from .sql_json import DOCUMENTS, page_json, record_document, record_json
 
+# In a request's environ: the throttles' verdict, when the express lane counted the request
+# before handing it to the request handling (``express.ThrottleVerdict``).
+THROTTLE_VERDICT = "exile_api.express.throttle_verdict"
 # Query parameters every list takes besides its filters.
 LIST_PARAMETERS = frozenset({"q", "ordering", "limit", "offset", "fields", "omit", "brief", "lang"})
 # Reads whose representation brief, fields and omit narrow.
@@ -144,6 +147,28 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
             if response.status_code >= 400:
                 transaction.set_rollback(True)
             return response
+
+    def check_throttles(self, request: Request) -> None:
+        """DRF's check, whose throttles count the request, unless the express lane
+        (``express``) counted it already and handed its verdict on."""
+        verdict = request._request.META.get(THROTTLE_VERDICT)
+        waits = self.throttle_waits(request) if verdict is None else verdict.waits
+        if verdict is not None and verdict.standing is not None:
+            # As the throttles left it when they counted (exile_api.middleware reads it).
+            request._request.rate_limit = verdict.standing  # type: ignore[attr-defined]
+        if waits:
+            # As DRF: a throttle may have no wait to tell (config or rate changes).
+            durations = [duration for duration in waits if duration is not None]
+            # None: no wait to tell (DRF's Throttled takes it; its stubs say a float).
+            self.throttled(request, cast(float, max(durations, default=None)))
+
+    def throttle_waits(self, request: Request) -> builtins.list[float | None]:
+        """Ask every throttle (each counts the request): the waits of those that refuse it."""
+        return [
+            throttle.wait()
+            for throttle in self.get_throttles()
+            if not throttle.allow_request(request, self)
+        ]
 
     def get_renderers(self) -> list[BaseRenderer]:
         renderers = super().get_renderers()
@@ -231,11 +256,39 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
         return queryset, filterset
 
     def get_object(self) -> M:
-        record = super().get_object()
+        record = self.document_record() if self.reads_document() else super().get_object()
         self.current_record = record
         if self.writes_record():
             check_if_match(self.request, timestamped(record))
         return record
+
+    def reads_document(self) -> bool:
+        """Whether the detail is read with its JSON by primary key in one prepared statement
+        (``sql_json.record_document``) rather than through the queryset: a JSON read of a
+        model PostgreSQL builds, looked up by a plain number (anything else, the queryset
+        answers: a 404 for a key that is no number, as DRF's lookup does)."""
+        key = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        return (
+            self.action == "retrieve"
+            and self.lookup_field == "pk"
+            and key.isascii()
+            and key.isdigit()
+            and len(key) <= 18
+            and self.builds_json_in_database()
+        )
+
+    def document_record(self) -> M:
+        """The record ``reads_document`` reads, with its JSON text as ``document``; the
+        records this client may read only, as ``get_queryset`` narrows them."""
+        model = self.queryset.model
+        public_only = issubclass(model, CuratedModel) and not reads_drafts(self.request, model)
+        pk = int(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        record = record_document(model, pk, self.request, self.language, public_only=public_only)
+        if record is None:
+            # Django's get_object_or_404, which DRF's get_object calls, says the same.
+            raise Http404(f"No {model._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, record)
+        return cast(M, record)
 
     # 3. Representations ------------------------------------------------------------------
 

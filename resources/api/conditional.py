@@ -86,11 +86,15 @@ def set_validators(response: Response, record: TimestampedModel, *, written: boo
     version = record_version(record)
 
     def etag_from_body(rendered: Response) -> None:
-        digest = hashlib.sha256(rendered.content).hexdigest()[:16]
-        rendered["ETag"] = f'"{version}-{digest}"'
+        rendered["ETag"] = record_etag(version, rendered.content)
 
     response.add_post_render_callback(etag_from_body)
     set_last_modified(response, record.updated_at)
+
+
+def record_etag(version: str, content: bytes) -> str:
+    """A record's strong ETag: its version and a hash of the body sent."""
+    return f'"{version}-{hashlib.sha256(content).hexdigest()[:16]}"'
 
 
 # `*`, or one or more entity tags (RFC 9110, 13.1.1). Django splits a list at every comma, so
@@ -112,4 +116,9 @@ def check_if_match(request: HttpRequest, instance: TimestampedModel) -> None:
 def set_last_modified(response: HttpResponseBase, moment: datetime | None) -> None:
     """Set Last-Modified to ``moment`` (an aware datetime), unless it is None."""
     if moment is not None:
-        response["Last-Modified"] = http_date(moment.timestamp())
+        response["Last-Modified"] = last_modified(moment)
+
+
+def last_modified(moment: datetime) -> str:
+    """``moment`` (an aware datetime) as Last-Modified says it."""
+    return http_date(moment.timestamp())

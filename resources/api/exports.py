@@ -408,10 +408,14 @@ class StrictContentNegotiation(DefaultContentNegotiation):
         method = cast(str, request.method)  # None only on an HttpRequest made by hand
         if view is not None and getattr(view, method.lower(), None) is None:
             return renderers[0], renderers[0].media_type
-        if request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
+        asked_format = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if asked_format == "":
             raise ValidationError(
                 {self.settings.URL_FORMAT_OVERRIDE: ["Give a format, or leave the parameter out."]}
             )
+        first = renderers[0]
+        if asked_format is None and not format_suffix and self.takes_first(request, first):
+            return first, first.media_type
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except Http404:
@@ -421,3 +425,11 @@ class StrictContentNegotiation(DefaultContentNegotiation):
             raise ValidationError(
                 {self.settings.URL_FORMAT_OVERRIDE: [f"Unknown format; choose from {offered}."]}
             ) from None
+
+    @staticmethod
+    def takes_first(request: Request, first: BaseRenderer) -> bool:
+        """Whether DRF's negotiation would pick the first renderer with its own media type,
+        known without parsing: an Accept of anything (absent, ``*/*``) or of exactly that
+        media type (JSON), as most clients send."""
+        accept = request.META.get("HTTP_ACCEPT", "*/*")
+        return accept in ("*/*", first.media_type) and ";" not in first.media_type

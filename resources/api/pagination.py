@@ -22,6 +22,8 @@ LARGE_PAGE = 100
 def large_page(request: Request) -> bool:
     """Whether ``request`` asks for a page of more than LARGE_PAGE records (a malformed
     ``limit`` is refused later, with a 400, and costs nothing)."""
+    if not request.META.get("QUERY_STRING"):
+        return False  # no parameters at all: read without parsing the query string
     raw = request.query_params.get("limit", "")
     return raw.isascii() and raw.isdigit() and len(raw) <= 18 and int(raw) > LARGE_PAGE
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.conf import settings
@@ -44,8 +44,11 @@ from django.db.models import (
 )
 from django.db.models.expressions import Combinable, RawSQL
 from django.db.models.functions import Cast, Coalesce, Concat, NullIf
+from django.http import HttpRequest
 from django.urls import reverse
 from rest_framework.request import Request
+
+from exile_api import prepared
 
 from ..models import (
     AudienceFigure,
@@ -452,13 +455,18 @@ def page_json(
     language: str,
     fields: tuple[str, ...] | None = None,
 ) -> list[Any]:
-    """The records of a page, by id, as JSON documents in the page's order: one query. A
-    record deleted since its id was read is left out."""
-    documents = dict(
-        model._default_manager.filter(pk__in=ids)
-        .annotate(document=record_json(model, request, language, fields))
-        .values_list("pk", "document")
-    )
+    """The records of a page, by id, as JSON documents in the page's order: one prepared
+    statement (``exile_api.prepared``), no queryset built. A record deleted since its id was
+    read is left out."""
+    origin = request.build_absolute_uri("/").rstrip("/")
+    sql, params = page_statement(model, origin, language, readable_fields(model, request, fields))
+    # The ids as one array's text: one parameter, whatever the page's size.
+    listed = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, connection, sql, (*params, listed), constants=len(params))
+        documents = dict(cursor.fetchall())
     return [orjson.loads(documents[pk]) for pk in ids if pk in documents]
 
 
@@ -535,6 +543,22 @@ def profile_statement(
     return lists_statement(lists, origin, language, fields, PROFILE_LIMIT)
 
 
+@functools.lru_cache(maxsize=64)
+def page_statement(
+    model: type[Model], origin: str, language: str, fields: tuple[str, ...] | None
+) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of ``model`` records' primary keys and JSON (``record_json``), for the ids in
+    an array's text, the last parameter; with the parameters before it. The query a page's
+    queryset would run (``pk__in``, in no order: the page orders them), built once per host,
+    language and fields."""
+    sql, params = compiled_document(model, origin, language, fields)
+    quote = connection.ops.quote_name
+    table, column = quote(model._meta.db_table), model._meta.pk.column
+    assert column is not None, f"{model.__name__}'s primary key has no column"
+    key = f"{table}.{quote(column)}"
+    return f"SELECT {key}, ({sql})::text FROM {table} WHERE {key} = ANY(%s::bigint[])", params
+
+
 @functools.lru_cache(maxsize=128)
 def compiled_document(
     model: type[Model], origin: str, language: str, fields: tuple[str, ...] | None
@@ -546,3 +570,57 @@ def compiled_document(
     compiler = query.get_compiler(connection=connection)
     sql, params = compiler.compile(query.annotations["document"])
     return sql, tuple(params)
+
+
+# A primary key no record has: it stands for the one asked for while a statement is built.
+ANY_PK = 2**63 - 1
+
+
+@functools.lru_cache(maxsize=64)
+def detail_statement(
+    model: type[Model], origin: str, language: str, public_only: bool
+) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of one ``model`` record's primary key, ``updated_at`` and JSON (``record_json``)
+    by primary key, the published and retracted records only if ``public_only``: the query a
+    detail's queryset would run, built once per host, language and visibility. Its parameters
+    but the last, which is the primary key asked for."""
+    queryset = model._default_manager.order_by()
+    if public_only:
+        queryset = public(cast("QuerySet[Any]", queryset))  # public_only: a curated model
+    # The fields the reader may see: without the sensitive ones for the public (as
+    # ``readable_fields`` says for a request).
+    hidden = getattr(model, "SENSITIVE_FIELDS", ()) if public_only else ()
+    shown = tuple(name for name in document_fields(model) if name not in hidden)
+    sql, params = compiled_document(model, origin, language, shown if hidden else None)
+    document = RawSQL(f"({sql})::text", params, output_field=TextField())
+    rows = queryset.filter(pk=ANY_PK).annotate(document=document)
+    sql, params = rows.values_list("pk", "updated_at", "document").query.sql_with_params()
+    assert params[-1] == ANY_PK, "the primary key is not the statement's last parameter"
+    return sql, tuple(params[:-1])
+
+
+def record_document(
+    model: type[Model],
+    pk: int,
+    request: HttpRequest | Request,
+    language: str,
+    *,
+    public_only: bool,
+    origin: str | None = None,
+) -> Any:
+    """The ``model`` record ``pk`` with its version (``updated_at``) and its JSON text as
+    ``document``, or None if there is none (or none public, with ``public_only``): one prepared
+    statement (``exile_api.prepared``), no queryset built. ``origin``: the request's
+    scheme://host, if known already."""
+    origin = origin or request.build_absolute_uri("/").rstrip("/")
+    sql, params = detail_statement(model, origin, language, public_only)
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, connection, sql, (*params, pk), constants=len(params))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record = model.from_db(alias, [model._meta.pk.attname, "updated_at"], row[:2])
+    record.document = row[2]  # type: ignore[attr-defined]  # as get_queryset's annotation
+    return record

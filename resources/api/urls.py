@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from exile_api.routers import by_prefix
+
 from ..registry import SPECS
 from . import views
 from .changes import ChangesView
@@ -25,5 +27,6 @@ urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("changes/", ChangesView.as_view(), name="changes"),
-    *router.urls,
+    # Each resource's routes tried only for its own paths (exile_api.routers).
+    *by_prefix(router.urls),
 ]

@@ -10,8 +10,14 @@ from http import HTTPStatus
 import pytest
 from django.db import connection
 from django.urls import reverse
+from drf_orjson_renderer.renderers import ORJSONRenderer
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.request import Request
 
 from resources.api import views
+from resources.api.exports import CSVRenderer, StrictContentNegotiation
 from resources.api.serializers import (
     CountrySerializer,
     ExileGroupSerializer,
@@ -533,3 +539,39 @@ def test_an_export_closed_before_its_first_piece_ends_its_rows_transaction(api_c
 
     assert opened == depth + 1, "expected the export's first rows read in their transaction"
     assert len(connection.savepoint_ids) == depth
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        None,
+        "*/*",
+        "application/json",
+        "application/json; indent=4",
+        "application/*",
+        "text/html",
+        "text/csv",
+        "text/csv, application/json",
+        "application/json;q=0.5, text/csv",
+        "",
+        "image/png",
+    ],
+)
+@pytest.mark.parametrize("first_csv", [False, True], ids=["json-first", "csv-first"])
+def test_negotiation_picks_the_renderer_drfs_picks(rf, accept, first_csv):
+    """StrictContentNegotiation answers the common Accept headers without parsing them; its
+    choice is DRF's, media type included."""
+    renderers = [ORJSONRenderer(), BrowsableAPIRenderer(), CSVRenderer()]
+    if first_csv:
+        renderers.reverse()
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+
+    def choice(negotiation):
+        request = Request(rf.get("/api/v1/statistics/", **headers))
+        try:
+            renderer, media_type = negotiation.select_renderer(request, renderers)
+        except NotAcceptable:
+            return "406"
+        return type(renderer), media_type
+
+    assert choice(StrictContentNegotiation()) == choice(DefaultContentNegotiation())

@@ -163,3 +163,41 @@ def test_new_connections_give_up_before_gunicorn_kills_the_worker(settings):
     )
     assert dead_after < 30
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"]
+
+
+# The health check (exile_api/postgresql/base.py) -------------------------------------------
+
+
+@pytest.fixture
+def own_connection(db):
+    """A connection of its own to the test database (another session), closed after."""
+    wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
+    wrapper.ensure_connection()
+    yield wrapper
+    wrapper.close()
+
+
+def test_health_check_of_a_live_connection_makes_no_round_trip(own_connection, monkeypatch):
+    asked = []
+    monkeypatch.setattr(own_connection, "is_usable", lambda: asked.append(True) or True)
+    own_connection.health_check_done = False  # a new request
+
+    own_connection.close_if_health_check_failed()
+
+    assert (asked, own_connection.health_check_done) == ([], True)
+    assert own_connection.connection is not None
+
+
+def test_health_check_replaces_a_connection_the_server_ended(own_connection):
+    with own_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    with connection.cursor() as cursor:  # the server ends it, as a restart or a kill does
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+    own_connection.health_check_done = False  # the next request
+
+    with own_connection.cursor() as cursor:  # its first query runs on a new session
+        cursor.execute("SELECT pg_backend_pid()")
+        (new_pid,) = cursor.fetchone()
+
+    assert new_pid != pid

@@ -24,8 +24,9 @@ from rest_framework.test import APIClient
 from exile_api import read_cache
 from resources.choices import ChangeAction, ChangeChannel
 from resources.editorial.history import record_change
-from resources.models import ApiKey
+from resources.models import ApiKey, Statistic
 from tests.factories import make_statistic
+from tests.wsgi import wsgi_get
 
 REPO = Path(__file__).resolve().parents[2]
 STATISTICS = reverse("statistic-list")
@@ -162,6 +163,11 @@ def test_csv_export_is_streamed_every_time(api_client, source):
     make_statistic(source)
 
     responses = [api_client.get(STATISTICS, {"format": "csv"}) for _ in range(2)]
+    for response in responses:
+        # As a WSGI server does: the export's rows are read in a transaction that the
+        # response's close ends. Left to the garbage collector, it ended inside a later
+        # test's transaction, whichever that was.
+        response.close()
 
     assert [response["X-Cache"] for response in responses] == ["miss", "miss"]
     assert all(response.streaming for response in responses)
@@ -697,3 +703,134 @@ def test_an_expired_entry_is_a_miss(api_client, source, settings):
         cursor.execute("UPDATE exile_api_cache SET expires = now() - interval '1 second'")
 
     assert api_client.get(detail(statistic))["X-Cache"] == "miss"
+
+
+# The front: hits answered before the request handling ----------------------------------
+
+
+# The front answers from the thread's connection in autocommit, as in a server: these tests
+# commit (and flush the database after).
+front_test = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@front_test
+@pytest.mark.parametrize("route", ["list", "detail"])
+def test_front_answers_a_repeated_get_as_the_request_handling_does(rf, source, settings, route):
+    settings.API_THROTTLE_RATES = {"anon": "100/min", "user": None}
+    statistics = [make_statistic(source) for _ in range(3)]
+    path = STATISTICS if route == "list" else detail(statistics[0])
+
+    miss = wsgi_get(rf, path)
+    front = wsgi_get(rf, path)
+    # An If-None-Match that matches nothing: the whole request handling, the same entry.
+    behind = wsgi_get(rf, path, HTTP_IF_NONE_MATCH='"another-version"')
+
+    assert (miss.status, miss.header("X-Cache"), miss.handled) == ("200 OK", "miss", True)
+    assert (front.status, front.header("X-Cache"), front.handled) == ("200 OK", "hit", False)
+    assert (behind.status, behind.header("X-Cache"), behind.handled) == ("200 OK", "hit", True)
+    assert front.content == behind.content == miss.content
+    assert front.headers == behind.headers
+    counted = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+    assert miss.header("X-RateLimit-Remaining") is not None
+    assert front.without("X-Cache") == miss.without("X-Cache", *counted)
+    assert {"ETag", "Last-Modified", "Vary", "Cache-Control", "Content-Security-Policy"} <= {
+        name for name, _value in front.headers
+    }
+
+
+@front_test
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("head", {}),
+        ("get", {"HTTP_ORIGIN": "https://example.org"}),
+        ("get", {"HTTP_IF_MODIFIED_SINCE": "Mon, 01 Jan 2024 00:00:00 GMT"}),
+        ("get", {"HTTP_IF_MATCH": "*"}),
+        ("get", {"HTTP_IF_UNMODIFIED_SINCE": "Fri, 01 Jan 2100 00:00:00 GMT"}),
+    ],
+    ids=["head", "origin", "if-modified-since", "if-match", "if-unmodified-since"],
+)
+def test_front_leaves_what_the_middleware_answers_differently_to_it(rf, source, method, headers):
+    statistic = make_statistic(source)
+    path = detail(statistic)
+    wsgi_get(rf, path)
+    assert not wsgi_get(rf, path).handled  # the front answers a plain GET
+
+    answers = [wsgi_get(rf, path, method, **headers) for _ in range(2)]
+
+    assert [answer.handled for answer in answers] == [True, True]
+    assert [answer.header("X-Cache") for answer in answers] == ["hit", "hit"]
+
+
+@front_test
+def test_front_answers_304_if_none_match_of_its_entry_through_the_middleware(rf, source):
+    statistic = make_statistic(source)
+    etag = wsgi_get(rf, detail(statistic)).header("ETag")
+
+    answer = wsgi_get(rf, detail(statistic), HTTP_IF_NONE_MATCH=etag)
+
+    assert (answer.status, answer.handled, answer.content) == ("304 Not Modified", True, b"")
+
+
+@front_test
+def test_front_answers_nothing_after_a_change(rf, source):
+    statistic = make_statistic(source, value=25000)
+    path = detail(statistic)
+    wsgi_get(rf, path)
+    assert not wsgi_get(rf, path).handled
+
+    Statistic.objects.filter(pk=statistic.pk).update(value=30000)
+    read_cache.invalidate()  # committed: what record_change does with every change
+    after = wsgi_get(rf, path)
+
+    assert after.header("X-Cache") == "miss"  # (answered by the express lane)
+    assert json.loads(after.content)["value"] == 30000
+
+
+@front_test
+def test_front_answers_an_entry_the_middleware_stored_once_it_has_passed_through(
+    rf, api_client, source
+):
+    statistic = make_statistic(source)
+    path = detail(statistic)
+    # Stored by the middleware alone (a test client, or the asgi application): no front form.
+    assert api_client.get(path, HTTP_HOST="testserver")["X-Cache"] == "miss"
+
+    through, front = wsgi_get(rf, path), wsgi_get(rf, path)
+
+    assert (through.header("X-Cache"), through.handled) == ("hit", True)
+    assert (front.header("X-Cache"), front.handled) == ("hit", False)
+    assert front.headers == through.headers
+
+
+@front_test
+def test_front_leaves_reads_with_credentials_and_waiting_outside_changes_to_the_rest(
+    rf, source, settings
+):
+    statistic = make_statistic(source)
+    path = detail(statistic)
+    wsgi_get(rf, path)
+    keyed = wsgi_get(rf, path, HTTP_AUTHORIZATION="Api-Key not-a-key")
+    settings.HISTORY_RECORDS_OUTSIDE_CHANGES = True
+    with connection.cursor() as cursor:  # a change made outside the app, not yet recorded
+        cursor.execute("UPDATE resources_statistic SET value = 31000 WHERE id = %s", [statistic.pk])
+    after_outside_change = wsgi_get(rf, path)
+
+    assert (keyed.status, keyed.handled) == ("401 Unauthorized", True)
+    assert (after_outside_change.header("X-Cache"), after_outside_change.handled) == (
+        "miss",
+        True,
+    )
+    assert json.loads(after_outside_change.content)["value"] == 31000
+
+
+@front_test
+def test_front_without_an_open_connection_leaves_the_request_to_the_rest(rf, source):
+    statistic = make_statistic(source)
+    path = detail(statistic)
+    wsgi_get(rf, path)
+    connection.close()
+
+    answer = wsgi_get(rf, path)
+
+    assert (answer.status, answer.header("X-Cache"), answer.handled) == ("200 OK", "hit", True)

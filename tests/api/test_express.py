@@ -1,0 +1,318 @@
+"""The express lane (resources/api/express.py) answers a plain anonymous read of a record as the
+request handling does: the same status, headers in the same order, body, rate-limit counts,
+errors and cache entries, over records of every kind."""
+
+import json
+from datetime import date
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+
+from exile_api import read_cache
+from resources.api import express
+from resources.models import Country, ExileGroup, Statistic
+from tests.factories import make_exile_group, make_policy, make_statistic
+from tests.wsgi import wsgi_get
+
+# The lane answers from the thread's connection in autocommit, as in a server (never inside
+# a transaction): these tests commit, and flush the database after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+# A condition no answer meets: the request goes through the request handling, whose answer
+# is then the one a plain request gets (ConditionalGetMiddleware answers it in full).
+THROUGH = {"HTTP_IF_NONE_MATCH": '"no-such-version"'}
+
+
+@pytest.fixture(autouse=True)
+def no_shapes_learnt():
+    """Each test learns its shapes itself (the database, and so every answer, is its own)."""
+    express._shapes.clear()
+    yield
+    express._shapes.clear()
+
+
+@pytest.fixture(autouse=True)
+def nothing_counted():
+    """No rate-limit counts or cache entries left by another test: the cache's table is not
+    among those a test's flush empties."""
+    cache.clear()
+
+
+def detail(record):
+    basename = "statistic" if isinstance(record, Statistic) else "policy"
+    return reverse(f"{basename}-detail", kwargs={"pk": record.pk})
+
+
+def records_of_every_kind(source):
+    group = make_exile_group(source, name="IT specialists", name_ru="IT-специалисты")
+    return [
+        make_statistic(source, exile_group=group, value_low=20000, value_high=30000),
+        make_statistic(source, destination=None, notes="Abroad, all destinations."),
+        make_statistic(
+            source,
+            publication_status="retracted",
+            retraction_reason="The source corrected it.",
+        ),
+        make_statistic(source, destination=Country.objects.get(code="AM"), period_end=None),
+        make_policy(source, effective_from=date(2023, 1, 1)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_ACCEPT": "*/*"},
+        {"HTTP_ACCEPT": "application/json"},
+        {"HTTP_ACCEPT_LANGUAGE": "ru"},
+        {"HTTP_ACCEPT_LANGUAGE": "ru-RU,ru;q=0.9,en;q=0.8"},
+        {"HTTP_HOST": "localhost"},
+        {"HTTP_X_FORWARDED_PROTO": "https"},
+    ],
+    ids=["no-accept", "any", "json", "ru", "ru-RU", "localhost", "forwarded-https"],
+)
+def test_lane_answers_each_record_as_the_request_handling_does(rf, source, settings, headers):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    records = records_of_every_kind(source)
+    learnt = wsgi_get(rf, detail(records[0]), **headers)  # a statistic's shape
+    wsgi_get(rf, detail(records[-1]), **headers)  # a policy's
+
+    for record in records:
+        lane = wsgi_get(rf, detail(record), **headers)
+        handled = wsgi_get(rf, detail(record), **headers, **THROUGH)
+
+        assert learnt.handled
+        assert (lane.status, lane.handled) == ("200 OK", False)
+        assert lane.content == handled.content
+        assert lane.headers == handled.headers
+
+
+def test_lane_answers_russian_names_in_russian(rf, source):
+    group = make_exile_group(source, name="IT specialists", name_ru="IT-специалисты")
+    statistics = [make_statistic(source, exile_group=group) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]), HTTP_ACCEPT_LANGUAGE="ru")
+
+    lane = wsgi_get(rf, detail(statistics[1]), HTTP_ACCEPT_LANGUAGE="ru")
+
+    assert not lane.handled
+    assert lane.header("Content-Language") == "ru"
+    assert json.loads(lane.content)["exile_group"]["name"] == "IT-специалисты"
+
+
+@pytest.mark.parametrize(
+    ("path_suffix", "headers"),
+    [
+        ("?lang=en", {}),
+        ("?fields=id", {}),
+        ("", {"HTTP_COOKIE": "sessionid=abc"}),
+        ("", {"HTTP_AUTHORIZATION": "Api-Key nothing"}),
+        ("", {"HTTP_ORIGIN": "https://example.org"}),
+        ("", {"HTTP_IF_MODIFIED_SINCE": "Mon, 01 Jan 2024 00:00:00 GMT"}),
+        ("", {"HTTP_ACCEPT": "text/csv"}),
+        ("", {"HTTP_ACCEPT": "text/html"}),
+    ],
+    ids=["lang", "fields", "cookie", "authorization", "origin", "conditional", "csv", "html"],
+)
+def test_lane_leaves_other_requests_to_the_request_handling(rf, source, path_suffix, headers):
+    statistics = [make_statistic(source) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))  # the plain shape, learnt
+
+    answers = [wsgi_get(rf, detail(statistics[1]) + path_suffix, **headers) for _ in range(2)]
+
+    assert [answer.handled for answer in answers] == [True, True]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/statistics/{pk}.json",
+        "/api/v1/statistics/{pk}/history/",
+        "/api/v1/statistics/",
+        "/api/v1/statistics/summary/",
+        "/api/v1/exile-groups/{slug}/",
+        "/api/v1/countries/GE/",
+        "/api/v1/health/",
+    ],
+)
+def test_lane_serves_only_details_of_records_postgresql_builds(rf, source, path):
+    statistic = make_statistic(source)
+    group = make_exile_group(source)
+    url = path.format(pk=statistic.pk, slug=group.slug)
+
+    answers = [wsgi_get(rf, url) for _ in range(3)]
+
+    assert all(answer.handled for answer in answers)
+
+
+def test_head_goes_through_the_request_handling(rf, source):
+    statistics = [make_statistic(source) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))
+
+    head = wsgi_get(rf, detail(statistics[1]), method="head")
+
+    assert (head.status, head.handled) == ("200 OK", True)
+
+
+def test_missing_record_is_the_request_handlings_404_counted_once(rf, source, settings):
+    settings.API_THROTTLE_RATES = {"anon": "100/min", "user": None}
+    statistic = make_statistic(source)
+    hidden = make_statistic(source, publication_status="draft")
+    wsgi_get(rf, detail(statistic))  # learnt: counted, 99 left
+
+    missing = wsgi_get(rf, "/api/v1/statistics/999999999/")
+    draft = wsgi_get(rf, detail(hidden))
+    handled = wsgi_get(rf, "/api/v1/statistics/999999999/", **THROUGH)
+
+    assert (missing.status, missing.handled) == ("404 Not Found", True)
+    assert missing.content == handled.content
+    assert missing.without("X-RateLimit-Remaining") == handled.without("X-RateLimit-Remaining")
+    assert draft.status == "404 Not Found"
+    remaining = [answer.header("X-RateLimit-Remaining") for answer in (missing, draft, handled)]
+    assert remaining == ["98", "97", "96"]  # each request counted once
+
+
+def test_lane_counts_each_request_once_and_says_so(rf, source, settings):
+    settings.API_THROTTLE_RATES = {"anon": "100/min", "user": None}
+    statistics = [make_statistic(source) for _ in range(3)]
+
+    answers = [wsgi_get(rf, detail(statistic)) for statistic in statistics]
+    handled = wsgi_get(rf, detail(statistics[0]), **THROUGH)
+
+    assert [answer.handled for answer in answers] == [True, False, False]
+    assert [answer.header("X-RateLimit-Remaining") for answer in answers] == ["99", "98", "97"]
+    assert answers[1].header("X-RateLimit-Limit") == "100"
+    assert int(answers[1].header("X-RateLimit-Reset")) >= int(
+        answers[0].header("X-RateLimit-Reset")
+    )
+    assert answers[0].without(*RATE) == handled.without(*RATE)
+    assert [name for name, _value in answers[1].headers] == [name for name, _ in handled.headers]
+
+
+RATE = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+def test_refused_request_is_the_request_handlings_429_counted_once(rf, source, settings):
+    settings.API_THROTTLE_RATES = {"anon": "2/min", "user": None}
+    statistics = [make_statistic(source) for _ in range(3)]
+
+    answers = [wsgi_get(rf, detail(statistic)) for statistic in statistics]
+    handled = wsgi_get(rf, detail(statistics[2]), **THROUGH)
+
+    assert [answer.status[:3] for answer in answers] == ["200", "200", "429"]
+    assert answers[2].handled
+    assert answers[2].content == handled.content
+    assert answers[2].without("Retry-After") == handled.without("Retry-After")
+    assert json.loads(answers[2].content)["type"] == "/api/problems/throttled"
+
+
+def test_lane_with_the_read_cache_answers_a_miss_and_stores_it_as_the_cache_does(
+    rf, api_client, source, settings
+):
+    settings.READ_CACHE_SECONDS = 300
+    read_cache.invalidate()
+    statistics = [make_statistic(source) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))  # learnt, through the read cache's miss
+
+    lane = wsgi_get(rf, detail(statistics[1]))
+    front = wsgi_get(rf, detail(statistics[1]))
+    behind = wsgi_get(rf, detail(statistics[1]), **THROUGH)  # the middleware's hit
+    head = wsgi_get(rf, detail(statistics[1]), method="head")
+    # The same request, answered and stored by the request handling instead.
+    read_cache.invalidate()
+    handled = wsgi_get(rf, detail(statistics[1]), **THROUGH)
+    handled_hit = wsgi_get(rf, detail(statistics[1]), **THROUGH)
+
+    assert (lane.header("X-Cache"), lane.handled) == ("miss", False)
+    assert lane.headers == handled.headers
+    assert lane.content == handled.content == front.content == behind.content
+    assert (front.header("X-Cache"), front.handled) == ("hit", False)
+    assert front.headers == behind.headers == handled_hit.headers
+    # (A server sends no body for HEAD; the WSGI application leaves that to it.)
+    assert (head.status, head.header("X-Cache")) == ("200 OK", "hit")
+
+
+def test_lane_with_the_read_cache_leaves_waiting_outside_changes_to_the_request_handling(
+    rf, source, settings
+):
+    settings.READ_CACHE_SECONDS = 300
+    settings.HISTORY_RECORDS_OUTSIDE_CHANGES = True
+    statistics = [make_statistic(source) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))
+    with connection.cursor() as cursor:  # changed outside the app, not yet recorded
+        cursor.execute(
+            "UPDATE resources_statistic SET value = 31000 WHERE id = %s", [statistics[1].pk]
+        )
+
+    answer = wsgi_get(rf, detail(statistics[1]))
+
+    assert (answer.header("X-Cache"), answer.handled) == ("miss", True)
+    assert json.loads(answer.content)["value"] == 31000
+
+
+def test_setting_changes_forget_the_shapes(rf, source, settings):
+    statistics = [make_statistic(source) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))
+    settings.API_CACHE_MAX_AGE = 30
+
+    answer = wsgi_get(rf, detail(statistics[1]))
+
+    assert answer.handled  # learnt anew
+    assert answer.header("Cache-Control") == "public, max-age=30"
+
+
+def test_lane_with_the_database_lost_leaves_the_answer_to_the_request_handling(
+    rf, source, monkeypatch
+):
+    statistics = [make_statistic(source) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))
+
+    def lost(*args, **kwargs):
+        raise read_cache.DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(express, "record_document", lost)
+    answer = wsgi_get(rf, detail(statistics[1]))
+
+    assert (answer.status, answer.handled) == ("200 OK", True)
+
+
+def test_exile_group_names_in_a_statistic_are_current(rf, source):
+    group = make_exile_group(source, name="IT specialists")
+    statistics = [make_statistic(source, exile_group=group) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))
+    ExileGroup.objects.filter(pk=group.pk).update(name="IT workers")
+
+    answer = wsgi_get(rf, detail(statistics[1]))
+
+    assert not answer.handled
+    assert json.loads(answer.content)["exile_group"]["name"] == "IT workers"
+    assert answer.status == f"{HTTPStatus.OK.value} OK"
+
+
+def test_lane_failing_after_counting_leaves_the_request_counted_once(
+    rf, source, settings, monkeypatch
+):
+    settings.API_THROTTLE_RATES = {"anon": "100/min", "user": None}
+    statistics = [make_statistic(source) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))  # learnt: 99 left
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the lane")
+
+    monkeypatch.setattr(express, "record_document", broken)
+    answer = wsgi_get(rf, detail(statistics[1]))
+
+    assert (answer.status, answer.handled) == ("200 OK", True)
+    assert answer.header("X-RateLimit-Remaining") == "98"
+
+
+@pytest.mark.django_db  # inside the test's transaction, as no served request ever is
+def test_lane_inside_a_transaction_leaves_the_request_to_the_request_handling(rf, source):
+    statistics = [make_statistic(source) for _ in range(2)]
+    first = wsgi_get(rf, detail(statistics[0]))  # its shape learnt
+    second = wsgi_get(rf, detail(statistics[1]))
+
+    assert (first.handled, second.handled) == (True, True)
+    assert connection.in_atomic_block  # the test's transaction, left as it was
