@@ -45,6 +45,22 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CODE = re.compile(r"^[A-Za-z]{2}$")
 
 
+def reported_as_of(statistic):
+    """The statistic's newest dated cited source, as resources/reported.py gives it: its date,
+    or its year when only that is known (a year-only source first within its year)."""
+    return f"""
+        SELECT CASE WHEN src.published_on IS NULL THEN lpad(src.year::text, 4, '0')
+                    ELSE to_char(src.published_on, 'YYYY-MM-DD') END
+        FROM resources_citation c JOIN resources_source src ON src.id = c.source_id
+        WHERE c.content_type_id = (SELECT id FROM django_content_type
+                                   WHERE app_label = 'resources' AND model = 'statistic')
+          AND c.object_id = {statistic}.id
+          AND (src.published_on IS NOT NULL OR src.year IS NOT NULL)
+        ORDER BY coalesce(extract(year FROM src.published_on)::int, src.year) DESC,
+                 src.published_on DESC NULLS FIRST
+        LIMIT 1"""
+
+
 def ts(column):
     """A timestamptz as DRF writes it: ISO 8601 in UTC with 'Z', microseconds only if any."""
     return (
@@ -94,6 +110,7 @@ def statistic_json(s, base):
             WHERE c.content_type_id = (SELECT id FROM django_content_type
                                        WHERE app_label = 'resources' AND model = 'statistic')
               AND c.object_id = {s}.id), '[]'::json),
+        'reported_as_of', ({reported_as_of(s)}),
         'publication_status', {s}.publication_status,
         'published_at', {ts(f"{s}.published_at")},
         'retracted_at', {ts(f"{s}.retracted_at")},
@@ -170,6 +187,7 @@ CSV_COLUMNS = {
     "is_historical": "CASE WHEN s.is_historical THEN 'true' ELSE 'false' END",
     "notes": neutralized("s.notes"),
     "citations": neutralized("COALESCE(cited.text, '')"),
+    "reported_as_of": reported_as_of("s"),
     "publication_status": "s.publication_status",
     "published_at": ts("s.published_at").replace("%", "%%"),
     "retracted_at": ts("s.retracted_at").replace("%", "%%"),
