@@ -2,7 +2,8 @@
 1400x900) driven by Selenium against a live server on the PostgreSQL test database.
 
 An editor logs in, adds a statistic with its citation and submits it from the record's page; a
-reviewer logs in and publishes it from there; the anonymous API then serves it. On the way, the
+reviewer logs in and publishes it from there; the anonymous API then serves it. Then a
+correction goes through review, and a spreadsheet (the API's CSV) is imported. On the way, the
 main admin pages are saved as PNG screenshots: into BROWSER_SCREENSHOTS when set (`make
 screenshots` writes docs/screenshots/), else into the test's temporary directory.
 
@@ -46,6 +47,7 @@ PASSWORD = "a-long-browser-pass-8e1d"
 SLUG = "georgia-arrivals-browser-test"
 CLAIM = "Georgia took in 25,000 Russians in the first two weeks of the war."
 SEED_SOURCE_TITLE = "Essay on the 2022 Russian exodus"
+IMPORTED_SLUG = "georgia-arrivals-imported-in-the-browser"
 
 
 def missing_browser():
@@ -165,7 +167,7 @@ class Admin:
 
 
 def test_editor_adds_and_submits_reviewer_publishes_anonymous_api_serves(
-    browser, live_server, screenshots, team
+    browser, live_server, screenshots, team, tmp_path
 ):
     admin = Admin(browser, live_server.url, screenshots)
     citation = "id_resources-citation-content_type-object_id-0"
@@ -250,3 +252,26 @@ def test_editor_adds_and_submits_reviewer_publishes_anonymous_api_serves(
     admin.press("#correction-publish", "published")
     with urllib.request.urlopen(url, timeout=WAIT_SECONDS) as response:
         assert json.load(response)["value"] == 26000
+
+    # A spreadsheet: the editor imports the API's CSV export, one new row in it, through the
+    # list's Import page: a preview first, then the import; the row becomes a draft.
+    export = f"{live_server.url}/api/v1/statistics/?format=csv"
+    with urllib.request.urlopen(export, timeout=WAIT_SECONDS) as response:
+        header, *rows = response.read().decode().splitlines()
+    row = next(line for line in rows if SLUG in line).replace(SLUG, IMPORTED_SLUG)
+    spreadsheet = tmp_path / "figures.csv"
+    spreadsheet.write_text(f"{header}\r\n{row}\r\n", encoding="utf-8")
+    admin.log_out()
+    admin.log_in("editor")
+    admin.open("/admin/resources/statistic/import/")
+    # A file input may be styled out of sight: present is enough to hand it a file.
+    upload = (By.CSS_SELECTOR, "input[type=file][name=import_file]")
+    admin.wait.until(EC.presence_of_element_located(upload)).send_keys(str(spreadsheet))
+    formats = admin.wait.until(EC.presence_of_element_located((By.NAME, "format")))
+    Select(formats).select_by_visible_text("csv")
+    admin.find("form[enctype='multipart/form-data'] input[type=submit]").click()
+    # The preview, then its confirmation (the second form on the page).
+    admin.press("form[action$='process_import/'] [type=submit]", "Imported statistics: 1 new")
+    imported = Statistic.objects.get(slug=IMPORTED_SLUG)
+    assert imported.publication_status == "draft"
+    assert Change.objects.get(record_key=IMPORTED_SLUG).username == "editor"
