@@ -513,7 +513,7 @@ class CuratedViewSet(
 
     @extend_schema(
         summary="Propose a correction of a published record",
-        request=CorrectionSerializer,
+        # The body: CorrectionSerializer, its data this resource's PUT body (AutoSchema).
         responses={
             201: OpenApiResponse(
                 RevisionSerializer, description="Proposed: the correction, as a draft."

@@ -41,6 +41,7 @@ from .errors import PROBLEM_TYPES, problem
 from .exports import FORMAT_PARAMETER
 from .filters import MAX_FILTER_VALUES, CountryCodeFilter, YearFilter
 from .serializers import ProblemSerializer, RetractionSerializer, StrictInputMixin
+from .serializers.revisions import correction_serializer_for
 
 if TYPE_CHECKING:
     from drf_spectacular.generators import SchemaGenerator
@@ -409,6 +410,12 @@ class AutoSchema(openapi.AutoSchema):
     are required; request bodies refuse unknown fields. Extra actions are named for what they
     return (``statistics_history_list``, ``countries_profile``).
     """
+
+    def get_request_serializer(self) -> Any:
+        # A correction's body: its data described as this resource's PUT body, not any object.
+        if getattr(self.view, "action", None) == "propose_correction":
+            return correction_serializer_for(self.view.queryset.model)  # type: ignore[attr-defined]
+        return super().get_request_serializer()
 
     def get_serializer_name(self, serializer: Serializer[Any], direction: Direction) -> str:
         """A resource serializer in its brief form is its own component: ``CountryBrief``."""

@@ -1,6 +1,10 @@
 """Corrections of published records (``models.Revision``): the proposal's body and the
 correction as shown to its editors."""
 
+import functools
+from typing import Any
+
+from django.db.models import Model
 from rest_framework import serializers
 
 from ...choices import RevisionStatus
@@ -18,6 +22,22 @@ class CorrectionSerializer(StrictInputMixin, serializers.Serializer):
         "published."
     )
     reason = serializers.CharField(max_length=2000, help_text="What the correction fixes.")
+
+
+@functools.cache
+def correction_serializer_for(model: type[Model]) -> type[CorrectionSerializer]:
+    """``CorrectionSerializer`` with its ``data`` described as ``model``'s request body (the
+    PUT's), for the OpenAPI description: a schema-valid correction is then one the API can
+    accept. The view validates ``data`` with the resource's serializer either way."""
+    from . import serializer_for  # the resource serializers import this module's package
+
+    resource = serializer_for(model)
+    data: Any = resource(
+        help_text="The corrected record, whole: the body a PUT to the record takes. "
+        "Validated now, written only when the correction is published."
+    )
+    name = f"{model.__name__}CorrectionSerializer"
+    return type(name, (CorrectionSerializer,), {"data": data, "__module__": __name__})
 
 
 class RevisionSerializer(serializers.Serializer):
