@@ -45,7 +45,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpResponseBase
-from django.urls import Resolver404, resolve, set_script_prefix
+from django.urls import Resolver404, get_resolver, set_script_prefix
 
 from exile_api import read_cache
 from exile_api.statement_timeout import statements_under
@@ -53,8 +53,8 @@ from exile_api.statement_timeout import statements_under
 from ..models.base import CuratedModel
 from ..visibility import reads_drafts
 from .base import THROTTLE_VERDICT, ResourceViewSet
-from .conditional import last_modified, record_etag, record_version
-from .sql_json import DOCUMENTS, record_document
+from .conditional import last_modified, record_etag, version_of
+from .sql_json import DOCUMENTS, document_row
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,9 @@ def express_request(environ: dict[str, Any]) -> Request | None:
     request = WSGIRequest(environ)
     try:
         host = request.get_host()
-        match = resolve(request.path_info)
+        # The URLconf the request handling resolves with (get_resolver(): ROOT_URLCONF, as
+        # no middleware sets the request's own).
+        match = get_resolver().resolve(request.path_info)
     except (DisallowedHost, Resolver404):
         return None
     view_class = getattr(match.func, "cls", None)
@@ -213,7 +215,7 @@ def answer(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | Non
         model = view.queryset.model
         public_only = issubclass(model, CuratedModel) and not reads_drafts(drf_request, model)
         try:
-            record = record_document(
+            row = document_row(
                 model,
                 express.pk,
                 request,
@@ -222,17 +224,18 @@ def answer(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | Non
                 origin=express.origin,
             )
         except DatabaseError:
-            record = None  # the 503 problem (or the 404), from the request handling
-    if record is None:
+            row = None  # the 503 problem (or the 404), from the request handling
+    if row is None:
         return None
+    pk, updated_at, document = row
     renderer = view.get_renderers()[0]
     rendered = renderer.render(
-        orjson.loads(record.document), renderer.media_type, view.get_renderer_context()
+        orjson.loads(document), renderer.media_type, view.get_renderer_context()
     )
     content = rendered.encode() if isinstance(rendered, str) else rendered
     record_values = {
-        "etag": record_etag(record_version(record), content),
-        "last-modified": last_modified(record.updated_at),
+        "etag": record_etag(version_of(pk, updated_at), content),
+        "last-modified": last_modified(updated_at),
         "content-length": str(len(content)),
     }
     headers = filled(shape.headers, record_values, standing)

@@ -272,7 +272,7 @@ def test_lane_with_the_database_lost_leaves_the_answer_to_the_request_handling(
     def lost(*args, **kwargs):
         raise read_cache.DatabaseError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(express, "record_document", lost)
+    monkeypatch.setattr(express, "document_row", lost)
     answer = wsgi_get(rf, detail(statistics[1]))
 
     assert (answer.status, answer.handled) == ("200 OK", True)
@@ -301,7 +301,7 @@ def test_lane_failing_after_counting_leaves_the_request_counted_once(
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in the lane")
 
-    monkeypatch.setattr(express, "record_document", broken)
+    monkeypatch.setattr(express, "document_row", broken)
     answer = wsgi_get(rf, detail(statistics[1]))
 
     assert (answer.status, answer.handled) == ("200 OK", True)
