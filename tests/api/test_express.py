@@ -316,3 +316,23 @@ def test_lane_inside_a_transaction_leaves_the_request_to_the_request_handling(rf
 
     assert (first.handled, second.handled) == (True, True)
     assert connection.in_atomic_block  # the test's transaction, left as it was
+
+
+def test_lane_reads_under_the_anonymous_statement_timeout(rf, source, settings, monkeypatch):
+    settings.ANONYMOUS_STATEMENT_TIMEOUT_MS = 4321
+    statistics = [make_statistic(source) for _ in range(2)]
+    wsgi_get(rf, detail(statistics[0]))
+    seen = []
+    read = express.document_row
+
+    def reading(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(express, "document_row", reading)
+    answer = wsgi_get(rf, detail(statistics[1]))
+
+    assert (answer.status, answer.handled) == ("200 OK", False)
+    assert seen == ["4321ms"]
