@@ -18,13 +18,13 @@ ETag cannot both succeed.
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Count, Max, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.http import http_date, parse_etags
+from django.utils.http import parse_etags
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -52,7 +52,12 @@ class PreconditionFailed(APIException):
 
 def record_version(instance: TimestampedModel) -> str:
     """The version of a record: changes with every write."""
-    return f"{instance.pk}.{int(instance.updated_at.timestamp() * 1_000_000)}"
+    return version_of(instance.pk, instance.updated_at)
+
+
+def version_of(pk: Any, updated_at: datetime) -> str:
+    """The version of the record ``pk`` last written at ``updated_at``."""
+    return f"{pk}.{int(updated_at.timestamp() * 1_000_000)}"
 
 
 def etag_version(etag: str) -> str:
@@ -120,5 +125,15 @@ def set_last_modified(response: HttpResponseBase, moment: datetime | None) -> No
 
 
 def last_modified(moment: datetime) -> str:
-    """``moment`` (an aware datetime) as Last-Modified says it."""
-    return http_date(moment.timestamp())
+    """``moment`` (an aware datetime) as Last-Modified says it: what Django's http_date
+    writes (email.utils.formatdate, in GMT), without its detours through a time tuple."""
+    at = moment.astimezone(UTC)
+    return (
+        f"{WEEKDAYS[at.weekday()]}, {at.day:02d} {MONTHS[at.month - 1]} {at.year:04d} "
+        f"{at.hour:02d}:{at.minute:02d}:{at.second:02d} GMT"
+    )
+
+
+# As email.utils writes them, whatever the locale.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -20,12 +20,13 @@ answers that request itself:
 - everything else in the answer, the headers every middleware and DRF add (security and
   caching headers, Vary, Allow, the language, the content security policy...), depends only
   on the request's *shape*: its route, scheme, host, Accept and Accept-Language headers and
-  the settings. The lane takes them from the request handling's own answer to the first
-  request of that shape, which it lets through and learns from (``learn``), and fills in
-  the record's own (ETag, Last-Modified, Content-Length) and the client's (X-RateLimit-*).
+  the settings. The lane takes them from the request handling's own answers to the first
+  requests of that shape, which it lets through and learns from (``learn``): two records'
+  answers, which must agree but for the record's own headers (ETag, Last-Modified,
+  Content-Length) and the client's (X-RateLimit-*), which the lane then fills in.
 
 Anything else goes through the request handling, which answers it as before: the first
-request of a shape, a missing record (the 404 problem), a refused rate limit (the 429
+requests of a shape, a missing record (the 404 problem), a refused rate limit (the 429
 problem), a database error, changes made outside the app waiting to be recorded. Such a
 request is counted by the throttles once: the lane hands its verdict on
 (``base.THROTTLE_VERDICT``). tests/api/test_express.py compares the lane's answers with the
@@ -45,7 +46,7 @@ from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpResponseBase
-from django.urls import Resolver404, resolve, set_script_prefix
+from django.urls import Resolver404, get_resolver, set_script_prefix
 
 from exile_api import read_cache
 from exile_api.statement_timeout import statements_under
@@ -53,8 +54,8 @@ from exile_api.statement_timeout import statements_under
 from ..models.base import CuratedModel
 from ..visibility import reads_drafts
 from .base import THROTTLE_VERDICT, ResourceViewSet
-from .conditional import last_modified, record_etag, record_version
-from .sql_json import DOCUMENTS, record_document
+from .conditional import last_modified, record_etag, version_of
+from .sql_json import DOCUMENTS, document_row
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +72,13 @@ NOT_PLAIN = (
 )
 # Accept headers whose answer is the first renderer's (StrictContentNegotiation.takes_first).
 PLAIN_ACCEPTS = (None, "*/*", "application/json")
-# Headers whose values are the record's or the client's, filled in for each answer.
+# Headers whose values are the record's or the client's, filled in for each answer. Another
+# header of a record's detail that follows the record must be added here: until it is, the
+# two records' answers a shape is learnt from disagree, and the lane leaves that shape alone.
 RECORD_HEADERS = frozenset({"etag", "last-modified", "content-length"})
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
-# In the environ of a request the lane let through to learn from: its shape's key.
+# In the environ of a request the lane let through to learn from: its shape's key and the
+# record's primary key.
 SHAPE_KEY = "exile_api.express.shape"
 # Shapes held at most: Accept-Language is the client's to vary.
 MOST_SHAPES = 256
@@ -101,11 +105,21 @@ class Shape:
     language: str
 
 
+# Shapes learnt: answered by the lane.
 _shapes: dict[tuple[Any, ...], Shape] = {}
+# Shapes seen answered once, for one record (its primary key): learnt once a second record's
+# answer agrees with it.
+_candidates: dict[tuple[Any, ...], tuple[int, Shape]] = {}
+# Shapes whose answers to two records differed in more than the record's headers: the lane
+# would give one record's to the other, so it answers none.
+_refused: set[tuple[Any, ...]] = set()
 
 
 def _forget_shapes(**kwargs: Any) -> None:
-    _shapes.clear()  # any setting may change what a middleware answers
+    # Any setting may change what a middleware answers.
+    _shapes.clear()
+    _candidates.clear()
+    _refused.clear()
 
 
 setting_changed.connect(_forget_shapes, dispatch_uid="resources.api.express.forget_shapes")
@@ -143,7 +157,9 @@ def express_request(environ: dict[str, Any]) -> Request | None:
     request = WSGIRequest(environ)
     try:
         host = request.get_host()
-        match = resolve(request.path_info)
+        # The URLconf the request handling resolves with (get_resolver(): ROOT_URLCONF, as
+        # no middleware sets the request's own).
+        match = get_resolver().resolve(request.path_info)
     except (DisallowedHost, Resolver404):
         return None
     view_class = getattr(match.func, "cls", None)
@@ -186,7 +202,9 @@ def answer(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | Non
         return None  # the read cache's own handling: its lookup failed, or changes wait
     shape = _shapes.get(express.key)
     if shape is None:
-        environ[SHAPE_KEY] = express.key  # answered by the request handling, and learnt
+        if express.key not in _refused:
+            # Answered by the request handling, and learnt from.
+            environ[SHAPE_KEY] = (express.key, express.pk)
         return None
     connection = connections[DEFAULT_DB_ALIAS]
     if connection.in_atomic_block:
@@ -213,7 +231,7 @@ def answer(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | Non
         model = view.queryset.model
         public_only = issubclass(model, CuratedModel) and not reads_drafts(drf_request, model)
         try:
-            record = record_document(
+            row = document_row(
                 model,
                 express.pk,
                 request,
@@ -222,17 +240,18 @@ def answer(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | Non
                 origin=express.origin,
             )
         except DatabaseError:
-            record = None  # the 503 problem (or the 404), from the request handling
-    if record is None:
+            row = None  # the 503 problem (or the 404), from the request handling
+    if row is None:
         return None
+    pk, updated_at, document = row
     renderer = view.get_renderers()[0]
     rendered = renderer.render(
-        orjson.loads(record.document), renderer.media_type, view.get_renderer_context()
+        orjson.loads(document), renderer.media_type, view.get_renderer_context()
     )
     content = rendered.encode() if isinstance(rendered, str) else rendered
     record_values = {
-        "etag": record_etag(record_version(record), content),
-        "last-modified": last_modified(record.updated_at),
+        "etag": record_etag(version_of(pk, updated_at), content),
+        "last-modified": last_modified(updated_at),
         "content-length": str(len(content)),
     }
     headers = filled(shape.headers, record_values, standing)
@@ -264,11 +283,41 @@ def filled(
 
 
 def learn(request: Any, response: HttpResponseBase) -> None:
-    """Learn a shape from the request handling's answer to a request the lane let through
-    for that (``SHAPE_KEY``): a 200 JSON record answered as the lane would answer it."""
-    key = request.META.get(SHAPE_KEY)
-    if key is None or key in _shapes:
+    """Learn a shape from the request handling's answers to requests the lane let through
+    for that (``SHAPE_KEY``): 200 JSON records answered as the lane would answer them, for two
+    different records, whose headers must agree but for the record's own values. A header
+    that followed the record (a detail's header the lane does not know of) makes them
+    disagree, and the lane then never answers that shape."""
+    seen = request.META.get(SHAPE_KEY)
+    if seen is None:
         return
+    key, pk = seen
+    shape = answered_shape(key, request, response)
+    if shape is None or key in _shapes or key in _refused:
+        return
+    candidate = _candidates.get(key)
+    if candidate is None:
+        if len(_candidates) >= MOST_SHAPES:
+            _candidates.clear()
+        _candidates[key] = (pk, shape)
+        return
+    if candidate[0] == pk:
+        return  # the same record again: nothing to compare
+    del _candidates[key]
+    if candidate[1] != shape:
+        logger.warning("Two records' answers differ beyond their own headers; not expressed.")
+        if len(_refused) >= MOST_SHAPES:
+            _refused.clear()
+        _refused.add(key)
+        return
+    if len(_shapes) >= MOST_SHAPES:
+        _shapes.clear()
+    _shapes[key] = shape
+
+
+def answered_shape(key: tuple[Any, ...], request: Any, response: HttpResponseBase) -> Shape | None:
+    """The shape of the request handling's answer, if it is a record's 200 JSON as the lane
+    gives them; None otherwise."""
     names = {name.lower() for name in response.headers}
     if (
         response.status_code != 200
@@ -278,17 +327,15 @@ def learn(request: Any, response: HttpResponseBase) -> None:
         or not names >= RECORD_HEADERS
         or not response.has_header("Content-Language")
     ):
-        return
+        return None
     stored_headers = None
     if key[-1]:  # the read cache on: the entry must have been stored, with its headers
         visit = request.META.get(read_cache.FRONT_VISIT)
         entry = getattr(visit, "entry", None)
         if response.get("X-Cache") != "miss" or entry is None:
-            return
+            return None
         stored_headers = template(entry[1])
-    if len(_shapes) >= MOST_SHAPES:
-        _shapes.clear()
-    _shapes[key] = Shape(template(response.items()), stored_headers, response["Content-Language"])
+    return Shape(template(response.items()), stored_headers, response["Content-Language"])
 
 
 def template(headers: Any) -> list[tuple[str, str | None]]:

@@ -19,7 +19,7 @@ list's first records as documents, and its total.
 import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from itertools import chain
 from typing import Any, cast
 
@@ -612,15 +612,29 @@ def record_document(
     ``document``, or None if there is none (or none public, with ``public_only``): one prepared
     statement (``exile_api.prepared``), no queryset built. ``origin``: the request's
     scheme://host, if known already."""
-    origin = origin or request.build_absolute_uri("/").rstrip("/")
-    sql, params = detail_statement(model, origin, language, public_only)
     alias = router.db_for_read(model)
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        prepared.execute(cursor, connection, sql, (*params, pk), constants=len(params))
-        row = cursor.fetchone()
+    row = document_row(model, pk, request, language, public_only=public_only, origin=origin)
     if row is None:
         return None
     record = model.from_db(alias, [model._meta.pk.attname, "updated_at"], row[:2])
     record.document = row[2]  # type: ignore[attr-defined]  # as get_queryset's annotation
     return record
+
+
+def document_row(
+    model: type[Model],
+    pk: int,
+    request: HttpRequest | Request,
+    language: str,
+    *,
+    public_only: bool,
+    origin: str | None = None,
+) -> tuple[Any, datetime, str] | None:
+    """``record_document``'s row: the primary key, ``updated_at`` and the JSON text, with no
+    model instance made of them."""
+    origin = origin or request.build_absolute_uri("/").rstrip("/")
+    sql, params = detail_statement(model, origin, language, public_only)
+    connection = connections[router.db_for_read(model)]
+    with connection.cursor() as cursor:
+        prepared.execute(cursor, connection, sql, (*params, pk), constants=len(params))
+        return cursor.fetchone()

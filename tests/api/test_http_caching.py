@@ -3,7 +3,7 @@
 The Last-Modified tests need ``LastModifiedMixin`` (resources/api/conditional.py) on the viewsets.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from http import HTTPStatus
 
 import pytest
@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
+from resources.api.conditional import last_modified
 from resources.models import Country, Source, Statistic
 from tests.factories import (
     make_exile_group,
@@ -389,3 +390,25 @@ def test_admin_response_keeps_its_own_cache_headers(client, db):
         "private",
     }
     assert "authorization" not in vary(response)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2024, 1, 1, 2, 46, 40, 4000, tzinfo=UTC),
+        datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(2026, 11, 29, 0, 0, 0, 1, tzinfo=UTC),
+        datetime(2025, 3, 30, 1, 30, tzinfo=timezone(timedelta(hours=3))),
+        datetime(2025, 10, 26, 23, 59, 59, 500000, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_last_modified_is_written_as_djangos_http_date(moment):
+    assert last_modified(moment) == http_date(moment.timestamp())
+
+
+def test_last_modified_over_a_year_of_seconds_is_written_as_djangos_http_date():
+    start = datetime(2023, 12, 31, 22, 0, 0, 123456, tzinfo=UTC)
+    moments = [start + timedelta(seconds=3_607 * n, microseconds=n * 7) for n in range(9000)]
+
+    assert [last_modified(m) for m in moments] == [http_date(m.timestamp()) for m in moments]
