@@ -78,6 +78,7 @@ from .api.exports import FORMULA_STARTS, ITEM_SEPARATOR, PURE_NUMBER, flatten_va
 from .api.serializers import SLUG_TAKEN, serializer_for
 from .choices import ChangeAction, ChangeChannel
 from .choices import PublicationStatus as Status
+from .dataset import would_change
 from .editorial import services
 from .editorial.errors import EditorialError
 from .visibility import permission
@@ -571,23 +572,8 @@ def field_errors(detail: Any) -> dict[str, list[str]]:
 
 
 def differs(serializer: serializers.ModelSerializer[Any], record: models.Model) -> bool:
-    """Whether saving the validated row would change ``record``."""
-    for name, value in serializer.validated_data.items():
-        field = serializer.fields[name]
-        current = getattr(record, field.source or name)
-        if isinstance(field, serializers.ListSerializer):  # citations
-            stored = [(c.source_id, c.locator, c.claim) for c in current.order_by("pk")]
-            if stored != [(c["source"].pk, c["locator"], c["claim"]) for c in value]:
-                return True
-        elif isinstance(field, serializers.ManyRelatedField):
-            if {related.pk for related in current.all()} != {related.pk for related in value}:
-                return True
-        elif isinstance(current, models.Model) or isinstance(value, models.Model):
-            if getattr(current, "pk", None) != getattr(value, "pk", None):
-                return True
-        elif current != value:
-            return True
-    return False
+    """Whether saving the validated row would change ``record`` (as a dataset load judges it)."""
+    return bool(would_change(serializer, record, serializer.validated_data))
 
 
 def diff_html(before: list[str], after: list[str], *, new: bool) -> list[SafeString]:

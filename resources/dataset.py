@@ -165,7 +165,7 @@ def _load_record(serializer_class, record, location, section, report):
     ):
         return [(f"{location}.publication_status", "a retracted record stays retracted")]
     changed = instance is None or (
-        _differs(serializer, instance, complete) or _workflow_differs(instance, workflow)
+        would_change(serializer, instance, complete) or _workflow_differs(instance, workflow)
     )
     if not changed:
         report.count("unchanged", section)
@@ -304,7 +304,7 @@ def _with_defaults(serializer, validated):
     return complete
 
 
-def _differs(serializer, instance, validated):
+def would_change(serializer, instance, validated):
     """Whether saving ``validated`` would change ``instance`` or its nested lists."""
     for name, value in validated.items():
         serializer_field = serializer.fields[name]
@@ -314,7 +314,7 @@ def _differs(serializer, instance, validated):
             if len(children) != len(value):
                 return True
             child = serializer_field.child
-            if any(_differs(child, c, v) for c, v in zip(children, value, strict=True)):
+            if any(would_change(child, c, v) for c, v in zip(children, value, strict=True)):
                 return True
         elif isinstance(serializer_field, drf_serializers.ManyRelatedField):
             if {obj.pk for obj in current.all()} != {obj.pk for obj in value}:
