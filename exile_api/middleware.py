@@ -271,7 +271,7 @@ class OutsideChangesMiddleware:
     def depends_on_recorded_changes(self, request):
         """Whether a request the read cache will not answer depends on them."""
         path = request.path_info
-        if not path.startswith(self.PATHS) or path in read_cache.never_cached_paths():
+        if not path.startswith(self.PATHS) or path in read_cache.database_probe_paths():
             # The health check answers for the database itself (its own 503 body).
             return False
         if request.method not in self.SAFE_METHODS or path.startswith("/admin/"):

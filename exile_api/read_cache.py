@@ -91,8 +91,10 @@ def new_version():
 
 
 @memoize
-def never_cached_paths():
-    """Paths never looked up: the health check must reach the database each time."""
+def database_probe_paths():
+    """Paths that answer for the database itself (the health check): never looked up in the
+    read cache, and no middleware reads the database or sets its session up for them, so
+    that the view alone reaches it and reports what it finds, in its own body."""
     return frozenset({reverse("health")})
 
 
@@ -179,7 +181,7 @@ def entry_key(request):
     if (
         request.method not in ("GET", "HEAD")
         or not request.path_info.startswith("/api/")
-        or request.path_info in never_cached_paths()
+        or request.path_info in database_probe_paths()
         # The headers as the WSGI environ names them: request.headers would build a mapping
         # of every header, per request, to read three.
         or "HTTP_AUTHORIZATION" in request.META
@@ -315,7 +317,7 @@ def front(environ):
         or any(name in environ for name in FRONT_SKIPS)
     ):
         return None
-    if not never_cached_paths.cache_info().currsize:
+    if not database_probe_paths.cache_info().currsize:
         # The one reverse() of the front, memoized: with the prefix as the handler sets it.
         set_script_prefix(get_script_name(environ))
     key = entry_key(WSGIRequest(environ))

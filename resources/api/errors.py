@@ -21,6 +21,7 @@ from http import HTTPStatus
 from typing import Any, cast
 
 import orjson
+import psycopg2
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -281,19 +282,36 @@ def editorial_problem(exc: EditorialError) -> exceptions.APIException:
     return exceptions.ValidationError(detail)
 
 
+# Errors of one query (its data, its SQL), Django's and psycopg2's: never a lost connection.
+QUERY_ERRORS = (
+    IntegrityError,
+    DataError,
+    ProgrammingError,
+    NotSupportedError,
+    psycopg2.IntegrityError,
+    psycopg2.DataError,
+    psycopg2.ProgrammingError,
+    psycopg2.NotSupportedError,
+)
+
+
 def connection_lost(exc: BaseException) -> bool:
     """Whether ``exc`` says the database cannot be reached (retrying later may succeed), not
-    that one query failed (a deadlock, a timeout, a full disk: those are 500s, logged)."""
-    if isinstance(exc, InterfaceError):
+    that one query failed (a deadlock, a timeout, a full disk: those are 500s, logged).
+
+    Django wraps the driver's errors in its own (the SQLSTATE is then on ``__cause__``), but
+    not all of them: closing a cursor, for one, is not wrapped, and the browsable API's filter
+    form closes one while the response renders. psycopg2's own errors count too."""
+    if isinstance(exc, (InterfaceError, psycopg2.InterfaceError)):
         return True
-    if isinstance(exc, OperationalError):
-        code = getattr(exc.__cause__, "pgcode", None)
+    if isinstance(exc, (OperationalError, psycopg2.OperationalError)):
+        code = getattr(exc, "pgcode", None) or getattr(exc.__cause__, "pgcode", None)
         # No SQLSTATE: the client could not connect or lost the connection. Class 08:
         # connection exceptions; 57P01-57P03: the server is shutting down or cannot accept
         # connections yet.
         return code is None or code.startswith("08") or code in {"57P01", "57P02", "57P03"}
-    if isinstance(exc, DatabaseError) and not isinstance(
-        exc, (IntegrityError, DataError, ProgrammingError, NotSupportedError)
+    if isinstance(exc, (DatabaseError, psycopg2.DatabaseError)) and not isinstance(
+        exc, QUERY_ERRORS
     ):
         # psycopg2 raises a bare DatabaseError for some losses mid-result ("error with
         # status PGRES_TUPLES_OK and no message from the libpq"): the connection it leaves
@@ -318,6 +336,8 @@ def statement_cancelled(exc: BaseException) -> bool:
     """Whether ``exc`` is PostgreSQL cancelling a statement (query_canceled, 57014): the
     statement timeout of anonymous reads (exile_api/statement_timeout.py), or an operator's
     pg_cancel_backend. The server is busy, not broken: a 503, retried later."""
+    if isinstance(exc, psycopg2.OperationalError):
+        return exc.pgcode == "57014"
     return isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) == "57014"
 
 

@@ -12,9 +12,11 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connection, connections
 from django.test import Client
 from django.urls import reverse
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.test import APIClient
 
-from resources.api.errors import UNAVAILABLE_RETRY_AFTER, connection_lost
+from exile_api import statement_timeout
+from resources.api.errors import UNAVAILABLE_RETRY_AFTER, connection_lost, statement_cancelled
 from resources.api.views import StatisticViewSet
 from resources.models import ApiKey
 from tests.factories import make_statistic
@@ -88,6 +90,47 @@ def test_health_with_the_database_down_is_503_with_retry_after(database_down):
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.json() == {"status": "unavailable", "database": "unavailable"}
     assert response["Retry-After"] == str(UNAVAILABLE_RETRY_AFTER)
+
+
+def test_health_answers_its_own_body_when_the_statement_timeout_cannot_be_set(settings, outage):
+    # The connection was last told another request's timeout, so an anonymous read would SET
+    # its own first: for the health check, that failing SET answered a problem, not the
+    # body monitors read (seen in ``make faults``).
+    settings.ANONYMOUS_STATEMENT_TIMEOUT_MS = 5000
+    connection.ensure_connection()
+    outage.setattr(connection, statement_timeout.TOLD, None, raising=False)
+    outage.setattr(connection, "_cursor", refuse)
+    response = client().get(reverse("health"))
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json() == {"status": "unavailable", "database": "unavailable"}
+
+
+def test_driver_error_not_wrapped_by_django_is_503(outage):
+    # Closing a cursor raises psycopg2's own error, not Django's: the browsable API's filter
+    # form closes one while the response renders, outside DRF's exception handler.
+    def lost(*args, **kwargs):
+        raise psycopg2.OperationalError("server closed the connection unexpectedly")
+
+    outage.setattr(BrowsableAPIRenderer, "get_filter_form", lost)
+    unavailable(client().get(reverse("statistic-list"), HTTP_ACCEPT="text/html"))
+
+
+def test_driver_errors_of_one_query_are_not_a_lost_connection(db):
+    connection.ensure_connection()
+    assert connection_lost(psycopg2.InterfaceError("connection already closed"))
+    assert not connection_lost(psycopg2.IntegrityError("duplicate key"))
+    assert not connection_lost(psycopg2.DataError("invalid input syntax"))
+
+
+def test_driver_statement_cancel_is_a_cancelled_statement(own_connection):
+    raw = own_connection.connection
+    with raw.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 1")
+        with pytest.raises(psycopg2.OperationalError) as cancelled:
+            cursor.execute("SELECT pg_sleep(1)")
+    raw.rollback()
+    assert statement_cancelled(cancelled.value)
+    assert not connection_lost(cancelled.value)
 
 
 def test_csv_export_with_the_database_lost_before_its_first_row_is_503(source, outage):
