@@ -1,4 +1,6 @@
 import re
+import threading
+import time
 from http import HTTPStatus
 from pathlib import Path
 
@@ -8,8 +10,10 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft202012Validator
+from rest_framework.test import APIRequestFactory
 
 from resources.api.schema import response_examples
+from resources.api.views import SchemaView
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -252,3 +256,35 @@ def test_response_examples_are_the_seeds_records():
     examples = response_examples()
     for name in ("statistics", "exile_groups", "media_outlets", "organizations", "policies"):
         assert examples[f"{name}_retrieve"]["slug"] in slugs, name
+
+
+def test_the_schema_is_generated_by_one_thread_at_a_time(monkeypatch):
+    # drf-spectacular's extensions load their classes on first use without a lock: two
+    # threads generating at once could fail (drf-spectacular issue 1122, a 500 seen in
+    # ``make faults``). The view lets one generate at a time.
+    generating, most = [], []
+    lock = threading.Lock()
+
+    def get_schema(self, request=None, public=False):
+        with lock:
+            generating.append(True)
+            most.append(len(generating))
+        time.sleep(0.2)
+        with lock:
+            generating.pop()
+        return {"openapi": "3.1.0"}
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", get_schema)
+
+    def generate():
+        view = SchemaView()
+        request = view.initialize_request(APIRequestFactory().get("/api/schema/"))
+        request.version = None
+        view._get_schema_response(request)
+
+    threads = [threading.Thread(target=generate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=5)
+    assert most == [1, 1]
