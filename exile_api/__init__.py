@@ -1,0 +1,3 @@
+from exile_api.driver import use_psycopg2
+
+use_psycopg2()
