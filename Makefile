@@ -53,13 +53,20 @@ migrate: venv db
 seed: migrate
 	$(BIN)/python manage.py load_seed
 
+# The worker's output, while make run serves.
+WORKER_LOG ?= /tmp/exile-worker.log
 run: seed
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)/api/v1/ (docs: /api/docs/, admin: /admin/)."
 	@echo "To use the admin, create your own account first:"
 	@echo "    DATABASE_URL=$(DATABASE_URL) $(BIN)/python manage.py createsuperuser"
+	@echo "The worker that sends subscriptions their changes runs beside it (its log: $(WORKER_LOG))."
 	@echo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@WEBHOOKS_ALLOW_LOOPBACK=$${WEBHOOKS_ALLOW_LOOPBACK:-true} PROCRASTINATE_LOG_LEVEL=INFO \
+	  $(BIN)/python manage.py procrastinate worker \
+	  >$(WORKER_LOG) 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The suite on every core (pytest-xdist, a test database per worker), without the tests that
 # start servers of their own (`make test-servers`) or a browser (`make browser-test`): CI runs

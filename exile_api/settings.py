@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     # The admin's CSV/XLSX import (resources/admin_import.py): its pages, templates and static.
     "import_export",
+    # The task queue in PostgreSQL that sends subscriptions their changes (resources/tasks.py):
+    # its tables, its worker (manage.py procrastinate worker) and its jobs in the admin.
+    "procrastinate.contrib.django",
     "resources",
     "axes",
 ]
@@ -340,6 +343,31 @@ CACHES = {
     )
 }
 
+# Subscriptions (resources/subscriptions/): the worker POSTs each matching change to the
+# subscription's URL. Where the API is, for the absolute URLs in what is sent.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+# Target URLs must be HTTPS (in production, unless turned off); URLs that resolve to loopback
+# addresses are refused unless allowed (tests and local development only). Private,
+# link-local and metadata addresses are always refused (exile_api/outbound.py).
+WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", default=PRODUCTION)
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# One attempt: connecting and each read time out after this many seconds, the whole attempt
+# after twice that; at most this many bytes of the answer are read (only its status counts).
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_RESPONSE_BYTES = env_whole_number("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
+# Retries: the first after this many seconds, each wait twice the last, at most the cap, for
+# this long after the change; then the delivery has failed and its subscription is paused.
+WEBHOOK_RETRY_FIRST_SECONDS = float(os.environ.get("WEBHOOK_RETRY_FIRST_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+WEBHOOK_RETRY_FOR_SECONDS = float(os.environ.get("WEBHOOK_RETRY_FOR_SECONDS", str(24 * 3600)))
+# A job whose worker sent no heartbeat for this long (killed, its machine gone) is run again
+# by another worker (resources/tasks.py, every minute).
+WEBHOOK_STALLED_AFTER_SECONDS = float(os.environ.get("WEBHOOK_STALLED_AFTER_SECONDS", "30"))
+PROCRASTINATE_WORKER_DEFAULTS = {
+    "update_heartbeat_interval": float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5")),
+    "stalled_worker_timeout": WEBHOOK_STALLED_AFTER_SECONDS,
+}
+
 # Anonymous API reads served from the shared cache (exile_api/read_cache.py) for at most this
 # many seconds; every recorded change invalidates them at once, so this is only a backstop.
 # 0 turns the read cache off. Larger responses are not stored.
@@ -436,8 +464,11 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "resources.api.schema.typed_changes",
+        "resources.api.schema.webhook_headers",
         "resources.api.schema.drop_unused_components",
     ],
+    # What subscribers receive (resources/subscriptions.py), as OpenAPI 3.1 webhooks.
+    "WEBHOOKS": ["resources.api.schema.CHANGE_WEBHOOK"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -450,6 +481,8 @@ SPECTACULAR_SETTINGS = {
         "OutletKindEnum": "resources.choices.OutletKind",
         "OrganizationKindEnum": "resources.choices.OrganizationKind",
         "HealthStateEnum": "resources.choices.HealthState",
+        "SubscriptionStatusEnum": "resources.choices.SubscriptionStatus",
+        "DeliveryStatusEnum": "resources.choices.DeliveryStatus",
     },
     "TAGS": [
         {"name": "countries", "description": "ISO 3166-1 countries, looked up by alpha-2 code."},
@@ -464,6 +497,11 @@ SPECTACULAR_SETTINGS = {
             "name": "changes",
             "description": "One ordered feed of every change, with a cursor to sync mirrors.",
         },
+        {
+            "name": "subscriptions",
+            "description": "Your webhooks: each change you follow, POSTed and signed; their "
+            "delivery log.",
+        },
         {"name": "health", "description": "Liveness and database readiness."},
     ],
 }
@@ -473,6 +511,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # The task queue says at INFO what it registers on every start of every process; its
+    # worker's job log (started, succeeded, retried) is at INFO too: PROCRASTINATE_LOG_LEVEL.
+    "loggers": {
+        "procrastinate": {"level": os.environ.get("PROCRASTINATE_LOG_LEVEL", "WARNING")},
+    },
 }
 
 if PRODUCTION:

@@ -5,6 +5,9 @@ list actions (submit, return, publish, retract with a reason); every save, workf
 revert and deletion is kept in the record's history, which the "History" page shows with old
 and new values and a revert button. Hard deletion is for superusers only. "View on site" opens
 a record in the API; the site's own "View site" link, the API's documentation.
+
+Subscriptions (webhooks) and their delivery log are their owners' own: staff see and manage
+theirs, superusers everyone's. A subscription's signing secret is shown once, after adding it.
 """
 
 import json
@@ -21,14 +24,18 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import capfirst
+from django.utils.http import urlencode
+from django.utils.text import Truncator, capfirst
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from exile_api import outbound
+
 from . import admin_display
 from .admin_import import RecordImportMixin
-from .choices import ChangeAction, ChangeChannel, RevisionStatus
+from .choices import ChangeAction, ChangeChannel, RevisionStatus, SubscriptionStatus
 from .choices import PublicationStatus as Status
 from .editorial import revisions, services, workflow
 from .editorial.errors import EditorialError, Refused
@@ -39,6 +46,7 @@ from .models import (
     Channel,
     Citation,
     Country,
+    Delivery,
     ExileGroup,
     HostPolicy,
     Location,
@@ -48,9 +56,14 @@ from .models import (
     Revision,
     Source,
     Statistic,
+    Subscription,
 )
 from .models.base import WORKFLOW_FIELDS
 from .registry import owning_record
+
+# Not ``from . import subscriptions`` (sorted first): imported before resources.editorial, it
+# would import the registry before resources.visibility, a cycle.
+from .subscriptions import FilterError, describe_body, parse_filter, pause, redeliver
 from .visibility import permission
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -1032,3 +1045,290 @@ class ApiKeyAdmin(APIKeyModelAdmin):
     search_fields = ("name", "prefix", "owner__username")
     autocomplete_fields = ("owner",)
     list_select_related = ("owner",)
+
+
+# Subscriptions (webhooks) ------------------------------------------------------------------
+
+# A long text (why a subscription was paused, a delivery's error) in a list's column: cut,
+# whole in the tooltip.
+LIST_TEXT_CHARS = 60
+# How much of a signing secret its page shows: enough to tell two apart ("whsec_" and four
+# random characters), far too little to sign with.
+SECRET_SHOWN_CHARS = 10
+
+
+def shortened(text):
+    """``text`` cut to fit a list's column, whole in its tooltip."""
+    if not text:
+        return ""
+    return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(LIST_TEXT_CHARS))
+
+
+def masked(secret):
+    """The start of a signing secret, to recognise it by: never the whole of it."""
+    return f"{secret[:SECRET_SHOWN_CHARS]}…"
+
+
+class SubscriptionForm(forms.ModelForm):
+    """A subscription checked as the API checks it: a target URL that may be requested
+    (``outbound.check_url``) and a filter valid for its owner (``parse_filter``),
+    whose types and actions are stored for the query that picks subscriptions per change."""
+
+    # Declared, not generated from the model: a generated one takes an address typed without
+    # a scheme as http:// (Django 5's deprecated default), and warns.
+    target_url = forms.URLField(
+        max_length=2000,
+        assume_scheme="https",
+        help_text=Subscription._meta.get_field("target_url").help_text,
+    )
+    # Who fills the form in (SubscriptionAdmin.get_form): the owner when none is chosen.
+    user = None
+
+    class Meta:
+        model = Subscription
+        fields = ("owner", "target_url", "filter", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        owner = self.fields.get("owner")
+        if owner is not None:
+            owner.required = False
+            owner.help_text = "Who it belongs to: only what this user may read is sent. Empty: you."
+
+    def clean_target_url(self):
+        url = self.cleaned_data["target_url"]
+        try:
+            outbound.check_url(url)
+        except outbound.UnsafeURL as refusal:
+            raise forms.ValidationError(str(refusal), code="unsafe_url") from refusal
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        if "owner" in self.fields:
+            if "owner" in self.errors:
+                return cleaned
+            cleaned["owner"] = owner = cleaned.get("owner") or self.user
+        else:  # a staff user's own, or an existing subscription (its owner is read-only)
+            if not self.instance.owner_id:
+                self.instance.owner = self.user
+            owner = self.instance.owner
+        text = cleaned.get("filter")
+        if text is None:  # refused already (too long)
+            return cleaned
+        try:
+            types, actions, _query = parse_filter(text, owner)
+        except FilterError as invalid:
+            for name, lines in invalid.errors.items():
+                for line in lines:
+                    self.add_error("filter", f"{name}: {line}")
+        else:
+            cleaned["filter"] = text.lstrip("?")
+            self.instance.types, self.instance.actions = types, actions
+        return cleaned
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Subscriptions (webhooks): where each matching change is POSTed, and whether it is.
+    Staff see and manage their own; superusers, everyone's. The signing secret is shown whole
+    once, in the message after adding; its page shows only its start. Pausing skips what is
+    still queued; resuming sends what changes from then on (the skipped deliveries can be
+    redelivered from the delivery log)."""
+
+    form = SubscriptionForm
+    list_display = (
+        "id",
+        "owner",
+        "target_url",
+        "which_changes",
+        "status",
+        "why_paused",
+        "created_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("target_url", "owner__username")
+    list_select_related = ("owner",)
+    autocomplete_fields = ("owner",)
+    ordering = ("-id",)
+    actions = ["pause_selected", "resume_selected"]
+    readonly_fields = (
+        "status",
+        "paused_reason",
+        "types",
+        "actions",
+        "signing_secret",
+        "deliveries",
+        *TIMESTAMPS,
+    )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(owner=request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            # Only a superuser chooses the owner; anyone else's subscriptions are their own.
+            owner = ("owner",) if request.user.is_superuser else ()
+            return ((None, {"fields": (*owner, "target_url", "filter", "description")}),)
+        return (
+            (None, {"fields": ("owner", "target_url", "filter", "description")}),
+            ("Status", {"fields": ("status", "paused_reason", "deliveries")}),
+            ("Sending", {"fields": ("signing_secret", "types", "actions", *TIMESTAMPS)}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Its owner stays: given to another user, it would send what they may read to a URL
+        # they never gave.
+        owner = ("owner",) if obj is not None else ()
+        return (*owner, *super().get_readonly_fields(request, obj))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user  # a class of its own, made for this request
+        return form
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            messages.success(
+                request,
+                f"Copy this signing secret now: {obj.secret} — it signs every delivery and "
+                "is not shown again.",
+            )
+
+    @admin.display(description="filter", ordering="filter")
+    def which_changes(self, subscription):
+        return subscription.filter or "every change"
+
+    @admin.display(description="why paused")
+    def why_paused(self, subscription):
+        return shortened(subscription.paused_reason)
+
+    @admin.display(description="signing secret")
+    def signing_secret(self, subscription):
+        return masked(subscription.secret)
+
+    @admin.display(description="deliveries")
+    def deliveries(self, subscription):
+        url = reverse("admin:resources_delivery_changelist")
+        query = urlencode({"subscription__id__exact": subscription.pk})
+        return format_html('<a href="{}?{}">The delivery log</a>', url, query)
+
+    @admin.action(description="Pause selected", permissions=["change"])
+    def pause_selected(self, request, queryset):
+        reason = f"Paused in the admin by {request.user.get_username()}."
+        paused = 0
+        # A fresh queryset: the changelist's may be ordered or searched in ways that
+        # select_for_update refuses; the lock keeps two pauses from crossing.
+        selected = queryset.values("pk")
+        with transaction.atomic():
+            for subscription in Subscription.objects.select_for_update().filter(
+                pk__in=selected, status=SubscriptionStatus.ACTIVE
+            ):
+                pause(subscription, reason)
+                paused += 1
+        self.message_user(request, f"Paused: done for {paused}.", messages.SUCCESS)
+
+    @admin.action(description="Resume selected", permissions=["change"])
+    def resume_selected(self, request, queryset):
+        resumed = Subscription.objects.filter(
+            pk__in=queryset.values("pk"), status=SubscriptionStatus.PAUSED
+        ).update(status=SubscriptionStatus.ACTIVE, paused_reason="", updated_at=timezone.now())
+        self.message_user(
+            request,
+            f"Resumed: done for {resumed}. What changed while paused is not sent; redeliver "
+            "the skipped deliveries for that.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    """The delivery log: each change sent (or to be sent) to a subscription, with how it went
+    and what was sent. Read-only; "Redeliver" queues a delivery again, with the same body and
+    idempotency key. Staff see the deliveries of their own subscriptions; only superusers may
+    delete entries."""
+
+    list_display = (
+        "id",
+        "subscription",
+        "event",
+        "status",
+        "attempts",
+        "response_status",
+        "error",
+        "created_at",
+        "delivered_at",
+    )
+    list_filter = ("status", "event")
+    search_fields = ("event", "subscription__target_url")
+    list_select_related = ("subscription",)
+    ordering = ("-id",)
+    actions = ["redeliver_selected"]
+    fields = (
+        "subscription",
+        "change",
+        "event",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "idempotency_key",
+        "redelivery_of",
+        "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
+        "delivered_at",
+        "payload",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        deliveries = super().get_queryset(request)
+        if request.user.is_superuser:
+            return deliveries
+        return deliveries.filter(subscription__owner=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # The log is what the subscription was sent: clearing it is a superuser's call.
+        return request.user.is_superuser
+
+    def has_redeliver_permission(self, request):
+        # Sending again is managing the subscription, not editing its log.
+        return request.user.has_perm(permission(Subscription, "change"))
+
+    @admin.display(description="last error")
+    def error(self, delivery):
+        return shortened(delivery.last_error)
+
+    @admin.display(description="payload")
+    def payload(self, delivery):
+        try:
+            data = describe_body(delivery)
+        except ValueError:  # not JSON: shown as it is
+            return format_html("<pre>{}</pre>", bytes(delivery.body).decode(errors="replace"))
+        return format_html("<pre>{}</pre>", json.dumps(data, indent=2, ensure_ascii=False))
+
+    @admin.action(description="Redeliver selected", permissions=["redeliver"])
+    def redeliver_selected(self, request, queryset):
+        queued, refused = 0, []
+        # In the order of their changes, as the subscription was sent them first.
+        for delivery in queryset.select_related("subscription", "change").order_by("id"):
+            if delivery.subscription.status != SubscriptionStatus.ACTIVE:
+                refused.append(delivery)
+                continue
+            redeliver(delivery)
+            queued += 1
+        if queued:
+            self.message_user(request, f"Queued for redelivery: {queued}.", messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request,
+                "Not redelivered, their subscription is paused (resume it first): "
+                + ", ".join(f"#{delivery.pk}" for delivery in refused)
+                + ".",
+                messages.WARNING,
+            )

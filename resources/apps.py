@@ -13,6 +13,7 @@ class ResourcesConfig(AppConfig):
     def ready(self):
         from exile_api import concurrency  # noqa: F401  frees costly-read slots per request
 
+        from . import subscriptions  # noqa: F401  queues deliveries with each recorded change
         from .api import schema  # noqa: F401  registers the OpenAPI field extensions
 
         post_migrate.connect(invalidate_read_cache, sender=self)

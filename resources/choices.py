@@ -197,6 +197,22 @@ class ChangeAction(models.TextChoices):
     CORRECTION_WITHDRAWN = "correction_withdrawn", "correction withdrawn"
 
 
+class SubscriptionStatus(models.TextChoices):
+    """Whether a subscription is sent its changes."""
+
+    ACTIVE = "active", "active"
+    PAUSED = "paused", "paused"
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where one delivery of a change to a subscription stands."""
+
+    PENDING = "pending", "pending"  # queued, or waiting for its next attempt
+    DELIVERED = "delivered", "delivered"  # the receiver answered 2xx
+    FAILED = "failed", "failed"  # a day of attempts failed; the subscription was paused
+    SKIPPED = "skipped", "skipped"  # not sent: the subscription was paused or deleted first
+
+
 class RevisionStatus(models.TextChoices):
     """Where a proposed correction of a published record is in its review."""
 

@@ -23,6 +23,8 @@ from drf_spectacular.utils import (
     Direction,
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
+    OpenApiWebhook,
     extend_schema,
     extend_schema_view,
 )
@@ -40,7 +42,12 @@ from .conditional import ETAG_LIST_PATTERN
 from .errors import PROBLEM_TYPES, problem
 from .exports import FORMAT_PARAMETER
 from .filters import MAX_FILTER_VALUES, CountryCodeFilter, YearFilter
-from .serializers import ProblemSerializer, RetractionSerializer, StrictInputMixin
+from .serializers import (
+    ChangeSerializer,
+    ProblemSerializer,
+    RetractionSerializer,
+    StrictInputMixin,
+)
 from .serializers.revisions import correction_serializer_for
 
 if TYPE_CHECKING:
@@ -271,6 +278,9 @@ EDITORS_ONLY_NOTE = (
     "\n\nEditors and reviewers only: an API key with the `read-drafts` scope, or an editor's "
     "session (401 without credentials, 404 to others)."
 )
+OWNER_ONLY_NOTE = (
+    "\n\nYour own only: an API key or a session (401 without credentials, 404 for another user's)."
+)
 COSTLY_NOTE = (
     "\n\nA costly read: counted against the lower rate limit of costly reads as well as the "
     "general one, and only one or two of a client's costly reads run at once (429 beyond)."
@@ -436,7 +446,9 @@ class AutoSchema(openapi.AutoSchema):
         if operation is None:
             return None
         reads = self.method in ("GET", "HEAD")
-        if reads and getattr(self.view, "action", None) in EDITORS_ONLY_READS:
+        if reads and getattr(self.view, "owner_only", False):
+            operation["description"] = (operation.get("description") or "") + OWNER_ONLY_NOTE
+        elif reads and getattr(self.view, "action", None) in EDITORS_ONLY_READS:
             operation["description"] = (operation.get("description") or "") + EDITORS_ONLY_NOTE
         elif reads:
             # Anyone may read: no security requirement, so generated clients need no key.
@@ -907,3 +919,67 @@ def drop_unused_components(
             return result
         for name in unused:
             del schemas[name]
+
+
+# Subscriptions' deliveries (resources.subscriptions), as OpenAPI 3.1 webhooks: what a
+# subscriber's endpoint receives (SPECTACULAR_SETTINGS["WEBHOOKS"]).
+WEBHOOK_HEADERS = [
+    {
+        "name": "Exile-Signature",
+        "in": "header",
+        "required": True,
+        "description": '`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with the '
+        "subscription's secret.",
+        "schema": {"type": "string", "pattern": "^t=[0-9]+,v1=[0-9a-f]{64}$"},
+    },
+    {
+        "name": "Exile-Event",
+        "in": "header",
+        "required": True,
+        "description": "`<type>.<action>`, e.g. `policy.published`.",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": True,
+        "description": "The delivery's id: the same on every attempt and redelivery.",
+        "schema": {"type": "string", "format": "uuid"},
+    },
+]
+
+
+def webhook_headers(
+    result: Schema, generator: SchemaGenerator, request: Request | None, public: bool
+) -> Schema:
+    """drf-spectacular postprocessing hook: the headers every delivery carries, which
+    drf-spectacular leaves out of a webhook built from ``extend_schema``."""
+    for path_item in result.get("webhooks", {}).values():
+        for operation in path_item.values():
+            operation["parameters"] = copy.deepcopy(WEBHOOK_HEADERS)
+    return result
+
+
+CHANGE_WEBHOOK = OpenApiWebhook(
+    name="change",
+    decorator=extend_schema(
+        summary="A change you subscribed to",
+        description=(
+            "POSTed to a subscription's `target_url` for each recorded change that matches its "
+            "filter and that its owner may read: the changes feed's entry for the change "
+            "(the public view for owners who cannot read drafts).\n\n"
+            "Verify `Exile-Signature` before trusting the body: it is "
+            '`t=<unix time>,v1=<hex>`, where `<hex>` is the HMAC-SHA256 of `"<t>.<body>"` '
+            "(the raw bytes) with the subscription's secret; refuse a `t` more than five "
+            "minutes old. Deliveries come at least once and in order per subscription: use "
+            "`Idempotency-Key` to ignore one you have processed. Any 2xx answer is success; "
+            "anything else (or no answer within 5 s) is retried with exponential backoff "
+            "for a day, after which the subscription is paused."
+        ),
+        request={"application/json": ChangeSerializer},
+        responses={
+            200: OpenApiResponse(description="Any 2xx: received."),
+            500: OpenApiResponse(description="Anything else: retried later."),
+        },
+    ),
+)

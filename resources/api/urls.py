@@ -6,6 +6,7 @@ from exile_api.routers import by_prefix
 from ..registry import SPECS
 from . import views
 from .changes import ChangesView
+from .subscriptions import SubscriptionViewSet
 
 VIEWSETS = (
     views.CountryViewSet,
@@ -22,6 +23,7 @@ for viewset in VIEWSETS:
     # Its path and route names come from its resource's spec (resources.registry).
     spec = SPECS[viewset.queryset.model]
     router.register(spec.prefix, viewset, basename=spec.basename)
+router.register("subscriptions", SubscriptionViewSet, basename="subscription")
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),

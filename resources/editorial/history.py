@@ -27,6 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.dispatch import Signal
 
 from exile_api import read_cache
 
@@ -52,6 +53,11 @@ REVIEW_ONLY_ACTIONS = frozenset(
         ChangeAction.CORRECTION_WITHDRAWN,
     }
 )
+
+
+# Sent inside the writing transaction with each recorded change (``change``): what listens
+# (resources.subscriptions) commits with it or not at all.
+change_recorded = Signal()
 
 
 def record_change(
@@ -96,7 +102,7 @@ def record_change(
         if action == ChangeAction.UPDATED and not changes:
             return None
         author = user if user is not None and user.is_authenticated else None
-        return Change.objects.create(
+        change = Change.objects.create(
             content_type=content_type,
             object_id=record.pk,
             record_key=record.slug,
@@ -110,6 +116,8 @@ def record_change(
             changes=changes,
             public_content=has_public_content(type(record), action, changes),
         )
+        change_recorded.send(sender=Change, change=change)
+        return change
 
 
 def has_public_content(

@@ -12,6 +12,7 @@ from .policies import HostPolicy
 from .revisions import Revision
 from .statistic_groups import StatisticGroup
 from .statistics import Statistic
+from .subscriptions import Delivery, Subscription
 
 __all__ = [
     "ApiKey",
@@ -20,6 +21,7 @@ __all__ = [
     "Channel",
     "Citation",
     "Country",
+    "Delivery",
     "ExileGroup",
     "HostPolicy",
     "Location",
@@ -32,4 +34,5 @@ __all__ = [
     "Source",
     "Statistic",
     "StatisticGroup",
+    "Subscription",
 ]

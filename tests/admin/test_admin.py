@@ -21,6 +21,7 @@ from resources.models import (
     Channel,
     Citation,
     Country,
+    Delivery,
     ExileGroup,
     HostPolicy,
     Location,
@@ -33,6 +34,7 @@ from resources.models import (
     Source,
     Statistic,
     StatisticGroup,
+    Subscription,
 )
 from tests.factories import (
     cite,
@@ -106,7 +108,15 @@ def records(source):
         proposed_by=owner,
         base_updated_at=policy.updated_at,
     )
+    subscription = Subscription.objects.create(
+        owner=owner, target_url="https://hooks.example.org/exile", filter="type=policy"
+    )
+    delivery = Delivery.objects.create(
+        subscription=subscription, change=change, event="group.created", body=b"{}"
+    )
     return {
+        Subscription: (subscription, "hooks.example.org"),
+        Delivery: (delivery, "group.created"),
         Change: (change, "Loaded by the fixture"),
         Revision: (revision, "typo in the policy"),
         ApiKey: (api_key, "newsroom-app"),
@@ -201,7 +211,8 @@ def test_view_add_page_as_superuser_renders_except_read_only_country_and_history
 ):
     response = admin_client.get(admin_url(model, "add"))
 
-    read_only = (Country, Change, Revision)  # a correction is proposed from its record's page
+    # A correction is proposed from its record's page; deliveries are the worker's log.
+    read_only = (Country, Change, Revision, Delivery)
     expected = HTTPStatus.FORBIDDEN if model in read_only else HTTPStatus.OK
     assert response.status_code == expected
 

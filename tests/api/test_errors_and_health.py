@@ -220,6 +220,7 @@ def test_api_root_lists_every_resource(api_client, db):
         "media-outlets",
         "organizations",
         "policies",
+        "subscriptions",
     }
 
 

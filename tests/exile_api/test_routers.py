@@ -106,6 +106,7 @@ def test_each_resource_is_one_group_in_the_flat_order():
         "media-outlets",
         "organizations",
         "policies",
+        "subscriptions",
     ]
     assert flattened == router.urls
 

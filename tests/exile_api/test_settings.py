@@ -105,9 +105,9 @@ def resolve(value):
     return re.sub(r"\$\{\w+:\?[^}]*\}", "from-the-environment", value)
 
 
-def test_compose_has_db_and_web_services_wired_together():
+def test_compose_has_db_web_and_worker_services_wired_together():
     services = compose()["services"]
-    assert set(services) == {"db", "web"}
+    assert set(services) == {"db", "web", "worker"}
     db, web = services["db"], services["web"]
     assert db["image"].startswith("postgres:")
     assert db["healthcheck"]["test"]
@@ -115,6 +115,11 @@ def test_compose_has_db_and_web_services_wired_together():
     assert volume in compose()["volumes"]
     assert web["build"] == "."
     assert web["depends_on"] == {"db": {"condition": "service_healthy"}}
+    worker = services["worker"]
+    assert worker["build"] == "."
+    assert worker["command"] == ["python", "manage.py", "procrastinate", "worker"]
+    assert worker["environment"]["DATABASE_URL"] == web["environment"]["DATABASE_URL"]
+    assert set(worker["environment"]) <= settings_variables()
 
 
 def test_compose_web_environment_is_what_settings_read():
