@@ -92,10 +92,10 @@ def refused_address(text: str) -> str:
         return "" if settings.WEBHOOKS_ALLOW_LOOPBACK else "a loopback address"
     if address.is_link_local:
         return "a link-local address (where cloud metadata services answer)"
-    if address.is_private or address in ipaddress.ip_network("100.64.0.0/10"):
-        return "a private address"
     if address.is_multicast or address.is_reserved or address.is_unspecified:
         return "not a public unicast address"
+    if address.is_private or address in ipaddress.ip_network("100.64.0.0/10"):
+        return "a private address"
     if not address.is_global:
         return "not a public address"
     return ""

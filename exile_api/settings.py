@@ -343,7 +343,7 @@ CACHES = {
     )
 }
 
-# Subscriptions (resources/subscriptions/): the worker POSTs each matching change to the
+# Subscriptions (resources/subscriptions.py): the worker POSTs each matching change to the
 # subscription's URL. Where the API is, for the absolute URLs in what is sent.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
 # Target URLs must be HTTPS (in production, unless turned off); URLs that resolve to loopback

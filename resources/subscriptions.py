@@ -14,7 +14,7 @@ read, is POSTed to the subscription's URL by a worker (``resources/tasks.py``).
   deletion matches only filters without list parameters: the record is gone.
 - **Signed.** ``Exile-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` with
   the subscription's secret, as Stripe signs its webhooks; ``Idempotency-Key`` is the
-  delivery's id, the same on every attempt and redelivery.
+  delivery's idempotency key (a UUID), the same on every attempt and redelivery.
 - **At least once, in order.** Each subscription's deliveries run one at a time in the order
   of their changes (the jobs share a lock). A failed attempt is retried after 30 s, then
   twice as long each time, up to an hour, for a day (``WEBHOOK_RETRY_*``); later deliveries

@@ -943,7 +943,7 @@ WEBHOOK_HEADERS = [
         "name": "Idempotency-Key",
         "in": "header",
         "required": True,
-        "description": "The delivery's id: the same on every attempt and redelivery.",
+        "description": "A UUID naming the delivery: the same on every attempt and redelivery.",
         "schema": {"type": "string", "format": "uuid"},
     },
 ]
