@@ -166,13 +166,17 @@ BEFORE_PERMISSIONS_FIELDS = {"lang"}
 # What no schema can say of a well-formed value: that the key names no record (a country code
 # or slug that does not exist), or that a slug is already taken.
 # The same for rules between a record's fields (value_low not above value) and between records
-# (a public record may cite only public sources).
+# (a public record may cite only public sources). And for a subscription: where a target
+# URL's host resolves (never into a private network), and whether a filter, a query string,
+# names the list filters of its type with valid values.
 UNKNOWABLE_FROM_THE_SCHEMA = {
     "does_not_exist",
     "invalid_choice",
     "unique",
     "inconsistent",
     "unpublished_reference",
+    "unsafe_url",
+    "invalid_filter",
 }
 # Parameters that narrow a record to some of its fields: the schema's `required` lists describe
 # the default representation (the parameters' descriptions say so).
