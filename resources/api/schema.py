@@ -669,7 +669,9 @@ class AutoSchema(openapi.AutoSchema):
                 headers.update(self._headers(READ_HEADERS))
                 if self._is_list_view() or operation["operationId"].endswith("_list"):
                     headers.update(self._headers(LIST_HEADERS))
-            elif "{" in self.path:
+            elif "{" in self.path and code not in ("202", "204"):
+                # A write's answer carries the record's new version; not one queued for later
+                # (202) or with no body (204).
                 headers.update(self._headers(WRITE_HEADERS))
             if reads and getattr(self.view, "action", None) in getattr(
                 self.view, "dated_actions", ()
@@ -912,8 +914,11 @@ def drop_unused_components(
     read-only nested list still registers a request form of its serializer)."""
     schemas = result["components"]["schemas"]
     while True:
-        text = json.dumps({**result, "components": {**result["components"], "schemas": {}}})
-        text += json.dumps(list(schemas.values()))
+        # default=str: a lazy translation (drf-spectacular's own descriptions) is text too.
+        text = json.dumps(
+            {**result, "components": {**result["components"], "schemas": {}}}, default=str
+        )
+        text += json.dumps(list(schemas.values()), default=str)
         unused = [name for name in schemas if f'"#/components/schemas/{name}"' not in text]
         if not unused:
             return result
