@@ -112,6 +112,19 @@ user.is_staff, user.is_superuser, user.is_active = True, False, True
 user.set_unusable_password()
 user.save()
 user.groups.set([Group.objects.get(name="reviewers")])
+
+# A subscription of its own, with one delivery in its log: the owner-only reads have a record.
+from resources.models import Change, Delivery, Subscription
+from resources.subscriptions import payload
+subscription, _ = Subscription.objects.get_or_create(
+    owner=user, target_url="https://hooks.example.org/contract", filter="type=policy",
+    defaults={"types": ["policy"]},
+)
+change = Change.objects.filter(content_type__model="hostpolicy").order_by("id").last()
+Delivery.objects.get_or_create(
+    subscription=subscription, change=change,
+    defaults={"event": f"policy.{change.action}", "body": payload(change, True)},
+)
 ' >"$LOGS/identity.log" 2>&1 || { cat "$LOGS/identity.log" >&2; die "could not create the user"; }
 EXPIRES=$("$BIN/python" -c 'import datetime as d
 print(d.datetime.now(d.UTC).date() + d.timedelta(days=1))')

@@ -337,14 +337,25 @@ class Checker:
             path_values = self.path_values(template, lists)
             if path_values is None:
                 continue
+            # An owner's own reads (subscriptions) ask for credentials: the key's user's.
+            credentials = self.credentials_for(operation)
             for number, values in enumerate(path_values):
                 path = template.format(**values)
-                response = self.send(Call("GET JSON", "GET", template, path, dict(query)))
-                if "{" not in template and response is not None and response.ok:
+                response = self.send(
+                    Call("GET JSON", "GET", template, path, dict(query), credentials)
+                )
+                if response is not None and response.ok and is_list(template, number, response):
                     lists[template] = response.json()
                 if number == 0 and response is not None:
                     self.variants(template, path, query, parameters, operation, response)
         self.errors()
+
+    def credentials_for(self, operation: dict[str, Any]) -> dict[str, str]:
+        """The key, for an operation whose security allows no anonymous call; else none."""
+        security = operation.get("security", self.spec.get("security"))
+        if security and {} not in security:
+            return {"Authorization": f"Api-Key {self.key}"}
+        return {}
 
     def variants(
         self,
@@ -414,6 +425,9 @@ class Checker:
         (/countries/ for /countries/{code}/profile/)."""
         if "{" not in template:
             return [{}]
+        names = re.findall(r"{(\w+)}", template)
+        if len(names) > 1:
+            return self.nested_path_values(template, names, lists)
         prefix, rest = template.split("{", 1)
         name = rest.split("}", 1)[0]
         page = lists.get(prefix)
@@ -432,6 +446,23 @@ class Checker:
             self.fail("no-test-data", call, None, f"the records at {prefix} have no {name}")
             return None
         return [{name: value} for value in values]
+
+    def nested_path_values(
+        self, template: str, names: list[str], lists: dict[str, Any]
+    ) -> list[dict[str, str]] | None:
+        """For a path of several parameters (a subscription's delivery): each from the first
+        record of the list its path starts with, read with the parameters before it."""
+        values: dict[str, str] = {}
+        for name in names:
+            prefix = template.split("{" + name + "}", 1)[0]
+            page = lists.get(prefix)
+            records = page.get("results") if isinstance(page, dict) else page
+            if not records:
+                call = Call("path parameter", "GET", template, template)
+                self.fail("no-test-data", call, None, f"no records at {prefix} for {{{name}}}")
+                return None
+            values[name] = str(records[0].get(name, records[0].get("id")))
+        return [values]
 
     def errors(self) -> None:
         """One error of each kind, each refused without a change."""
@@ -561,6 +592,15 @@ def differences(served: object, generated: object, pointer: str) -> Iterator[str
             yield from differences(served.get(key), generated.get(key), f"{pointer}/{key}")
     elif served != generated:
         yield pointer
+
+
+def is_list(template: str, number: int, response: requests.Response) -> bool:
+    """Whether the answer is a list whose records other paths take their parameters from:
+    a top-level list, or a record's own (read with its first path values)."""
+    if "{" not in template:
+        return True
+    body = response.json() if "json" in response.headers.get("Content-Type", "") else None
+    return number == 0 and isinstance(body, dict) and isinstance(body.get("results"), list)
 
 
 def linked_keys(prefix: str, lists: dict[str, Any]) -> Iterator[str]:
