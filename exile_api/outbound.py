@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.encoding import iri_to_uri
 
 # Host names of cloud metadata services, refused whatever they resolve to.
 METADATA_HOSTS = frozenset(
@@ -131,7 +132,8 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     deadline = time.monotonic() + 2 * timeout
     parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # An IRI's path (non-ASCII text, which URL validation accepts) sent as HTTP wants it.
+    target = iri_to_uri((parts.path or "/") + (f"?{parts.query}" if parts.query else ""))
     connection_class = PinnedHTTPSConnection if scheme == "https" else PinnedHTTPConnection
     connection = connection_class(host, address, port, timeout)
     default_port = 443 if scheme == "https" else 80
@@ -153,7 +155,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
             chunks.append(chunk)
             size += len(chunk)
         return Answer(response.status, b"".join(chunks))
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException, ValueError, UnicodeError) as error:
+        # ValueError, UnicodeError: what http.client refuses to send (a control character in
+        # the URL's path, a header it cannot encode).
         raise RequestFailed(describe(error)) from error
     finally:
         connection.close()

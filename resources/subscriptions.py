@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from datetime import timedelta
 from typing import Any, cast
@@ -49,6 +50,8 @@ from .editorial.history import REVIEW_ONLY_ACTIONS, change_recorded
 from .models import Change, Delivery, Subscription
 from .models.base import PUBLIC_STATUSES, CuratedModel
 from .registry import CURATED_MODELS, RECORD_TYPES
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "Exile-Signature"
 EVENT_HEADER = "Exile-Event"
@@ -295,6 +298,11 @@ def attempt(delivery_id: int) -> None:
             error = f"The receiver answered {answer.status}."
     except (outbound.UnsafeURL, outbound.RequestFailed) as failure:
         error = str(failure)
+    except Exception:
+        # A fault of ours, not the receiver's: logged, and the delivery tried again as after
+        # any failure (it is never dropped, and the subscription's later ones wait for it).
+        logger.exception("Delivery %s failed before an answer.", delivery.pk)
+        error = "The service failed to send it; it will be tried again."
     delivery.attempts += 1
     delivery.last_attempt_at, delivery.response_status, delivery.last_error = started, status, error
     if not error:

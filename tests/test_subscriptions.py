@@ -260,3 +260,32 @@ def test_an_invalid_filter_names_its_parameter(public_owner, text, parameter):
     with pytest.raises(subscriptions.FilterError) as invalid:
         subscriptions.parse_filter(text, public_owner)
     assert parameter in invalid.value.errors
+
+
+def test_a_fault_of_ours_while_sending_is_logged_and_tried_again(
+    source, public_owner, receiver, monkeypatch, caplog
+):
+    subscribe(public_owner, receiver.url)
+    record(make_policy(source))
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(subscriptions.outbound, "post", broken)
+    with pytest.raises(subscriptions.TryAgain):
+        subscriptions.attempt(Delivery.objects.get().pk)
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert "tried again" in delivery.last_error
+    assert "failed before an answer" in caplog.text
+
+
+def test_a_url_with_a_non_ascii_path_is_sent_percent_encoded(source, public_owner, receiver):
+    subscription = subscribe(public_owner, receiver.url)
+    record(make_policy(source))
+    # Django's URL validation takes an IRI; HTTP wants its path percent-encoded.
+    Subscription.objects.filter(pk=subscription.pk).update(target_url=receiver.url + "/é")
+    subscriptions.attempt(Delivery.objects.get().pk)
+    (request,) = receiver.wait_for(1)
+    assert request.path == "/hook/%C3%A9"
+    assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
