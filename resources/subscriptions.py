@@ -280,12 +280,16 @@ def retry_wait(attempts: int) -> float:
 def attempt(delivery_id: int) -> None:
     """Send delivery ``delivery_id`` once, and log how it went. Raises TryAgain when another
     attempt is due; pauses the subscription when a day of attempts has failed."""
-    delivery = Delivery.objects.select_related("subscription").filter(pk=delivery_id).first()
+    delivery = Delivery.objects.select_related("subscription__owner").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return  # deleted with its subscription, or done (a job run again after a crash)
     subscription = delivery.subscription
     if subscription.status != SubscriptionStatus.ACTIVE:
         skip(Delivery.objects.filter(pk=delivery.pk), "The subscription was paused.")
+        return
+    if not subscription.owner.is_active:
+        # Queued while the account could read it; an account since closed is sent nothing.
+        skip(Delivery.objects.filter(pk=delivery.pk), "The owner's account is inactive.")
         return
     started = timezone.now()
     error, status = "", None

@@ -289,3 +289,15 @@ def test_a_url_with_a_non_ascii_path_is_sent_percent_encoded(source, public_owne
     (request,) = receiver.wait_for(1)
     assert request.path == "/hook/%C3%A9"
     assert Delivery.objects.get().status == DeliveryStatus.DELIVERED
+
+
+def test_an_owner_whose_account_closed_is_sent_nothing_more(source, public_owner, receiver):
+    subscribe(public_owner, receiver.url)
+    record(make_policy(source))
+    public_owner.is_active = False
+    public_owner.save()
+    subscriptions.attempt(Delivery.objects.get().pk)
+    assert receiver.received == []
+    assert Delivery.objects.get().status == DeliveryStatus.SKIPPED
+    record(make_policy(source))  # nor queued any more
+    assert Delivery.objects.count() == 1
