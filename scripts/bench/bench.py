@@ -658,8 +658,18 @@ def explain_api_child(spec_path):
             if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
                 continue
             with connection.cursor() as cur:
-                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-                plan = "\n".join(row[0] for row in cur.fetchall())
+                # A measurement, not an anonymous read: the statement timeout the request set
+                # on this session (exile_api/statement_timeout.py) would cancel the whole CSV
+                # export's query, which the request itself only began to stream. Restored
+                # after, so that the next request finds the session as it left it.
+                cur.execute("SHOW statement_timeout")
+                (timeout,) = cur.fetchone()
+                cur.execute("SET statement_timeout = 0")
+                try:
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+                    plan = "\n".join(row[0] for row in cur.fetchall())
+                finally:
+                    cur.execute("SELECT set_config('statement_timeout', %s, false)", [timeout])
             total = re.search(r"Execution Time: ([\d.]+) ms", plan)
             queries.append(
                 {
