@@ -108,7 +108,25 @@ def timestamped(record: Model) -> TimestampedModel:
     return cast(TimestampedModel, record)
 
 
-class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
+class WritesInOneTransaction:
+    """A view whose every write is one transaction: a row locked for it stays locked until
+    the write commits, and an error answered after part of the write (a check after saving)
+    undoes all of it. DRF turns exceptions into responses, so the block would otherwise
+    commit."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        with transaction.atomic():
+            response: HttpResponseBase = super().dispatch(  # type: ignore[misc]
+                request, *args, **kwargs
+            )
+            if response.status_code >= 400:
+                transaction.set_rollback(True)
+            return response
+
+
+class ResourceViewSet(WritesInOneTransaction, viewsets.ReadOnlyModelViewSet[M]):
     """A resource's reads: the list (filtered, searched, ordered, paginated, or whole as
     CSV) and the detail, in the language asked for, with conditional requests, and the
     representation narrowed by ``brief=true``, ``fields=`` and ``omit=``."""
@@ -135,18 +153,6 @@ class ResourceViewSet(viewsets.ReadOnlyModelViewSet[M]):
         self.language = language_param(request)
         translation.activate(self.language)  # Django's and DRF's own messages follow it too
         super().initial(request, *args, **kwargs)
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return super().dispatch(request, *args, **kwargs)
-        # One transaction per write: the row lock below lasts until the write commits, and
-        # an error answered after part of the write (a check after saving) undoes all of it:
-        # DRF turns exceptions into responses, so the block would otherwise commit.
-        with transaction.atomic():
-            response = super().dispatch(request, *args, **kwargs)
-            if response.status_code >= 400:
-                transaction.set_rollback(True)
-            return response
 
     def check_throttles(self, request: Request) -> None:
         """DRF's check, whose throttles count the request, unless the express lane

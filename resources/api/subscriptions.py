@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseBase
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -30,6 +28,7 @@ from ..choices import ApiKeyScope, SubscriptionStatus
 from ..models import ApiKey, Delivery, Subscription
 from ..models.base import TimestampedModel
 from ..models.subscriptions import new_secret
+from .base import WritesInOneTransaction
 from .conditional import check_if_match, set_validators
 from .errors import Conflict
 from .pagination import LimitOffsetPagination
@@ -88,7 +87,7 @@ class OwnSubscriptions(permissions.IsAuthenticated):
         responses={204: OpenApiResponse(description="Deleted.")},
     ),
 )
-class SubscriptionViewSet(viewsets.ModelViewSet[Subscription]):
+class SubscriptionViewSet(WritesInOneTransaction, viewsets.ModelViewSet[Subscription]):
     """Your subscriptions: a URL that is POSTed each change you may read that matches a filter.
 
     Each delivery is the changes feed's entry for the change, signed with the subscription's
@@ -103,18 +102,6 @@ class SubscriptionViewSet(viewsets.ModelViewSet[Subscription]):
     permission_classes = [OwnSubscriptions]
     filter_backends: list[Any] = []
     owner_only = True  # resources.api.schema: reads need credentials
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.method in permissions.SAFE_METHODS:
-            return super().dispatch(request, *args, **kwargs)
-        # One transaction per write, as for records (resources.api.base): the subscription's
-        # row lock lasts until the write commits, and an error answered after part of it
-        # (DRF turns exceptions into responses) undoes all of it.
-        with transaction.atomic():
-            response = super().dispatch(request, *args, **kwargs)
-            if response.status_code >= 400:
-                transaction.set_rollback(True)
-            return response
 
     def get_queryset(self) -> QuerySet[Subscription]:
         queryset = Subscription.objects.filter(owner=self.request.user.pk).order_by("id")

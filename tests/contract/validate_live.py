@@ -430,11 +430,8 @@ class Checker:
             return self.nested_path_values(template, names, lists)
         prefix, rest = template.split("{", 1)
         name = rest.split("}", 1)[0]
-        page = lists.get(prefix)
-        records = page.get("results") if isinstance(page, dict) else page
+        records = self.records_at(prefix, template, name, lists)
         if not records:
-            call = Call("path parameter", "GET", template, template)
-            self.fail("no-test-data", call, None, f"no records at {prefix} for {{{name}}}")
             return None
         picked = [records[0], records[len(records) // 2], records[-1]]
         linked = Counter(linked_keys(prefix, lists)).most_common(1)
@@ -455,14 +452,24 @@ class Checker:
         values: dict[str, str] = {}
         for name in names:
             prefix = template.split("{" + name + "}", 1)[0]
-            page = lists.get(prefix)
-            records = page.get("results") if isinstance(page, dict) else page
+            records = self.records_at(prefix, template, name, lists)
             if not records:
-                call = Call("path parameter", "GET", template, template)
-                self.fail("no-test-data", call, None, f"no records at {prefix} for {{{name}}}")
                 return None
             values[name] = str(records[0].get(name, records[0].get("id")))
         return [values]
+
+    def records_at(
+        self, prefix: str, template: str, name: str, lists: dict[str, Any]
+    ) -> list[Any] | None:
+        """The records of the list read at ``prefix``, for path parameter ``name`` of
+        ``template``; None, a finding noted, if there are none."""
+        page = lists.get(prefix)
+        records = page.get("results") if isinstance(page, dict) else page
+        if not records:
+            call = Call("path parameter", "GET", template, template)
+            self.fail("no-test-data", call, None, f"no records at {prefix} for {{{name}}}")
+            return None
+        return list(records)
 
     def errors(self) -> None:
         """One error of each kind, each refused without a change."""
