@@ -351,8 +351,9 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "" if PRODUCTION else "http:
 # link-local and metadata addresses are always refused (exile_api/outbound.py).
 WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", default=PRODUCTION)
 WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
-# One attempt: connecting and each read time out after this many seconds, the whole attempt
-# after twice that; at most this many bytes of the answer are read (only its status counts).
+# One attempt: connecting and each read time out after this many seconds, and no more of the
+# answer is read once twice that has passed; at most this many bytes of it are read (only its
+# status counts).
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_MAX_RESPONSE_BYTES = env_whole_number("WEBHOOK_MAX_RESPONSE_BYTES", 64 * 1024)
 # Retries: the first after this many seconds, each wait twice the last, at most the cap, for
